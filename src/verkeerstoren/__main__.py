@@ -1,0 +1,3 @@
+from verkeerstoren.cli import main
+
+main()

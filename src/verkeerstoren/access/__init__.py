@@ -1,0 +1,1 @@
+"""P1 Access: users, roles, organisation scoping and API tokens."""

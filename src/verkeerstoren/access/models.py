@@ -1,0 +1,52 @@
+"""Users and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from verkeerstoren.access.roles import Role
+from verkeerstoren.registry.models import Organisation
+from verkeerstoren.storage.base import Base, Timestamps, UTCDateTime
+
+ROLE_ENUM = Enum(Role, name="role", native_enum=False, length=20, validate_strings=True)
+
+
+class User(Timestamps, Base):
+    """A person who logs in; always a member of one organisation."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(ROLE_ENUM)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    # Bumped on password reset/deactivation so that existing session cookies stop working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class ApiToken(Timestamps, Base):
+    """A token for a system, scoped to an organisation and role; only its hash is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(16), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[Role] = mapped_column(ROLE_ENUM)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organisation: Mapped[Organisation] = relationship()

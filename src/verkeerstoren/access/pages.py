@@ -1,0 +1,140 @@
+"""Administration pages for users and API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from verkeerstoren.access import service
+from verkeerstoren.access.models import ApiToken, User
+from verkeerstoren.access.roles import Permission, Role
+from verkeerstoren.errors import ValidationProblem
+from verkeerstoren.registry.models import Organisation
+from verkeerstoren.web.context import Ctx
+from verkeerstoren.web.deps import edit, view
+from verkeerstoren.web.forms import FormField, form_values
+from verkeerstoren.web.templating import NavItem, Templates, templates
+
+router = APIRouter(include_in_schema=False)
+NAV = [
+    NavItem("Users", "/admin/users", Permission.USERS_MANAGE),
+    NavItem("API tokens", "/admin/tokens", Permission.TOKENS_MANAGE),
+]
+
+TemplatesDep = Annotated[Templates, Depends(templates)]
+UsersCtx = Annotated[Ctx, view(Permission.USERS_MANAGE)]
+UsersEditCtx = Annotated[Ctx, edit(Permission.USERS_MANAGE)]
+TokensCtx = Annotated[Ctx, view(Permission.TOKENS_MANAGE)]
+TokensEditCtx = Annotated[Ctx, edit(Permission.TOKENS_MANAGE)]
+
+
+def _role_options() -> list[tuple[str, str]]:
+    return [(r.value, f"role.{r.value}") for r in Role]
+
+
+def _org_options(ctx: Ctx) -> list[tuple[str, str]]:
+    orgs = ctx.session.scalars(select(Organisation).order_by(Organisation.name))
+    return [(str(o.id), o.name) for o in orgs]
+
+
+def _user_fields(ctx: Ctx) -> list[FormField]:
+    return [
+        FormField("email", "E-mail address", "email", required=True),
+        FormField("name", "Name", required=True),
+        FormField("password", "Password", "password", required=True,
+                  help="At least 10 characters."),
+        FormField("role", "Role", "select", options=_role_options(), required=True),
+        FormField("organisation_id", "Organisation", "select", options=_org_options(ctx),
+                  required=True),
+    ]
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users(request: Request, ctx: UsersCtx, tpl: TemplatesDep) -> HTMLResponse:
+    rows = [
+        {"cells": [u.email, u.name, ctx._(f"role.{u.role.value}"), u.organisation.name,
+                   ctx._("yes") if u.active else ctx._("no")], "href": None}
+        for u in ctx.session.scalars(select(User).order_by(User.email))
+    ]
+    return tpl.render(request, ctx, "list.html", title="Users",
+                      columns=["E-mail address", "Name", "Role", "Organisation", "Active"],
+                      rows=rows, create_href="/admin/users/new", q=None)
+
+
+@router.get("/admin/users/new", response_class=HTMLResponse)
+def new_user(request: Request, ctx: UsersEditCtx, tpl: TemplatesDep) -> HTMLResponse:
+    return tpl.render(request, ctx, "form.html", title="New user", back="/admin/users",
+                      fields=_user_fields(ctx), values={}, errors={})
+
+
+def _save_user(request: Request, ctx: Ctx, tpl: Templates, values: dict[str, str]) -> Response:
+    try:
+        role = Role(values.get("role", ""))
+    except ValueError:
+        role = None
+    try:
+        if role is None:
+            raise ValidationProblem("role", "Choose a role.")
+        org = values.get("organisation_id", "")
+        if not org.isdigit():
+            raise ValidationProblem("organisation_id", "Choose an organisation.")
+        service.create_user(ctx.session, email=values.get("email", ""),
+                            name=values.get("name", ""), password=values.get("password", ""),
+                            role=role, organisation_id=int(org))
+    except ValidationProblem as problem:
+        values.pop("password", None)
+        return tpl.render(request, ctx, "form.html", status_code=422, title="New user",
+                          back="/admin/users", fields=_user_fields(ctx), values=values,
+                          errors={problem.field: ctx._(problem.message)})
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/new", response_model=None)
+async def create_user(request: Request, ctx: UsersEditCtx, tpl: TemplatesDep) -> Response:
+    values = await form_values(request)
+    return await run_in_threadpool(_save_user, request, ctx, tpl, values)
+
+
+@router.get("/admin/tokens", response_class=HTMLResponse)
+def tokens(request: Request, ctx: TokensCtx, tpl: TemplatesDep) -> HTMLResponse:
+    items = list(ctx.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())))
+    return tpl.render(request, ctx, "access/tokens.html", tokens=items, secret=None,
+                      roles=_role_options(), organisations=_org_options(ctx), error=None)
+
+
+def _issue(request: Request, ctx: Ctx, tpl: Templates, values: dict[str, str]) -> Response:
+    secret = None
+    error = None
+    try:
+        org = values.get("organisation_id", "")
+        if not org.isdigit():
+            raise ValidationProblem("organisation_id", "Choose an organisation.")
+        try:
+            role = Role(values.get("role", ""))
+        except ValueError as exc:
+            raise ValidationProblem("role", "Choose a role.") from exc
+        issued = service.create_token(ctx.session, name=values.get("name", "")[:200], role=role,
+                                      organisation_id=int(org), created_by=ctx.user)
+        secret = issued.secret
+    except ValidationProblem as problem:
+        error = ctx._(problem.message)
+    items = list(ctx.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())))
+    return tpl.render(request, ctx, "access/tokens.html", status_code=422 if error else 200,
+                      tokens=items, secret=secret, roles=_role_options(),
+                      organisations=_org_options(ctx), error=error)
+
+
+@router.post("/admin/tokens", response_model=None)
+async def create_token(request: Request, ctx: TokensEditCtx, tpl: TemplatesDep) -> Response:
+    values = await form_values(request)
+    return await run_in_threadpool(_issue, request, ctx, tpl, values)
+
+
+@router.post("/admin/tokens/{token_id}/revoke")
+def revoke_token(ctx: TokensEditCtx, token_id: int) -> RedirectResponse:
+    service.revoke_token(ctx.session, token_id)
+    return RedirectResponse("/admin/tokens", status_code=303)

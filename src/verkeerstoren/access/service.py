@@ -1,0 +1,155 @@
+"""Use cases for users and API tokens; no HTTP here."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from verkeerstoren.access.actor import Actor
+from verkeerstoren.access.models import ApiToken, User
+from verkeerstoren.access.passwords import hash_password, password_problem, verify_password
+from verkeerstoren.access.roles import Role
+from verkeerstoren.audit import service as audit
+from verkeerstoren.errors import NotFound, ValidationProblem
+from verkeerstoren.registry.models import Organisation
+from verkeerstoren.storage.base import utcnow
+
+TOKEN_PREFIX = "vt_"  # noqa: S105 - a public marker, not a secret
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def actor_for_user(user: User, ip: str | None = None) -> Actor:
+    return Actor(
+        role=user.role,
+        organisation_id=user.organisation_id,
+        label=user.email,
+        user_id=user.id,
+        ip=ip,
+    )
+
+
+def authenticate(session: Session, email: str, password: str, ip: str | None) -> User | None:
+    """The active user with this e-mail and password, or None; both outcomes are audited."""
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.active:
+        audit.append(session, None, action="login_failed", entity="user_account",
+                     entity_id=user.id if user else None,
+                     detail={"email": normalise_email(email)[:254], "ip": ip})
+        return None
+    user.last_login_at = utcnow()
+    audit.append(session, actor_for_user(user, ip), action="login", entity="user_account",
+                 entity_id=user.id)
+    return user
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: Role,
+    organisation_id: int,
+) -> User:
+    """A new user; refuses a weak password, an unknown organisation or a taken e-mail."""
+    problem = password_problem(password)
+    if problem:
+        raise ValidationProblem("password", problem)
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        raise ValidationProblem("email", "Not a valid e-mail address.")
+    if session.get(Organisation, organisation_id) is None:
+        raise ValidationProblem("organisation_id", "Unknown organisation.")
+    if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+        raise ValidationProblem("email", "A user with this e-mail address already exists.")
+    user = User(
+        email=email,
+        name=name.strip(),
+        password_hash=hash_password(password),
+        role=role,
+        organisation_id=organisation_id,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(session: Session, email: str, password: str) -> User:
+    """Replace a user's password and end all of that user's sessions."""
+    problem = password_problem(password)
+    if problem:
+        raise ValidationProblem("password", problem)
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise NotFound("user", email)
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    session.flush()
+    return user
+
+
+def _token_digest(token: str) -> str:
+    # Tokens are 256-bit random values, so a plain SHA-256 is enough (unlike passwords).
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str
+
+
+def create_token(
+    session: Session, *, name: str, role: Role, organisation_id: int, created_by: Actor
+) -> IssuedToken:
+    """A new API token; the secret is returned once and only its hash is kept."""
+    if not name.strip():
+        raise ValidationProblem("name", "A token needs a name.")
+    if session.get(Organisation, organisation_id) is None:
+        raise ValidationProblem("organisation_id", "Unknown organisation.")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        name=name.strip(),
+        prefix=secret[:10],
+        token_hash=_token_digest(secret),
+        role=role,
+        organisation_id=organisation_id,
+        created_by_id=created_by.user_id,
+    )
+    session.add(token)
+    session.flush()
+    return IssuedToken(token, secret)
+
+
+def revoke_token(session: Session, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound("api_token", token_id)
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.flush()
+    return token
+
+
+def resolve_token(session: Session, secret: str, ip: str | None) -> Actor | None:
+    """The actor behind a bearer token, or None for an unknown or revoked one."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(secret)))
+    if token is None or token.revoked_at is not None:
+        return None
+    return Actor(
+        role=token.role,
+        organisation_id=token.organisation_id,
+        label=f"token:{token.name}",
+        token_id=token.id,
+        ip=ip,
+    )

@@ -1,0 +1,120 @@
+"""The application factory: one FastAPI app per settings object, no import-time globals."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import import_module
+from pathlib import Path
+from types import ModuleType
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from verkeerstoren import __version__
+from verkeerstoren.runtime import install_hooks
+from verkeerstoren.settings import Settings
+from verkeerstoren.storage import Database
+from verkeerstoren.storage.events import PostgresListener
+from verkeerstoren.web import errors
+from verkeerstoren.web import pages as shell_pages
+from verkeerstoren.web.templating import Templates, template_dirs
+
+# The capabilities in dependency order (menu order too). Each may contribute `api.router`
+# (mounted under /api/v1), `pages.router` and `pages.NAV`, and `templates/<capability>/`.
+CAPABILITIES = ("registry", "capacity", "access", "audit")
+
+
+def _module(capability: str, name: str) -> ModuleType | None:
+    try:
+        return import_module(f"verkeerstoren.{capability}.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"verkeerstoren.{capability}.{name}":
+            raise
+        return None
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        b"script-src 'self'; frame-ancestors 'none'",
+    ),
+]
+
+
+class SecurityHeaders:
+    """Adds conservative security headers to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + SECURITY_HEADERS
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
+    """Build the app for these settings; pass ``db`` to share a database handle (tests)."""
+    database = install_hooks(db or Database(settings.database_url))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        listener = None
+        if not database.is_sqlite:
+            listener = PostgresListener(database.libpq_url, database.events)
+            listener.start()
+        yield
+        if listener is not None:
+            listener.stop()
+        if db is None:
+            database.dispose()
+
+    app = FastAPI(
+        title="Verkeerstoren API",
+        version=__version__,
+        description="Regional health-and-care control tower: registry, capacity, placement.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    apis = [m for c in CAPABILITIES if (m := _module(c, "api")) is not None]
+    pages = [m for c in CAPABILITIES if (m := _module(c, "pages")) is not None]
+    nav = [item for module in pages for item in getattr(module, "NAV", [])]
+    app.state.templates = Templates(template_dirs(CAPABILITIES), nav)
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="vt_session",
+        max_age=settings.session_max_age_hours * 3600,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.add_middleware(SecurityHeaders)
+    static = Path(__file__).parent / "web" / "static"
+    app.mount("/static", StaticFiles(directory=static), name="static")
+
+    app.include_router(shell_pages.health)
+    app.include_router(shell_pages.router)
+    for module in apis:
+        app.include_router(module.router, prefix="/api/v1")
+    for module in pages:
+        app.include_router(module.router)
+    errors.install(app)
+    return app

@@ -1,0 +1,30 @@
+"""The audit log table; rows are only ever inserted (database triggers refuse the rest)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from verkeerstoren.storage.base import Base, UTCDateTime
+
+
+class AuditEntry(Base):
+    """One event: who did what to which record, when and from where, chained by hash."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    action: Mapped[str] = mapped_column(String(30))
+    entity: Mapped[str] = mapped_column(String(60))
+    entity_id: Mapped[str | None] = mapped_column(String(60))
+    actor_label: Mapped[str] = mapped_column(String(254))
+    actor_user_id: Mapped[int | None] = mapped_column(Integer)
+    actor_token_id: Mapped[int | None] = mapped_column(Integer)
+    organisation_id: Mapped[int | None] = mapped_column(Integer)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,0 +1,210 @@
+"""Appending to and verifying the hash-chained audit log."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event, insert, inspect, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from verkeerstoren.access.actor import Actor
+from verkeerstoren.audit.models import AuditEntry
+from verkeerstoren.storage.base import utcnow
+
+GENESIS = "0" * 64
+# Fields whose values never go into the log, only the fact that they changed.
+SECRET_FIELDS = frozenset({"password_hash", "token_hash"})
+# One key for PostgreSQL's advisory lock that serialises appends, so the chain never forks.
+_CHAIN_LOCK_KEY = 7_513  # NEN 7513, the standard this log follows
+
+
+def _digest(prev_hash: str, at: datetime, fields: dict[str, Any]) -> str:
+    payload = json.dumps(
+        {"prev": prev_hash, "at": at.isoformat(), **fields},
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _chained_fields(entry: dict[str, Any]) -> dict[str, Any]:
+    keys = (
+        "action",
+        "entity",
+        "entity_id",
+        "actor_label",
+        "actor_user_id",
+        "actor_token_id",
+        "organisation_id",
+        "ip",
+        "detail",
+    )
+    return {key: entry.get(key) for key in keys}
+
+
+def _last_hash(session: Session) -> str:
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
+    last = connection.execute(
+        select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    return last or GENESIS
+
+
+def append(
+    session: Session,
+    actor: Actor | None,
+    *,
+    action: str,
+    entity: str,
+    entity_id: object = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append one entry in the caller's transaction; it commits or rolls back with the change."""
+    append_many(session, actor, [(action, entity, entity_id, detail or {})])
+
+
+def append_many(
+    session: Session,
+    actor: Actor | None,
+    events: Iterable[tuple[str, str, object, dict[str, Any]]],
+) -> None:
+    rows = list(events)
+    if not rows:
+        return
+    prev = _last_hash(session)
+    at = utcnow()
+    values = []
+    for action, entity, entity_id, detail in rows:
+        entry: dict[str, Any] = {
+            "action": action,
+            "entity": entity,
+            "entity_id": None if entity_id is None else str(entity_id),
+            "actor_label": actor.label if actor else "system",
+            "actor_user_id": actor.user_id if actor else None,
+            "actor_token_id": actor.token_id if actor else None,
+            "organisation_id": actor.organisation_id if actor else None,
+            "ip": actor.ip if actor else None,
+            "detail": json.dumps(detail, sort_keys=True, default=str, ensure_ascii=False),
+        }
+        digest = _digest(prev, at, _chained_fields(entry))
+        values.append({**entry, "at": at, "prev_hash": prev, "hash": digest})
+        prev = digest
+    session.connection().execute(insert(AuditEntry), values)
+
+
+def record_read(
+    session: Session, actor: Actor, *, entity: str, entity_id: object, purpose: str = ""
+) -> None:
+    """Log a read of patient-related data (NEN 7513 asks for reads, not only writes)."""
+    append(session, actor, action="read", entity=entity, entity_id=entity_id,
+           detail={"purpose": purpose} if purpose else None)
+
+
+def _describe(obj: object, action: str) -> tuple[str, str, object, dict[str, Any]]:
+    state = inspect(obj)
+    mapper = state.mapper
+    entity = mapper.local_table.name
+    identity = state.identity
+    entity_id: object = identity[0] if identity and len(identity) == 1 else identity
+    detail: dict[str, Any] = {}
+    if action == "update":
+        changes: dict[str, Any] = {}
+        for attr in mapper.column_attrs:
+            history = state.attrs[attr.key].history
+            if history.has_changes():
+                if attr.key in SECRET_FIELDS:
+                    changes[attr.key] = "***"
+                elif attr.key != "updated_at":
+                    old = history.deleted[0] if history.deleted else None
+                    new = history.added[0] if history.added else None
+                    changes[attr.key] = [old, new]
+        detail["changes"] = changes
+    elif action == "create":
+        detail["values"] = {
+            attr.key: ("***" if attr.key in SECRET_FIELDS else getattr(obj, attr.key))
+            for attr in mapper.column_attrs
+            if attr.key not in ("created_at", "updated_at")
+        }
+    return action, entity, entity_id, detail
+
+
+def install(factory: sessionmaker[Session]) -> None:
+    """Log every ORM insert, update and delete of any table in the same transaction."""
+
+    @event.listens_for(factory, "after_flush")
+    def _after_flush(session: Session, _context: object) -> None:
+        events: list[tuple[str, str, object, dict[str, Any]]] = []
+        for obj in session.new:
+            if not isinstance(obj, AuditEntry):
+                events.append(_describe(obj, "create"))
+        for obj in session.dirty:
+            if not isinstance(obj, AuditEntry) and session.is_modified(
+                obj, include_collections=False
+            ):
+                events.append(_describe(obj, "update"))
+        for obj in session.deleted:
+            events.append(_describe(obj, "delete"))
+        actor = session.info.get("actor")
+        append_many(session, actor if isinstance(actor, Actor) else None, events)
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Outcome of walking the chain: the number of rows checked and the first break, if any."""
+
+    checked: int
+    first_bad_id: int | None
+    problem: str | None
+    head: str
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def verify(session: Session) -> VerifyResult:
+    """Recompute every hash in id order; a changed, inserted or deleted row breaks the chain."""
+    prev = GENESIS
+    checked = 0
+    rows = session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars()
+    for row in rows:
+        checked += 1
+        if row.prev_hash != prev:
+            return VerifyResult(checked, row.id, "previous hash does not match: a row "
+                                "before this one was deleted or changed", prev)
+        entry = {c: getattr(row, c) for c in _chained_fields({})}
+        if _digest(prev, row.at, entry) != row.hash:
+            return VerifyResult(checked, row.id, "row content does not match its hash", prev)
+        prev = row.hash
+    return VerifyResult(checked, None, None, prev)
+
+
+EXPORT_COLUMNS = (
+    "id", "at", "action", "entity", "entity_id", "actor_label", "actor_user_id",
+    "actor_token_id", "organisation_id", "ip", "detail", "prev_hash", "hash",
+)
+
+
+def export_csv(session: Session) -> Iterator[str]:
+    """The whole log as CSV text, streamed in chunks."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    result = session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars()
+    for index, row in enumerate(result):
+        writer.writerow([getattr(row, c) for c in EXPORT_COLUMNS])
+        if index % 500 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

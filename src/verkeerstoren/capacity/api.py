@@ -1,0 +1,146 @@
+"""JSON API for availability reports, the regional board, exports and district-nursing intake."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, File, Path, Query, UploadFile
+from fastapi.responses import Response
+
+from verkeerstoren.access.roles import Permission
+from verkeerstoren.capacity import board as board_service
+from verkeerstoren.capacity import exports, importer, intake, service
+from verkeerstoren.capacity.models import ReportSource
+from verkeerstoren.capacity.schemas import (
+    Board,
+    BulkReportIn,
+    BulkResult,
+    IntakeIn,
+    ReportIn,
+    ReportOut,
+    TeamMatch,
+)
+from verkeerstoren.errors import ValidationProblem
+from verkeerstoren.web.context import Ctx
+from verkeerstoren.web.deps import edit, view
+
+router = APIRouter(tags=["capacity"])
+
+ReportCtx = Annotated[Ctx, edit(Permission.CAPACITY_REPORT)]
+BoardCtx = Annotated[Ctx, view(Permission.BOARD_VIEW)]
+IntakeCtx = Annotated[Ctx, edit(Permission.INTAKE_REPORT)]
+SearchCtx = Annotated[Ctx, view(Permission.NURSING_SEARCH)]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Codes = Annotated[list[str] | None, Query(max_length=50)]
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+@router.post("/availability", response_model=BulkResult, status_code=201)
+def report(ctx: ReportCtx, body: ReportIn) -> BulkResult:
+    """Report one unit's beds of one type."""
+    return BulkResult(accepted=service.submit_reports(ctx.session, ctx.user, [body],
+                                                      ReportSource.API))
+
+
+@router.post("/availability/bulk", response_model=BulkResult, status_code=201)
+def report_bulk(ctx: ReportCtx, body: BulkReportIn) -> BulkResult:
+    """Report many units at once, all or nothing."""
+    count = service.submit_reports(ctx.session, ctx.user, body.reports, ReportSource.API)
+    return BulkResult(accepted=count)
+
+
+@router.post("/availability/upload", response_model=BulkResult, status_code=201)
+def upload(ctx: ReportCtx, file: Annotated[UploadFile, File()]) -> BulkResult:
+    """Upload a CSV or Excel file of reports (see the templates), all or nothing."""
+    raw = file.file.read(MAX_UPLOAD + 1)
+    if len(raw) > MAX_UPLOAD:
+        raise ValidationProblem("file", "the file is larger than 20 MB")
+    rows = importer.parse(raw, file.filename or "")
+    source = ReportSource.XLSX if raw.startswith(importer.XLSX_MAGIC) else ReportSource.CSV
+    count = service.submit_reports(ctx.session, ctx.user, [r for _, r in rows], source,
+                                   row_numbers=[n for n, _ in rows])
+    return BulkResult(accepted=count)
+
+
+@router.get("/availability/template.csv", response_class=Response)
+def template_csv(ctx: ReportCtx) -> Response:
+    """An empty upload template (CSV)."""
+    return Response(importer.template_csv(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="beschikbaarheid.csv"'})
+
+
+@router.get("/availability/template.xlsx", response_class=Response)
+def template_xlsx(ctx: ReportCtx) -> Response:
+    """An empty upload template (Excel)."""
+    return Response(
+        importer.template_xlsx(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="beschikbaarheid.xlsx"'},
+    )
+
+
+@router.get("/units/{unit_id}/availability", response_model=list[ReportOut])
+def unit_history(ctx: BoardCtx, unit_id: Id,
+                 bed_type: Annotated[str | None, Query(max_length=30)] = None) -> list[ReportOut]:
+    """A unit's report history, newest first."""
+    return [ReportOut.model_validate(r) for r in service.history(ctx.session, unit_id, bed_type)]
+
+
+def _filter(bed_type: list[str] | None, feature: list[str] | None, gemeente: list[str] | None,
+            wijk: list[str] | None, fresh_only: bool, available_only: bool,
+            region_id: int | None) -> board_service.BoardFilter:
+    return board_service.BoardFilter(
+        bed_types=tuple(bed_type or ()), features=tuple(feature or ()),
+        gemeenten=tuple(gemeente or ()), wijken=tuple(wijk or ()),
+        fresh_only=fresh_only, available_only=available_only, region_id=region_id,
+    )
+
+
+@router.get("/board", response_model=Board)
+def get_board(
+    ctx: BoardCtx,
+    bed_type: Codes = None,
+    feature: Codes = None,
+    gemeente: Codes = None,
+    wijk: Codes = None,
+    fresh_only: bool = False,
+    available_only: bool = False,
+    region_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> Board:
+    """All current availability in the region, fresh and available first."""
+    flt = _filter(bed_type, feature, gemeente, wijk, fresh_only, available_only, region_id)
+    return board_service.board(ctx.session, flt)
+
+
+@router.get("/board/export", response_class=Response)
+def export_board(
+    ctx: BoardCtx,
+    format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
+    bed_type: Codes = None,
+    gemeente: Codes = None,
+) -> Response:
+    """The board as CSV or Excel."""
+    data = board_service.board(ctx.session, _filter(bed_type, None, gemeente, None, False,
+                                                    False, None))
+    content, media_type, filename = exports.board_file(data, format)
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.post("/district-nursing/intake", status_code=201, response_model=BulkResult)
+def report_intake(ctx: IntakeCtx, body: IntakeIn) -> BulkResult:
+    """A team reports whether and from when it takes new clients."""
+    intake.report_intake(ctx.session, ctx.user, body)
+    return BulkResult(accepted=1)
+
+
+@router.get("/district-nursing/search", response_model=list[TeamMatch])
+def search_teams(
+    ctx: SearchCtx,
+    postcode: Annotated[str, Query(min_length=4, max_length=7)],
+    start: date,
+    skill: Codes = None,
+) -> list[TeamMatch]:
+    """Teams that can take a client at this postcode from this date, soonest first."""
+    return intake.find_teams(ctx.session, postcode=postcode, start=start, skills=skill or [])

@@ -1,0 +1,161 @@
+"""Availability reports (history) and the current bed state per unit and bed type."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from verkeerstoren.access.scoping import OrgOwned
+from verkeerstoren.registry.models import BedType, CareUnit, NursingTeam
+from verkeerstoren.storage.base import Base, UTCDateTime, utcnow
+
+
+class ReportSource(StrEnum):
+    WEB = "web"
+    API = "api"
+    CSV = "csv"
+    XLSX = "xlsx"
+    PULL = "pull"
+
+
+COUNTS_VALID = (
+    "physical >= 0 AND staffed >= 0 AND occupied >= 0 AND blocked >= 0 "
+    "AND staffed <= physical AND occupied + blocked <= staffed"
+)
+
+
+class AvailabilityReport(OrgOwned, Base):
+    """One report of a unit's beds of one type; kept for ever as history, never changed."""
+
+    __tablename__ = "availability_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("care_unit.id"))
+    bed_type_code: Mapped[str] = mapped_column(ForeignKey("bed_type.code"))
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    physical: Mapped[int] = mapped_column(Integer)
+    staffed: Mapped[int] = mapped_column(Integer)
+    occupied: Mapped[int] = mapped_column(Integer)
+    blocked: Mapped[int] = mapped_column(Integer)
+    blocked_reason: Mapped[str | None] = mapped_column(String(200))
+    expected_free_date: Mapped[date | None] = mapped_column(Date)
+    remark: Mapped[str | None] = mapped_column(String(500))
+    source: Mapped[ReportSource] = mapped_column(
+        Enum(ReportSource, name="report_source", native_enum=False, length=10)
+    )
+    reported_by: Mapped[str] = mapped_column(String(254))
+
+    __table_args__ = (
+        CheckConstraint(COUNTS_VALID, name="counts_valid"),
+        Index("ix_availability_report_unit_type_time", "unit_id", "bed_type_code", "reported_at"),
+        Index("ix_availability_report_reported_at", "reported_at"),
+    )
+
+
+class BedState(OrgOwned, Base):
+    """The current state of one unit's beds of one type: the latest report plus live holds.
+
+    The check constraint is the no-double-booking invariant: whatever the application does,
+    the database never stores more occupied + blocked + held beds than there are staffed beds.
+    """
+
+    __tablename__ = "bed_state"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("care_unit.id"), primary_key=True)
+    bed_type_code: Mapped[str] = mapped_column(ForeignKey("bed_type.code"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    physical: Mapped[int] = mapped_column(Integer, default=0)
+    staffed: Mapped[int] = mapped_column(Integer, default=0)
+    occupied: Mapped[int] = mapped_column(Integer, default=0)
+    blocked: Mapped[int] = mapped_column(Integer, default=0)
+    held: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_reason: Mapped[str | None] = mapped_column(String(200))
+    expected_free_date: Mapped[date | None] = mapped_column(Date)
+    remark: Mapped[str | None] = mapped_column(String(500))
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("availability_report.id"))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+    unit: Mapped[CareUnit] = relationship()
+    bed_type: Mapped[BedType] = relationship()
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["unit_id", "bed_type_code"],
+            ["unit_bed_type.unit_id", "unit_bed_type.bed_type_code"],
+            ondelete="CASCADE",
+        ),
+        CheckConstraint(
+            "physical >= 0 AND staffed >= 0 AND occupied >= 0 AND blocked >= 0 AND held >= 0 "
+            "AND staffed <= physical",
+            name="counts_nonnegative",
+        ),
+        CheckConstraint("occupied + blocked + held <= staffed", name="no_overbooking"),
+    )
+
+    @property
+    def available(self) -> int:
+        """Derived, never typed: staffed − occupied − blocked − held."""
+        return self.staffed - self.occupied - self.blocked - self.held
+
+
+class PullFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+
+
+class PullSource(OrgOwned, Base):
+    """A provider's own endpoint that publishes its availability, polled every few minutes."""
+
+    __tablename__ = "pull_source"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    url: Mapped[str] = mapped_column(String(500))
+    format: Mapped[PullFormat] = mapped_column(
+        Enum(PullFormat, name="pull_format", native_enum=False, length=10)
+    )
+    interval_minutes: Mapped[int] = mapped_column(Integer, default=5)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_ok: Mapped[bool | None] = mapped_column(Boolean)
+    last_message: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (CheckConstraint("interval_minutes BETWEEN 1 AND 1440", name="interval"),)
+
+
+class TeamIntake(Base):
+    """A district-nursing team's report whether, and from when, it takes new clients."""
+
+    __tablename__ = "team_intake"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("nursing_team.id", ondelete="CASCADE"))
+    accepting: Mapped[bool] = mapped_column(Boolean)
+    available_from: Mapped[date | None] = mapped_column(Date)
+    capacity_note: Mapped[str | None] = mapped_column(String(500))
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reported_by: Mapped[str] = mapped_column(String(254))
+
+    team: Mapped[NursingTeam] = relationship()
+
+    __table_args__ = (Index("ix_team_intake_team_time", "team_id", "reported_at"),)
+
+    @property
+    def owner_organisation_id(self) -> int | None:
+        return self.team.organisation_id if self.team is not None else None

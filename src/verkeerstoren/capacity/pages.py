@@ -1,0 +1,312 @@
+"""Pages: the live regional board, the provider's report form and upload, unit history,
+and district-nursing intake and search."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from starlette.concurrency import run_in_threadpool
+
+from verkeerstoren import validation
+from verkeerstoren.access.roles import Permission
+from verkeerstoren.capacity import board as board_service
+from verkeerstoren.capacity import importer, intake, maps, service
+from verkeerstoren.capacity.freshness import age_text
+from verkeerstoren.capacity.models import ReportSource
+from verkeerstoren.capacity.schemas import IntakeIn, ReportIn
+from verkeerstoren.errors import NotFound, ValidationErrors, ValidationProblem
+from verkeerstoren.registry.models import (
+    BedType,
+    CareUnit,
+    Feature,
+    Gemeente,
+    NursingTeam,
+    Skill,
+)
+from verkeerstoren.storage import Database
+from verkeerstoren.storage.base import utcnow
+from verkeerstoren.web.context import Ctx
+from verkeerstoren.web.deps import edit, view
+from verkeerstoren.web.forms import form_lists
+from verkeerstoren.web.templating import NavItem, Templates, templates
+
+router = APIRouter(include_in_schema=False)
+NAV = [
+    NavItem("Regional board", "/board", Permission.BOARD_VIEW),
+    NavItem("Report beds", "/capacity/report", Permission.CAPACITY_REPORT),
+    NavItem("District nursing", "/district-nursing", Permission.NURSING_SEARCH),
+    NavItem("Team intake", "/district-nursing/intake", Permission.INTAKE_REPORT),
+]
+
+TemplatesDep = Annotated[Templates, Depends(templates)]
+BoardCtx = Annotated[Ctx, view(Permission.BOARD_VIEW)]
+ReportCtx = Annotated[Ctx, edit(Permission.CAPACITY_REPORT)]
+IntakeCtx = Annotated[Ctx, edit(Permission.INTAKE_REPORT)]
+SearchCtx = Annotated[Ctx, view(Permission.NURSING_SEARCH)]
+Codes = Annotated[list[str] | None, Query(max_length=50)]
+HEARTBEAT_SECONDS = 15.0
+
+
+def _board_filter(bed_type: list[str] | None, feature: list[str] | None,
+                  gemeente: list[str] | None, fresh_only: bool) -> board_service.BoardFilter:
+    return board_service.BoardFilter(
+        bed_types=tuple(c for c in bed_type or () if c),
+        features=tuple(c for c in feature or () if c),
+        gemeenten=tuple(c for c in gemeente or () if c),
+        fresh_only=fresh_only,
+    )
+
+
+def _table_context(ctx: Ctx, flt: board_service.BoardFilter) -> dict[str, Any]:
+    data = board_service.board(ctx.session, flt)
+    now = data.generated_at
+    ages = {(r.unit_id, r.bed_type_code): age_text(r.reported_at, now, ctx.locale)
+            for r in data.rows}
+    return {"board": data, "ages": ages}
+
+
+@router.get("/board", response_class=HTMLResponse)
+def board_page(request: Request, ctx: BoardCtx, tpl: TemplatesDep, bed_type: Codes = None,
+               feature: Codes = None, gemeente: Codes = None,
+               fresh_only: bool = False) -> HTMLResponse:
+    flt = _board_filter(bed_type, feature, gemeente, fresh_only)
+    session = ctx.session
+    return tpl.render(
+        request, ctx, "capacity/board.html", **_table_context(ctx, flt), flt=flt,
+        bed_types=session.scalars(select(BedType).order_by(BedType.sort_order)).all(),
+        features=session.scalars(select(Feature).order_by(Feature.name)).all(),
+        gemeenten=session.scalars(select(Gemeente).order_by(Gemeente.name)).all(),
+        query=request.url.query,
+    )
+
+
+@router.get("/board/table", response_class=HTMLResponse)
+def board_table(request: Request, ctx: BoardCtx, tpl: TemplatesDep, bed_type: Codes = None,
+                feature: Codes = None, gemeente: Codes = None,
+                fresh_only: bool = False) -> HTMLResponse:
+    flt = _board_filter(bed_type, feature, gemeente, fresh_only)
+    return tpl.render(request, ctx, "capacity/_board_table.html", **_table_context(ctx, flt))
+
+
+@router.get("/board/map.json")
+def board_map(ctx: BoardCtx, bed_type: Codes = None, feature: Codes = None,
+              gemeente: Codes = None, fresh_only: bool = False) -> Response:
+    flt = _board_filter(bed_type, feature, gemeente, fresh_only)
+    data = board_service.board(ctx.session, flt)
+    spec = maps.board_map(data, ctx.settings.data_dir, ctx._("Free beds per location"))
+    return Response(json.dumps(spec), media_type="application/json")
+
+
+@router.get("/board/events")
+async def board_events(request: Request, ctx: BoardCtx) -> StreamingResponse:
+    """Server-Sent Events: one message per committed change of availability."""
+    db: Database = request.app.state.db
+
+    async def stream() -> AsyncIterator[str]:
+        yield "retry: 2000\n\n"
+        subscription = db.events.subscribe()
+        try:
+            while True:
+                try:
+                    message = await asyncio.wait_for(anext(subscription), HEARTBEAT_SECONDS)
+                except TimeoutError:
+                    if await request.is_disconnected():
+                        return
+                    yield ": keep-alive\n\n"
+                    continue
+                yield f"event: {message.get('type', 'message')}\ndata: {json.dumps(message)}\n\n"
+        finally:
+            await subscription.aclose()
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+def _own_units(ctx: Ctx) -> list[CareUnit]:
+    stmt = select(CareUnit).options(selectinload(CareUnit.bed_types),
+                                    selectinload(CareUnit.location)).order_by(CareUnit.name)
+    if ctx.user.scoped_organisation is None:
+        stmt = stmt.limit(200)
+    return list(ctx.session.scalars(stmt.where(CareUnit.active.is_(True))))
+
+
+def _report_context(ctx: Ctx) -> dict[str, Any]:
+    units = _own_units(ctx)
+    data = board_service.board(ctx.session, board_service.BoardFilter(
+        organisation_id=ctx.user.scoped_organisation))
+    states = {(r.unit_id, r.bed_type_code): r for r in data.rows}
+    now = utcnow()
+    ages = {k: age_text(r.reported_at, now, ctx.locale) for k, r in states.items()}
+    stale = [r for r in data.rows if r.stale]
+    return {"units": units, "states": states, "ages": ages, "stale": stale}
+
+
+@router.get("/capacity/report", response_class=HTMLResponse)
+def report_form(request: Request, ctx: ReportCtx, tpl: TemplatesDep,
+                saved: int = 0) -> HTMLResponse:
+    return tpl.render(request, ctx, "capacity/report.html", **_report_context(ctx),
+                      errors={}, saved=saved)
+
+
+def _save_report(request: Request, ctx: Ctx, tpl: Templates,
+                 values: dict[str, list[str]]) -> Response:
+    def one(name: str) -> str | None:
+        found = values.get(name)
+        return found[0].strip() if found and found[0].strip() else None
+
+    errors: dict[str, str] = {}
+    try:
+        report = ReportIn.model_validate({
+            "unit_id": one("unit_id"), "bed_type_code": one("bed_type_code"),
+            "staffed": one("staffed"), "occupied": one("occupied"),
+            "blocked": one("blocked") or 0, "blocked_reason": one("blocked_reason"),
+            "expected_free_date": one("expected_free_date"), "remark": one("remark"),
+        })
+        service.submit_reports(ctx.session, ctx.user, [report], ReportSource.WEB)
+    except ValidationError as exc:
+        errors = {p.field: ctx._(p.message, **p.params) for p in validation.problems(exc)}
+    except ValidationErrors as exc:
+        errors = {p.field: ctx._(p.message, **p.params) for p in exc.problems}
+    if errors:
+        # Nothing was written: submit_reports checks every row before it writes any.
+        return tpl.render(request, ctx, "capacity/report.html", status_code=422,
+                          **_report_context(ctx), errors=errors,
+                          failed=(one("unit_id"), one("bed_type_code")), saved=0)
+    return RedirectResponse(f"/capacity/report?saved={one('unit_id')}#unit-{one('unit_id')}",
+                            status_code=303)
+
+
+@router.post("/capacity/report", response_model=None)
+async def save_report(request: Request, ctx: ReportCtx, tpl: TemplatesDep) -> Response:
+    values = await form_lists(request)
+    return await run_in_threadpool(_save_report, request, ctx, tpl, values)
+
+
+@router.get("/capacity/upload", response_class=HTMLResponse)
+def upload_form(request: Request, ctx: ReportCtx, tpl: TemplatesDep) -> HTMLResponse:
+    return tpl.render(request, ctx, "capacity/upload.html", problems=[], accepted=None)
+
+
+def _upload(request: Request, ctx: Ctx, tpl: Templates, raw: bytes, name: str) -> Response:
+    try:
+        rows = importer.parse(raw, name)
+        accepted = service.submit_reports(
+            ctx.session, ctx.user, [r for _, r in rows],
+            ReportSource.XLSX if raw.startswith(importer.XLSX_MAGIC) else ReportSource.CSV,
+            row_numbers=[n for n, _ in rows])
+    except ValidationErrors as exc:
+        return tpl.render(request, ctx, "capacity/upload.html", status_code=422,
+                          problems=exc.problems, accepted=None)
+    return tpl.render(request, ctx, "capacity/upload.html", problems=[], accepted=accepted)
+
+
+@router.post("/capacity/upload", response_model=None)
+async def upload(request: Request, ctx: ReportCtx, tpl: TemplatesDep) -> Response:
+    form = await request.form()
+    file = form.get("file")
+    if file is None or isinstance(file, str):
+        problem = ValidationProblem("file", "choose a file to upload", row=None)
+        return tpl.render(request, ctx, "capacity/upload.html", status_code=422,
+                          problems=[problem], accepted=None)
+    raw = await file.read(20 * 1024 * 1024 + 1)
+    return await run_in_threadpool(_upload, request, ctx, tpl, raw, file.filename or "")
+
+
+@router.get("/capacity/units/{unit_id}", response_class=HTMLResponse)
+def unit_page(request: Request, ctx: BoardCtx, tpl: TemplatesDep, unit_id: int) -> HTMLResponse:
+    unit = ctx.session.get(CareUnit, unit_id)
+    if unit is None:
+        raise NotFound("care_unit", unit_id)
+    reports = service.history(ctx.session, unit_id)
+    chart = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "width": "container", "height": 260,
+        "data": {"values": [
+            {"tijd": r.reported_at.isoformat(), "bedtype": r.bed_type_code,
+             "vrij": r.staffed - r.occupied - r.blocked, "bezet": r.occupied}
+            for r in reports
+        ]},
+        "mark": {"type": "line", "point": True, "interpolate": "step-after"},
+        "encoding": {
+            "x": {"field": "tijd", "type": "temporal", "title": ctx._("Reported at")},
+            "y": {"field": "vrij", "type": "quantitative", "title": ctx._("Free beds")},
+            "color": {"field": "bedtype", "type": "nominal", "title": ctx._("Bed type")},
+        },
+    }
+    return tpl.render(request, ctx, "capacity/unit.html", unit=unit, reports=reports,
+                      chart=json.dumps(chart))
+
+
+@router.get("/district-nursing", response_class=HTMLResponse)
+def nursing_search(
+    request: Request, ctx: SearchCtx, tpl: TemplatesDep,
+    postcode: Annotated[str | None, Query(max_length=7)] = None,
+    start: Annotated[str | None, Query(max_length=10)] = None,
+    skill: Codes = None,
+) -> HTMLResponse:
+    skills = ctx.session.scalars(select(Skill).order_by(Skill.name)).all()
+    matches = None
+    error = None
+    wanted = utcnow().date()
+    if postcode:
+        try:
+            wanted = date.fromisoformat(start) if start else utcnow().date()
+            matches = intake.find_teams(ctx.session, postcode=postcode, start=wanted,
+                                        skills=[s for s in skill or [] if s])
+        except ValueError:
+            error = ctx._("Enter a date as YYYY-MM-DD.")
+        except ValidationProblem as problem:
+            error = ctx._(problem.message, **problem.params)
+    return tpl.render(request, ctx, "capacity/nursing_search.html", skills=skills,
+                      matches=matches, error=error, postcode=postcode or "",
+                      start=wanted.isoformat(), chosen=set(skill or []))
+
+
+@router.get("/district-nursing/intake", response_class=HTMLResponse)
+def intake_form(request: Request, ctx: IntakeCtx, tpl: TemplatesDep) -> HTMLResponse:
+    return tpl.render(request, ctx, "capacity/intake.html", **_intake_context(ctx), error=None)
+
+
+def _intake_context(ctx: Ctx) -> dict[str, Any]:
+    teams = list(ctx.session.scalars(select(NursingTeam).order_by(NursingTeam.name).limit(200)))
+    latest = intake.latest_intake(ctx.session, [t.id for t in teams])
+    return {"teams": teams, "latest": latest,
+            "tomorrow": (utcnow().date() + timedelta(days=1)).isoformat()}
+
+
+def _save_intake(request: Request, ctx: Ctx, tpl: Templates,
+                 values: dict[str, list[str]]) -> Response:
+    def one(name: str) -> str | None:
+        found = values.get(name)
+        return found[0].strip() if found and found[0].strip() else None
+
+    try:
+        data = IntakeIn.model_validate({
+            "team_id": one("team_id"), "accepting": one("accepting") == "true",
+            "available_from": one("available_from"), "capacity_note": one("capacity_note"),
+        })
+        intake.report_intake(ctx.session, ctx.user, data)
+    except ValidationError as exc:
+        error = "; ".join(f"{p.field}: {ctx._(p.message, **p.params)}"
+                          for p in validation.problems(exc))
+    except ValidationProblem as problem:
+        error = ctx._(problem.message, **problem.params)
+    else:
+        return RedirectResponse("/district-nursing/intake", status_code=303)
+    return tpl.render(request, ctx, "capacity/intake.html", status_code=422,
+                      **_intake_context(ctx), error=error)
+
+
+@router.post("/district-nursing/intake", response_model=None)
+async def save_intake(request: Request, ctx: IntakeCtx, tpl: TemplatesDep) -> Response:
+    values = await form_lists(request)
+    return await run_in_threadpool(_save_intake, request, ctx, tpl, values)

@@ -1,0 +1,247 @@
+"""Availability reports: validate, record as history, update the current bed state, notify boards.
+
+Every channel (web form, API, CSV/Excel upload, scheduled pull) ends in :func:`submit_reports`,
+so the rules are the same whichever way a provider reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from verkeerstoren.access.actor import Actor
+from verkeerstoren.audit import service as audit
+from verkeerstoren.capacity.models import AvailabilityReport, BedState, ReportSource
+from verkeerstoren.capacity.schemas import ReportIn
+from verkeerstoren.errors import ValidationErrors, ValidationProblem
+from verkeerstoren.registry.models import CareUnit, UnitBedType
+from verkeerstoren.storage import events
+from verkeerstoren.storage.base import utcnow
+
+Key = tuple[int, str]
+
+
+@dataclass(frozen=True)
+class _Target:
+    organisation_id: int
+    physical_registered: int
+
+
+def _targets(session: Session, keys: set[Key]) -> dict[Key, _Target]:
+    found: dict[Key, _Target] = {}
+    unit_ids = sorted({k[0] for k in keys})
+    for chunk_start in range(0, len(unit_ids), 5000):
+        chunk = unit_ids[chunk_start : chunk_start + 5000]
+        rows = session.execute(
+            select(UnitBedType.unit_id, UnitBedType.bed_type_code, CareUnit.organisation_id,
+                   UnitBedType.physical_beds)
+            .join(CareUnit, CareUnit.id == UnitBedType.unit_id)
+            .where(UnitBedType.unit_id.in_(chunk), CareUnit.active.is_(True))
+        )
+        for unit_id, code, org_id, physical in rows:
+            found[(unit_id, code)] = _Target(org_id, physical)
+    return found
+
+
+def _locked_states(session: Session, keys: set[Key]) -> dict[Key, BedState]:
+    """Current states of these keys, row-locked on PostgreSQL until the transaction ends.
+
+    SQLite needs no row locks: every write transaction there starts with BEGIN IMMEDIATE.
+    """
+    states: dict[Key, BedState] = {}
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), 2000):
+        chunk = ordered[start : start + 2000]
+        stmt = select(BedState).where(
+            tuple_(BedState.unit_id, BedState.bed_type_code).in_(chunk)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        for state in session.scalars(stmt):
+            states[(state.unit_id, state.bed_type_code)] = state
+    return states
+
+
+def _problems_for(
+    index: int, row: ReportIn, target: _Target | None, actor: Actor, held: int, today: date,
+    physical: int,
+) -> list[ValidationProblem]:
+    problems: list[ValidationProblem] = []
+    scoped = actor.scoped_organisation
+    if target is None:
+        problems.append(ValidationProblem(
+            "unit_id", "unit {unit} has no beds of type {bed_type}", row=index,
+            params={"unit": row.unit_id, "bed_type": row.bed_type_code}))
+        return problems
+    if scoped is not None and target.organisation_id != scoped:
+        problems.append(ValidationProblem(
+            "unit_id", "unit {unit} belongs to another organisation", row=index,
+            params={"unit": row.unit_id}))
+        return problems
+    if row.staffed > physical:
+        problems.append(ValidationProblem(
+            "staffed", "staffed ({staffed}) exceeds physical beds ({physical})", row=index,
+            params={"staffed": row.staffed, "physical": physical}))
+    if row.occupied + row.blocked + held > row.staffed:
+        problems.append(ValidationProblem(
+            "occupied",
+            "occupied + blocked + held ({occupied} + {blocked} + {held}) exceeds staffed "
+            "({staffed}); {held} bed(s) are held by reservations",
+            row=index,
+            params={"occupied": row.occupied, "blocked": row.blocked, "held": held,
+                    "staffed": row.staffed},
+        ))
+    if row.expected_free_date is not None and row.expected_free_date < today:
+        problems.append(ValidationProblem(
+            "expected_free_date", "expected-free date lies in the past", row=index))
+    return problems
+
+
+def submit_reports(
+    session: Session,
+    actor: Actor,
+    rows: Sequence[ReportIn],
+    source: ReportSource,
+    *,
+    now: datetime | None = None,
+    row_numbers: Sequence[int] | None = None,
+) -> int:
+    """Record reports all-or-nothing; returns how many were accepted.
+
+    Raises ValidationErrors naming every bad row (``row_numbers`` gives each row's number in
+    the uploaded file; otherwise rows count from 1) and writes nothing when any row is wrong.
+    """
+    now = now or utcnow()
+    numbers = list(row_numbers) if row_numbers is not None else list(range(1, len(rows) + 1))
+    today = now.date()
+    keys = {(r.unit_id, r.bed_type_code) for r in rows}
+    if len(keys) != len(rows):
+        seen: set[Key] = set()
+        for index, row in zip(numbers, rows, strict=True):
+            key = (row.unit_id, row.bed_type_code)
+            if key in seen:
+                raise ValidationErrors([ValidationProblem(
+                    "unit_id", "the same unit and bed type appear twice", row=index)])
+            seen.add(key)
+    targets = _targets(session, keys)
+    states = _locked_states(session, keys)
+    problems: list[ValidationProblem] = []
+    reports: list[dict[str, Any]] = []
+    for index, row in zip(numbers, rows, strict=True):
+        key = (row.unit_id, row.bed_type_code)
+        target = targets.get(key)
+        state = states.get(key)
+        held = state.held if state else 0
+        physical = row.physical if row.physical is not None else (
+            target.physical_registered if target else 0)
+        found = _problems_for(index, row, target, actor, held, today, physical)
+        if found:
+            problems.extend(found)
+            continue
+        assert target is not None
+        reports.append({
+            "organisation_id": target.organisation_id,
+            "unit_id": row.unit_id,
+            "bed_type_code": row.bed_type_code,
+            "reported_at": now,
+            "physical": physical,
+            "staffed": row.staffed,
+            "occupied": row.occupied,
+            "blocked": row.blocked,
+            "blocked_reason": row.blocked_reason,
+            "expected_free_date": row.expected_free_date,
+            "remark": row.remark,
+            "source": source,
+            "reported_by": actor.label[:254],
+        })
+    if problems:
+        raise ValidationErrors(problems)
+    ids = session.execute(
+        insert(AvailabilityReport).returning(AvailabilityReport.id), reports
+    ).scalars().all()
+    _apply_to_states(session, reports, list(ids), states)
+    audit.append(session, actor, action="report", entity="availability_report",
+                 entity_id=f"{ids[0]}..{ids[-1]}" if len(ids) > 1 else ids[0],
+                 detail={"rows": len(ids), "source": source.value})
+    if len(reports) <= 50:
+        changed = [[r["unit_id"], r["bed_type_code"]] for r in reports]
+        events.emit(session, "availability", keys=changed)
+    else:
+        events.emit(session, "availability", count=len(reports))
+    return len(ids)
+
+
+def _apply_to_states(
+    session: Session, reports: list[dict[str, Any]], ids: list[int], states: dict[Key, BedState]
+) -> None:
+    updates: list[dict[str, Any]] = []
+    inserts: list[dict[str, Any]] = []
+    for report, report_id in zip(reports, ids, strict=True):
+        values = {
+            "b_unit_id": report["unit_id"],
+            "b_bed_type_code": report["bed_type_code"],
+            "physical": report["physical"],
+            "staffed": report["staffed"],
+            "occupied": report["occupied"],
+            "blocked": report["blocked"],
+            "blocked_reason": report["blocked_reason"],
+            "expected_free_date": report["expected_free_date"],
+            "remark": report["remark"],
+            "reported_at": report["reported_at"],
+            "report_id": report_id,
+        }
+        if (report["unit_id"], report["bed_type_code"]) in states:
+            updates.append(values)
+        else:
+            inserts.append({
+                **{k: v for k, v in values.items() if not k.startswith("b_")},
+                "unit_id": report["unit_id"],
+                "bed_type_code": report["bed_type_code"],
+                "organisation_id": report["organisation_id"],
+                "held": 0,
+                "version": 1,
+            })
+    if inserts:
+        session.execute(insert(BedState), inserts)
+    if updates:
+        session.connection().execute(
+            update(BedState.__table__)  # type: ignore[arg-type]
+            .where(BedState.__table__.c.unit_id == bindparam("b_unit_id"))
+            .where(BedState.__table__.c.bed_type_code == bindparam("b_bed_type_code"))
+            .values(
+                physical=bindparam("physical"),
+                staffed=bindparam("staffed"),
+                occupied=bindparam("occupied"),
+                blocked=bindparam("blocked"),
+                blocked_reason=bindparam("blocked_reason"),
+                expected_free_date=bindparam("expected_free_date"),
+                remark=bindparam("remark"),
+                reported_at=bindparam("reported_at"),
+                report_id=bindparam("report_id"),
+                version=BedState.__table__.c.version + 1,
+            ),
+            updates,
+        )
+    # The ORM copies of these rows are now out of date.
+    for state in states.values():
+        session.expire(state)
+
+
+def history(
+    session: Session, unit_id: int, bed_type_code: str | None = None, limit: int = 500
+) -> list[AvailabilityReport]:
+    """Reports of one unit, newest first."""
+    stmt = (
+        select(AvailabilityReport)
+        .where(AvailabilityReport.unit_id == unit_id)
+        .order_by(AvailabilityReport.reported_at.desc(), AvailabilityReport.id.desc())
+        .limit(limit)
+    )
+    if bed_type_code:
+        stmt = stmt.where(AvailabilityReport.bed_type_code == bed_type_code)
+    return list(session.scalars(stmt))

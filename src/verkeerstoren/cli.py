@@ -1,0 +1,188 @@
+"""The `verkeerstoren` command line: serve, migrate, demo, audit, users, import."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TextIO, cast
+
+import click
+
+from verkeerstoren.access.actor import system_actor
+from verkeerstoren.access.roles import Role
+from verkeerstoren.errors import DomainError
+from verkeerstoren.settings import Settings
+from verkeerstoren.storage import Database, migrate
+
+DEMO_DB = Path("var") / "demo.db"
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _database(settings: Settings) -> Database:
+    from verkeerstoren.runtime import open_database
+
+    return open_database(settings)
+
+
+def _build_demo(settings: Settings) -> None:
+    from verkeerstoren.demo.builder import build_demo
+
+    migrate.upgrade(settings.database_url)
+    db = _database(settings)
+    data_dir = settings.data_dir if settings.data_dir.is_dir() else None
+    with db.session() as session:
+        session.info["actor"] = system_actor("demo builder")
+        result = build_demo(session, data_dir)
+    db.dispose()
+    click.echo(result.message)
+    click.echo("Demo data is invented and marked '(demo)'. Demo users (e-mail / password / role):")
+    for user in result.users:
+        click.echo(f"  {user.email:40} {user.password:24} {user.role.value}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Verkeerstoren: the regional health-and-care control tower."""
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Start on a fresh demo region (own SQLite file).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+def serve(demo: bool, host: str, port: int) -> None:
+    """Serve the web application and API."""
+    import uvicorn
+
+    from verkeerstoren.app import create_app
+
+    settings = _settings()
+    if demo:
+        if "VERKEERSTOREN_DATABASE_URL" not in os.environ:
+            # A throw-away demo database so the demo never touches real data.
+            DEMO_DB.parent.mkdir(exist_ok=True)
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{DEMO_DB}{suffix}").unlink(missing_ok=True)
+            settings = settings.model_copy(update={"database_url": f"sqlite:///{DEMO_DB}"})
+        _build_demo(settings)
+    else:
+        migrate.upgrade(settings.database_url)
+    click.echo(f"Serving on http://{host}:{port}/")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@main.command("migrate")
+def migrate_command() -> None:
+    """Bring the database schema up to date."""
+    migrate.upgrade(_settings().database_url)
+    click.echo("Database is up to date.")
+
+
+@main.command()
+def demo() -> None:
+    """Build the demo region into the configured database and print the demo users."""
+    try:
+        _build_demo(_settings())
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.group()
+def audit() -> None:
+    """Check and export the audit log."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chain; exit 1 when a row was changed or deleted."""
+    from verkeerstoren.audit import service
+
+    db = _database(_settings())
+    with db.session() as session:
+        result = service.verify(session)
+    if result.ok:
+        click.echo(f"OK: {result.checked} entries, chain head {result.head}")
+        return
+    click.echo(f"BROKEN at entry {result.first_bad_id}: {result.problem}", err=True)
+    sys.exit(1)
+
+
+@audit.command("export")
+@click.argument("output", type=click.File("w", encoding="utf-8"), default="-")
+def audit_export(output: TextIO) -> None:
+    """Write the audit log as CSV (to a file or standard output)."""
+    from verkeerstoren.audit import service
+
+    db = _database(_settings())
+    with db.session() as session:
+        for chunk in service.export_csv(session):
+            output.write(chunk)
+
+
+@main.group()
+def users() -> None:
+    """Create users and reset passwords."""
+
+
+@users.command("create")
+@click.option("--email", required=True, help="Login e-mail address.")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True, help="Role.")
+@click.option("--organisation-id", type=int, required=True, help="Organisation id.")
+@click.password_option(help="Password (asked for when omitted).")
+def users_create(email: str, name: str, role: str, organisation_id: int, password: str) -> None:
+    """Create a user."""
+    from verkeerstoren.access import service
+
+    db = _database(_settings())
+    try:
+        with db.session() as session:
+            session.info["actor"] = system_actor("cli")
+            user = service.create_user(session, email=email, name=name, password=password,
+                                       role=Role(role), organisation_id=organisation_id)
+            click.echo(f"Created user {user.email} (id {user.id}).")
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@users.command("reset-password")
+@click.option("--email", required=True, help="Login e-mail address.")
+@click.password_option(help="New password (asked for when omitted).")
+def users_reset_password(email: str, password: str) -> None:
+    """Set a new password and end the user's sessions."""
+    from verkeerstoren.access import service
+
+    db = _database(_settings())
+    try:
+        with db.session() as session:
+            session.info["actor"] = system_actor("cli")
+            service.set_password(session, email, password)
+        click.echo(f"Password of {email} reset.")
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command("import-registry")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--kind", type=click.Choice(["units", "teams"]), default="units",
+              show_default=True, help="What the CSV describes.")
+def import_registry(path: Path, kind: str) -> None:
+    """Import a registry CSV, all or nothing."""
+    from verkeerstoren.registry import importer
+
+    db = _database(_settings())
+    try:
+        with db.session() as session:
+            session.info["actor"] = system_actor("cli import")
+            summary = importer.import_csv(session, system_actor("cli import"),
+                                          cast(importer.Kind, kind),
+                                          path.read_bytes())
+        click.echo(f"Imported: {summary}")
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc

@@ -1,0 +1,1 @@
+"""Demo region: real CBS geography with invented providers, beds, teams and users."""

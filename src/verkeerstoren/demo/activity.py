@@ -1,0 +1,22 @@
+"""Demo activity on top of the registry: reports, placements, measurements.
+
+Unlike the registry this depends on the moment the demo is built (freshness, holds and quarters
+are relative to now), so it takes ``now`` explicitly.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from verkeerstoren.capacity.demo import seed_capacity_demo
+
+SEED = 20241123
+
+
+def seed_activity(session: Session, now: datetime) -> None:
+    """Seed every capability's demo activity, in dependency order."""
+    rng = random.Random(SEED)
+    seed_capacity_demo(session, now, rng)

@@ -1,0 +1,1 @@
+"""O7 Notifications: in-app notifications and signed outgoing webhooks."""

@@ -1,0 +1,1 @@
+"""O4/O5 Placement: requests, matching, reservations with holds, placement, unplaced analysis."""

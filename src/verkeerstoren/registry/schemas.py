@@ -1,0 +1,476 @@
+"""Request and response models of the registry API, with the field rules the importer reuses.
+
+Messages are English msgids (the Dutch pages translate them); variable parts travel separately in
+:class:`Problem` so a translation can place them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from verkeerstoren.errors import ValidationProblem
+from verkeerstoren.registry.models import OrganisationKind
+
+MAX_ID = 2_147_483_647  # int4: larger ids cannot exist, and SQLite/PostgreSQL reject them
+MAX_BEDS = 10_000
+MAX_LIST = 100
+
+POSTCODE_RE = re.compile(r"^[1-9][0-9]{3}[A-Z]{2}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+AGB_RE = re.compile(r"^[0-9]{8}$")
+CODE_RE = re.compile(r"^[a-z0-9_]{1,30}$")
+GEMEENTE_RE = re.compile(r"^GM[0-9]{4}$")
+WIJK_RE = re.compile(r"^WK[0-9]{6}$")
+PHONE_RE = re.compile(r"^[0-9+()\-. ]{3,30}$")
+RANGE_RE = re.compile(r"^([0-9]{4})\s*-\s*([0-9]{4})$")
+
+
+class Problem(ValidationProblem):
+    """A validation problem whose message is a msgid with ``{name}`` placeholders."""
+
+    def __init__(
+        self, field: str, template: str, *, row: int | None = None, **values: object
+    ) -> None:
+        self.template = template
+        self.values = values
+        super().__init__(field, template.format(**values) if values else template, row=row)
+
+
+def clean_text(value: str) -> str:
+    """Strip surrounding space and refuse control characters (PostgreSQL rejects NUL)."""
+    value = value.strip()
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
+        raise ValueError("Contains characters that are not allowed.")
+    return value
+
+
+def _required(value: str) -> str:
+    value = clean_text(value)
+    if not value:
+        raise ValueError("This field is required.")
+    return value
+
+
+def _optional(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = clean_text(value)
+    return value or None
+
+
+def normalise_postcode(value: str) -> str:
+    """Dutch postcode in its canonical form: '2711 ab' becomes '2711AB'."""
+    compact = re.sub(r"\s+", "", clean_text(value)).upper()
+    if not POSTCODE_RE.match(compact):
+        raise ValueError("Postcode must look like 1234AB.")
+    return compact
+
+
+def check_email(value: str | None) -> str | None:
+    """An e-mail address of the usual shape, or None when empty."""
+    value = _optional(value)
+    if value is not None and not EMAIL_RE.match(value):
+        raise ValueError("E-mail address must look like name@example.nl.")
+    return value
+
+
+def check_agb(value: str | None) -> str | None:
+    """An AGB code (8 digits), or None when empty."""
+    value = _optional(value)
+    if value is not None and not AGB_RE.match(value):
+        raise ValueError("AGB code must be 8 digits.")
+    return value
+
+
+def check_phone(value: str | None) -> str | None:
+    """A phone number of digits, spaces and + - ( ) ., or None when empty."""
+    value = _optional(value)
+    if value is not None and not PHONE_RE.match(value):
+        raise ValueError("Phone number may contain only digits, spaces and + - ( ).")
+    return value
+
+
+def check_gemeente_code(value: str) -> str:
+    """A CBS municipality code such as GM0637."""
+    value = clean_text(value).upper()
+    if not GEMEENTE_RE.match(value):
+        raise ValueError("Municipality code must look like GM0637.")
+    return value
+
+
+def check_wijk_code(value: str | None) -> str | None:
+    """A CBS neighbourhood code such as WK063701, or None when empty."""
+    value = _optional(value)
+    if value is None:
+        return None
+    value = value.upper()
+    if not WIJK_RE.match(value):
+        raise ValueError("Neighbourhood code must look like WK063701.")
+    return value
+
+
+def check_code(value: str) -> str:
+    """A reference code (bed type, feature, skill): lower-case letters, digits and _."""
+    value = clean_text(value)
+    if not CODE_RE.match(value):
+        raise ValueError("Unknown code.")
+    return value
+
+
+Name = Annotated[str, Field(max_length=200), AfterValidator(_required)]
+OptText200 = Annotated[str | None, Field(max_length=200), AfterValidator(_optional)]
+OptText100 = Annotated[str | None, Field(max_length=100), AfterValidator(_optional)]
+HouseNumber = Annotated[str | None, Field(max_length=20), AfterValidator(_optional)]
+Phone = Annotated[str | None, Field(max_length=30), AfterValidator(check_phone)]
+Email = Annotated[str | None, Field(max_length=254), AfterValidator(check_email)]
+Agb = Annotated[str | None, Field(max_length=20), AfterValidator(check_agb)]
+Postcode = Annotated[str, Field(max_length=20), AfterValidator(normalise_postcode)]
+GemeenteCode = Annotated[str, Field(max_length=20), AfterValidator(check_gemeente_code)]
+WijkCode = Annotated[str | None, Field(max_length=20), AfterValidator(check_wijk_code)]
+Code = Annotated[str, Field(max_length=30), AfterValidator(check_code)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Latitude = Annotated[float | None, Field(ge=50.5, le=53.7, allow_inf_nan=False)]
+Longitude = Annotated[float | None, Field(ge=3.2, le=7.3, allow_inf_nan=False)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# --- organisations -------------------------------------------------------------------------
+
+
+class OrganisationIn(_Body):
+    name: Name
+    kind: OrganisationKind = OrganisationKind.PROVIDER
+    agb_code: Agb = None
+    email: Email = None
+    phone: Phone = None
+
+
+class OrganisationUpdate(_Body):
+    """Only the fields sent are changed."""
+
+    name: Name | None = None
+    kind: OrganisationKind | None = None
+    agb_code: Agb = None
+    email: Email = None
+    phone: Phone = None
+
+
+class OrganisationOut(_Out):
+    id: int
+    name: str
+    kind: OrganisationKind
+    agb_code: str | None
+    email: str | None
+    phone: str | None
+
+
+# --- locations -----------------------------------------------------------------------------
+
+
+class LocationIn(_Body):
+    organisation_id: Id | None = None
+    name: Name
+    street: OptText200 = None
+    house_number: HouseNumber = None
+    postcode: Postcode
+    city: OptText100 = None
+    gemeente_code: GemeenteCode
+    wijk_code: WijkCode = None
+    latitude: Latitude = None
+    longitude: Longitude = None
+    phone: Phone = None
+
+
+class LocationUpdate(_Body):
+    """Only the fields sent are changed."""
+
+    name: Name | None = None
+    street: OptText200 = None
+    house_number: HouseNumber = None
+    postcode: Postcode | None = None
+    city: OptText100 = None
+    gemeente_code: GemeenteCode | None = None
+    wijk_code: WijkCode = None
+    latitude: Latitude = None
+    longitude: Longitude = None
+    phone: Phone = None
+
+
+class LocationOut(_Out):
+    id: int
+    organisation_id: int
+    name: str
+    street: str | None
+    house_number: str | None
+    postcode: str
+    city: str | None
+    gemeente_code: str
+    wijk_code: str | None
+    latitude: float | None
+    longitude: float | None
+    phone: str | None
+
+
+# --- care units ----------------------------------------------------------------------------
+
+
+class UnitBedTypeIn(_Body):
+    bed_type_code: Code
+    physical_beds: Annotated[int, Field(ge=0, le=MAX_BEDS)]
+
+
+class UnitBedTypeOut(_Out):
+    bed_type_code: str
+    physical_beds: int
+
+
+class CareUnitIn(_Body):
+    location_id: Id
+    name: Name
+    phone: Phone = None
+    active: bool = True
+    bed_types: Annotated[list[UnitBedTypeIn], Field(max_length=MAX_LIST)] = []
+    features: Annotated[list[Code], Field(max_length=MAX_LIST)] = []
+
+
+class CareUnitUpdate(_Body):
+    """Only the fields sent are changed; lists sent replace the unit's lists."""
+
+    location_id: Id | None = None
+    name: Name | None = None
+    phone: Phone = None
+    active: bool | None = None
+    bed_types: Annotated[list[UnitBedTypeIn] | None, Field(max_length=MAX_LIST)] = None
+    features: Annotated[list[Code] | None, Field(max_length=MAX_LIST)] = None
+
+
+class CareUnitOut(_Out):
+    id: int
+    organisation_id: int
+    location_id: int
+    name: str
+    phone: str | None
+    active: bool
+    bed_types: list[UnitBedTypeOut]
+    features: list[str]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _feature_codes(cls, data: Any) -> Any:
+        # The ORM gives Feature objects; the API speaks codes.
+        if hasattr(data, "features") and hasattr(data, "__table__"):
+            return {
+                "id": data.id,
+                "organisation_id": data.organisation_id,
+                "location_id": data.location_id,
+                "name": data.name,
+                "phone": data.phone,
+                "active": data.active,
+                # sorted so a fresh object and a reloaded one answer alike
+                "bed_types": sorted(data.bed_types, key=lambda b: b.bed_type_code),
+                "features": sorted(f.code for f in data.features),
+            }
+        return data
+
+
+# --- district-nursing teams ----------------------------------------------------------------
+
+
+class ServiceAreaIn(_Body):
+    """Either a 4-digit postcode range or a CBS wijk code."""
+
+    postcode_from: Annotated[int | None, Field(ge=1000, le=9999)] = None
+    postcode_to: Annotated[int | None, Field(ge=1000, le=9999)] = None
+    wijk_code: WijkCode = None
+
+    @model_validator(mode="after")
+    def _range_or_wijk(self) -> ServiceAreaIn:
+        has_range = self.postcode_from is not None or self.postcode_to is not None
+        if has_range == (self.wijk_code is not None):
+            raise ValueError("Give either a postcode range or a neighbourhood code.")
+        if has_range:
+            if self.postcode_from is None or self.postcode_to is None:
+                raise ValueError("A postcode range needs both a start and an end.")
+            if self.postcode_from > self.postcode_to:
+                raise ValueError("The start of a postcode range must not be after its end.")
+        return self
+
+
+class ServiceAreaOut(_Out):
+    postcode_from: int | None
+    postcode_to: int | None
+    wijk_code: str | None
+
+
+class NursingTeamIn(_Body):
+    organisation_id: Id | None = None
+    name: Name
+    phone: Phone = None
+    email: Email = None
+    skills: Annotated[list[Code], Field(max_length=MAX_LIST)] = []
+    service_areas: Annotated[list[ServiceAreaIn], Field(max_length=MAX_LIST)] = []
+
+
+class NursingTeamUpdate(_Body):
+    """Only the fields sent are changed; lists sent replace the team's lists."""
+
+    name: Name | None = None
+    phone: Phone = None
+    email: Email = None
+    skills: Annotated[list[Code] | None, Field(max_length=MAX_LIST)] = None
+    service_areas: Annotated[list[ServiceAreaIn] | None, Field(max_length=MAX_LIST)] = None
+
+
+class NursingTeamOut(_Out):
+    id: int
+    organisation_id: int
+    name: str
+    phone: str | None
+    email: str | None
+    skills: list[str]
+    service_areas: list[ServiceAreaOut]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _skill_codes(cls, data: Any) -> Any:
+        if hasattr(data, "skills") and hasattr(data, "__table__"):
+            return {
+                "id": data.id,
+                "organisation_id": data.organisation_id,
+                "name": data.name,
+                "phone": data.phone,
+                "email": data.email,
+                "skills": sorted(s.code for s in data.skills),
+                "service_areas": list(data.service_areas),
+            }
+        return data
+
+
+# --- reference lists -----------------------------------------------------------------------
+
+
+class BedTypeOut(_Out):
+    code: str
+    name: str
+    sort_order: int
+    max_report_age_hours: int
+
+
+class FeatureOut(_Out):
+    code: str
+    name: str
+
+
+class SkillOut(_Out):
+    code: str
+    name: str
+
+
+class GemeenteOut(_Out):
+    code: str
+    name: str
+    population: int | None
+    population_year: int | None
+
+
+class WijkOut(_Out):
+    code: str
+    name: str
+    gemeente_code: str
+    population: int | None
+
+
+class ImportSummaryOut(_Out):
+    kind: str
+    rows: int
+    organisations_created: int
+    organisations_updated: int
+    locations_created: int
+    locations_updated: int
+    units_created: int
+    units_updated: int
+    teams_created: int
+    teams_updated: int
+
+
+# --- turning pydantic errors into problems a page can translate -----------------------------
+
+BUILTIN_MESSAGES: dict[str, str] = {
+    "missing": "This field is required.",
+    "string_too_long": "Must be at most {max_length} characters.",
+    "int_parsing": "Must be a whole number.",
+    "int_from_float": "Must be a whole number.",
+    "int_type": "Must be a whole number.",
+    "float_type": "Must be a number.",
+    "string_type": "Invalid value.",
+    "float_parsing": "Must be a number.",
+    "greater_than_equal": "Must be at least {ge}.",
+    "less_than_equal": "Must be at most {le}.",
+    "enum": "Choose one of the options.",
+    "bool_parsing": "Must be yes or no.",
+    "too_long": "Too many entries.",
+    "finite_number": "Must be a number.",
+}
+
+
+def problems_from(error: ValidationError, *, row: int | None = None) -> list[ValidationProblem]:
+    """One problem per pydantic error, named by its top-level field, message a msgid."""
+    problems: list[ValidationProblem] = []
+    for item in error.errors(include_url=False):
+        loc = item.get("loc", ())
+        field = str(loc[0]) if loc else "__root__"
+        kind = str(item.get("type", ""))
+        ctx: dict[str, Any] = dict(item.get("ctx") or {})
+        if kind == "value_error" and "error" in ctx:
+            problems.append(Problem(field, str(ctx["error"]), row=row))
+        elif kind in BUILTIN_MESSAGES:
+            values = {k: v for k, v in ctx.items() if k in ("max_length", "ge", "le")}
+            problems.append(Problem(field, BUILTIN_MESSAGES[kind], row=row, **values))
+        else:
+            problems.append(Problem(field, "Invalid value.", row=row))
+    return problems
+
+
+def parse_service_areas(text: str) -> tuple[list[ServiceAreaIn], list[str]]:
+    """Service areas from text like '2711-2729; WK063701' (also '|' or new lines between).
+
+    Returns the areas and the pieces that are neither a postcode range nor a wijk code.
+    """
+    areas: list[ServiceAreaIn] = []
+    bad: list[str] = []
+    for piece in re.split(r"[;|\n\r,]+", text):
+        token = piece.strip()
+        if not token:
+            continue
+        single = re.fullmatch(r"[0-9]{4}", token)
+        match = RANGE_RE.match(token)
+        try:
+            if match:
+                areas.append(
+                    ServiceAreaIn(postcode_from=int(match[1]), postcode_to=int(match[2]))
+                )
+            elif single:
+                areas.append(ServiceAreaIn(postcode_from=int(token), postcode_to=int(token)))
+            else:
+                areas.append(ServiceAreaIn(wijk_code=token))
+        except ValidationError:
+            bad.append(token[:40])
+    return areas, bad

@@ -1,0 +1,1 @@
+"""The thin web shell: app wiring, authentication, CSRF, templates, translations and errors."""

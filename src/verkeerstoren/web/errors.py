@@ -1,0 +1,133 @@
+"""Maps domain errors to answers: JSON (English) for /api, pages (Dutch) for browsers.
+
+No request may produce a 500: anything unexpected is logged and answered with a plain page.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from verkeerstoren.access.scoping import ScopeViolation
+from verkeerstoren.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ValidationErrors,
+    ValidationProblem,
+)
+from verkeerstoren.settings import Settings
+from verkeerstoren.web.deps import CsrfFailed, NotAuthenticated, request_locale
+from verkeerstoren.web.i18n import translator
+
+log = logging.getLogger(__name__)
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or (
+        "application/json" in request.headers.get("accept", "")
+        and "text/html" not in request.headers.get("accept", "")
+    )
+
+
+def _page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
+    settings: Settings = request.app.state.settings
+    _ = translator(request_locale(request, settings))
+    body = (
+        "<!doctype html><html lang='nl'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{_(title)}</title><link rel='stylesheet' href='/static/app.css'></head>"
+        f"<body><main class='error-page'><h1>{_(title)}</h1><p>{_(message)}</p>"
+        f"<p><a href='/'>{_('Back to the home page')}</a></p></main></body></html>"
+    )
+    return HTMLResponse(body, status_code=status)
+
+
+def _answer(request: Request, status: int, title: str, message: str, **extra: object) -> Response:
+    if wants_json(request):
+        return JSONResponse({"detail": message, **extra}, status_code=status)
+    return _page(request, status, title, message)
+
+
+def _problems(problems: list[ValidationProblem]) -> list[dict[str, object]]:
+    return [{"row": p.row, "field": p.field, "message": p.text} for p in problems]
+
+
+def install(app: FastAPI) -> None:
+    """Register every handler on the app."""
+
+    @app.exception_handler(NotAuthenticated)
+    async def _unauthenticated(request: Request, exc: NotAuthenticated) -> Response:
+        if wants_json(request):
+            return JSONResponse(
+                {"detail": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+            )
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, exc: CsrfFailed) -> Response:
+        return _answer(request, 403, "Form expired",
+                       "The form has expired or was not sent from this site. Reload and try again.")
+
+    @app.exception_handler(Forbidden)
+    @app.exception_handler(ScopeViolation)
+    async def _forbidden(request: Request, exc: Exception) -> Response:
+        return _answer(request, 403, "Not allowed", "You are not allowed to do this.")
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound) -> Response:
+        return _answer(request, 404, "Not found", f"{exc.entity} not found.")
+
+    @app.exception_handler(Conflict)
+    async def _conflict(request: Request, exc: Conflict) -> Response:
+        return _answer(request, 409, "Conflict", str(exc))
+
+    @app.exception_handler(ValidationProblem)
+    async def _invalid(request: Request, exc: ValidationProblem) -> Response:
+        return _answer(request, 422, "Invalid input", str(exc), errors=_problems([exc]))
+
+    @app.exception_handler(ValidationErrors)
+    async def _invalid_many(request: Request, exc: ValidationErrors) -> Response:
+        return _answer(request, 422, "Invalid input", "The input has errors; nothing was saved.",
+                       errors=_problems(exc.problems))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> Response:
+        log.info("integrity error answered with 409: %s", exc.orig)
+        return _answer(request, 409, "Conflict",
+                       "This conflicts with existing data (for example a name already in use).")
+
+    @app.exception_handler(OperationalError)
+    async def _busy(request: Request, exc: OperationalError) -> Response:
+        log.warning("database operational error: %s", exc.orig)
+        return _answer(request, 503, "Busy", "The database is busy; try again in a moment.")
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+             "message": e.get("msg", "invalid")}
+            for e in exc.errors()
+        ]
+        return _answer(request, 422, "Invalid input", "The request is invalid.", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        titles = {404: "Not found", 405: "Method not allowed", 401: "Login required"}
+        title = titles.get(exc.status_code, "Error")
+        return _answer(request, exc.status_code, title, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _answer(request, 500, "Something went wrong",
+                       "An unexpected error occurred; it has been logged.")

@@ -1,0 +1,88 @@
+"""Jinja2 environment shared by every capability's pages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from verkeerstoren.access.actor import Actor
+from verkeerstoren.access.roles import Permission, Role
+from verkeerstoren.web.context import Ctx
+
+PACKAGE = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A menu entry, shown to roles that hold its permission (or to everyone logged in)."""
+
+    label: str
+    href: str
+    permission: Permission | None = None
+    roles: frozenset[Role] | None = None
+
+    def visible_to(self, actor: Actor | None) -> bool:
+        if actor is None:
+            return False
+        if self.roles is not None and actor.role not in self.roles:
+            return False
+        return self.permission is None or actor.can(self.permission)
+
+
+def template_dirs(capabilities: Sequence[str]) -> list[Path]:
+    dirs = [PACKAGE / "web" / "templates"]
+    dirs += [PACKAGE / name / "templates" for name in capabilities]
+    return [d for d in dirs if d.is_dir()]
+
+
+def _format_dt(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone().strftime("%d-%m-%Y %H:%M")
+
+
+class Templates:
+    """Renders pages with the request context every template expects."""
+
+    def __init__(self, dirs: Sequence[Path], nav: Sequence[NavItem]) -> None:
+        env = Environment(
+            loader=FileSystemLoader([str(d) for d in dirs]),
+            autoescape=select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.filters["dt"] = _format_dt
+        self._jinja = Jinja2Templates(env=env)
+        self.nav = list(nav)
+
+    def render(
+        self,
+        request: Request,
+        ctx: Ctx,
+        name: str,
+        status_code: int = 200,
+        **values: Any,
+    ) -> HTMLResponse:
+        context = {
+            "ctx": ctx,
+            "_": ctx._,
+            "actor": ctx.actor,
+            "csrf_token": ctx.csrf_token,
+            "locale": ctx.locale,
+            "nav": [item for item in self.nav if item.visible_to(ctx.actor)],
+            **values,
+        }
+        return self._jinja.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def templates(request: Request) -> Templates:
+    result: Templates = request.app.state.templates
+    return result
