@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import import_module
@@ -15,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from verkeerstoren import __version__
 from verkeerstoren.runtime import install_hooks
-from verkeerstoren.settings import Settings
+from verkeerstoren.settings import Environment, Settings
 from verkeerstoren.storage import Database
 from verkeerstoren.storage.events import PostgresListener
 from verkeerstoren.web import errors
@@ -24,7 +26,8 @@ from verkeerstoren.web.templating import Templates, template_dirs
 
 # The capabilities in dependency order (menu order too). Each may contribute `api.router`
 # (mounted under /api/v1), `pages.router` and `pages.NAV`, and `templates/<capability>/`.
-CAPABILITIES = ("registry", "capacity", "access", "audit")
+CAPABILITIES = ("registry", "capacity", "placement", "access", "audit", "kpi", "reports",
+                "profiles", "waiting_times", "notifications")
 
 
 def _module(capability: str, name: str) -> ModuleType | None:
@@ -77,7 +80,20 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         if not database.is_sqlite:
             listener = PostgresListener(database.libpq_url, database.events)
             listener.start()
+        pulls = None
+        if settings.pull_enabled and settings.environment is not Environment.TEST:
+            from verkeerstoren.capacity.pull import run_forever
+
+            pulls = asyncio.create_task(run_forever(database), name="scheduled-pull")
+        from verkeerstoren.notifications.worker import start_worker  # webhooks, reminders
+
+        notifier = start_worker(database, settings)
         yield
+        await notifier.stop()
+        if pulls is not None:
+            pulls.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pulls
         if listener is not None:
             listener.stop()
         if db is None:
@@ -97,6 +113,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     pages = [m for c in CAPABILITIES if (m := _module(c, "pages")) is not None]
     nav = [item for module in pages for item in getattr(module, "NAV", [])]
     app.state.templates = Templates(template_dirs(CAPABILITIES), nav)
+    # Home-page panels, like NAV: each pages module may list callables (ctx) -> (template,
+    # values) | None in HOME_PANELS; home.html includes them without knowing the capability.
+    app.state.home_panels = [p for module in pages for p in getattr(module, "HOME_PANELS", [])]
 
     app.add_middleware(
         SessionMiddleware,

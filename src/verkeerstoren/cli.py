@@ -186,3 +186,77 @@ def import_registry(path: Path, kind: str) -> None:
         click.echo(f"Imported: {summary}")
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@main.command("import-opendata")
+@click.argument("data_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--kind", help="Load one file with this parser (e.g. cbs_kwb, rivm_health).")
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The file to load with --kind.")
+@click.option("--year", type=int, help="The year the file is for, when its name does not say.")
+@click.option("--whole-country", is_flag=True, help="Store all gemeenten, not only the region's.")
+def import_opendata(data_dir: Path | None, kind: str | None, path: Path | None,
+                    year: int | None, whole_country: bool) -> None:
+    """Load CBS, PDOK, RIVM, Vektis and NZa open data (all or nothing per data set)."""
+    from verkeerstoren.opendata.command import run_import
+
+    settings = _settings()
+    if (kind is None) != (path is None):
+        raise click.UsageError("--kind and --file go together")
+    try:
+        run_import(_database(settings), data_dir or settings.data_dir, kind=kind, path=path,
+                   year=year, whole_country=whole_country, echo=click.echo)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command()
+@click.option("--quarter", required=True, help="Quarter such as 2026Q3.")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=Path("var"),
+              show_default=True, help="Folder to write the HTML and PDF into.")
+@click.option("--no-pdf", is_flag=True, help="Write only the HTML.")
+def report(quarter: str, output: Path, no_pdf: bool) -> None:
+    """Write the quarterly progress report (voortgangsrapportage) as HTML and PDF."""
+    from verkeerstoren.reports.build import ReportUnavailable
+    from verkeerstoren.reports.command import write_report
+
+    db = _database(_settings())
+    try:
+        for path in write_report(db, quarter, output, pdf=not no_pdf):
+            click.echo(f"Written: {path}")
+    except (DomainError, ReportUnavailable) as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.dispose()
+
+
+@main.command("pull-once")
+def pull_once() -> None:
+    """Pull every provider endpoint that is due now (what the scheduler does each minute)."""
+    from verkeerstoren.capacity.pull import run_due_pulls
+
+    results = run_due_pulls(_database(_settings()))
+    for result in results:
+        state = f"{result.accepted} reports" if result.ok else "; ".join(
+            str(p) for p in result.problems[:5])
+        click.echo(f"pull source {result.source_id}: {'OK' if result.ok else 'FAILED'} {state}")
+    click.echo(f"{len(results)} source(s) pulled.")
+
+
+@main.command("deliver-webhooks")
+@click.option("--remind/--no-remind", default=True, show_default=True,
+              help="Also remind providers whose availability reports are stale.")
+def deliver_webhooks(remind: bool) -> None:
+    """Post due webhook deliveries once (the app does this every 10 s) and send reminders."""
+    from verkeerstoren.notifications.worker import run_round
+
+    db = _database(_settings())
+    try:
+        result = run_round(db, remind=remind)
+    finally:
+        db.dispose()
+    run = result.deliveries
+    click.echo(f"Webhooks: {run.delivered} delivered, {run.retrying} to retry, "
+               f"{run.failed} failed.")
+    if result.reminded is not None:
+        click.echo(f"Stale-report reminders: {result.reminded} organisations.")

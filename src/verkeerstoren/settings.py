@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     session_max_age_hours: int = Field(
         default=12, ge=1, le=24 * 30, description="How long a login stays valid."
     )
+    pull_enabled: bool = Field(
+        default=True,
+        description="Poll the providers' registered CSV/JSON endpoints every minute (scheduled "
+        "pull). Never runs in the test environment, where tests start pulls themselves.",
+    )
     cookie_secure: bool | None = Field(
         default=None,
         description="Send cookies only over HTTPS; defaults to true outside development/test.",

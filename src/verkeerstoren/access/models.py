@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from verkeerstoren.access.roles import Role
 from verkeerstoren.registry.models import Organisation
-from verkeerstoren.storage.base import Base, Timestamps, UTCDateTime
+from verkeerstoren.storage.base import Base, Timestamps, UTCDateTime, str_enum
 
-ROLE_ENUM = Enum(Role, name="role", native_enum=False, length=20, validate_strings=True)
+ROLE_ENUM = str_enum(Role, "role", 20)
 
 
 class User(Timestamps, Base):

@@ -28,10 +28,16 @@ class Permission(StrEnum):
     BOARD_VIEW = "board.view"
     INTAKE_REPORT = "intake.report"
     NURSING_SEARCH = "nursing.search"
+    PLACEMENT_REQUEST = "placement.request"  # create and follow requests (referrers: own)
+    PLACEMENT_WORK = "placement.work"  # work the queue: reserve, cancel, close unplaced
+    RESERVATION_ANSWER = "reservation.answer"  # accept or decline holds on own units
+    UNPLACED_VIEW = "unplaced.view"  # the tussen-wal-en-schip analysis (aggregates)
     PROFILES_VIEW = "profiles.view"  # regiobeeld: open data, every logged-in role
     OPENDATA_IMPORT = "opendata.import"
     WAITS_VIEW = "waits.view"  # region waiting times, Treeknormen, "where soonest"
     WAITS_REPORT = "waits.report"  # own organisation's waits only, unless unscoped
+    NOTIFICATIONS_VIEW = "notifications.view"  # the own organisation's notifications
+    WEBHOOKS_MANAGE = "webhooks.manage"  # own organisation's webhooks; admin any organisation's
 
 
 ALL = frozenset(Role)
@@ -50,10 +56,16 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.BOARD_VIEW: frozenset({Role.ADMIN, Role.COORDINATOR, Role.ANALYST, Role.VIEWER}),
     Permission.INTAKE_REPORT: frozenset({Role.ADMIN, Role.PROVIDER}),
     Permission.NURSING_SEARCH: frozenset({Role.ADMIN, Role.COORDINATOR, Role.REFERRER}),
+    Permission.PLACEMENT_REQUEST: frozenset({Role.ADMIN, Role.COORDINATOR, Role.REFERRER}),
+    Permission.PLACEMENT_WORK: frozenset({Role.ADMIN, Role.COORDINATOR}),
+    Permission.RESERVATION_ANSWER: frozenset({Role.ADMIN, Role.PROVIDER}),
+    Permission.UNPLACED_VIEW: frozenset({Role.ADMIN, Role.COORDINATOR, Role.ANALYST}),
     Permission.PROFILES_VIEW: ALL,
     Permission.OPENDATA_IMPORT: frozenset({Role.ADMIN}),
     Permission.WAITS_VIEW: ALL,
     Permission.WAITS_REPORT: frozenset({Role.ADMIN, Role.PROVIDER}),
+    Permission.NOTIFICATIONS_VIEW: ALL,
+    Permission.WEBHOOKS_MANAGE: frozenset({Role.ADMIN, Role.PROVIDER}),
 }
 
 # Roles that act for the whole region; every other role writes only its own organisation's rows.

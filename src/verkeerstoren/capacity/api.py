@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from verkeerstoren.access.roles import Permission
 from verkeerstoren.capacity import board as board_service
-from verkeerstoren.capacity import exports, importer, intake, service
+from verkeerstoren.capacity import exports, importer, intake, pull, service
 from verkeerstoren.capacity.models import ReportSource
 from verkeerstoren.capacity.schemas import (
     Board,
@@ -126,6 +126,25 @@ def export_board(
     content, media_type, filename = exports.board_file(data, format)
     return Response(content, media_type=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/pull-sources", response_model=list[pull.PullSourceOut])
+def list_pull_sources(ctx: ReportCtx) -> list[pull.PullSourceOut]:
+    """Your organisation's endpoints that we poll, with the last pull's result."""
+    return [pull.to_out(s) for s in pull.list_sources(ctx.session, ctx.user)]
+
+
+@router.post("/pull-sources", response_model=pull.PullSourceOut, status_code=201)
+def add_pull_source(ctx: ReportCtx, body: pull.PullSourceIn) -> pull.PullSourceOut:
+    """Register a CSV or JSON URL that publishes your availability (polled every interval)."""
+    return pull.to_out(pull.register_source(ctx.session, ctx.user, body))
+
+
+@router.post("/pull-sources/{source_id}/run", response_model=pull.PullSourceOut)
+def run_pull_source(ctx: ReportCtx, source_id: Id) -> pull.PullSourceOut:
+    """Pull this endpoint now; the answer carries the result (all or nothing)."""
+    pull.run_now(ctx.session, ctx.user, source_id)
+    return pull.to_out(pull.get_source(ctx.session, ctx.user, source_id))
 
 
 @router.post("/district-nursing/intake", status_code=201, response_model=BulkResult)

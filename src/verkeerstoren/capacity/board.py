@@ -49,7 +49,11 @@ def board(session: Session, flt: BoardFilter, *, now: datetime | None = None) ->
             CareUnit.name, CareUnit.phone, CareUnit.organisation_id, Organisation.name,
             Location.name, Location.gemeente_code, Gemeente.name, Location.wijk_code,
             Location.latitude, Location.longitude, BedType.name, BedType.max_report_age_hours,
-            BedType.sort_order, BedState,
+            BedType.sort_order,
+            # Columns, not the BedState entity: building thousands of ORM objects per board
+            # request cost more than the query itself (bench/capacity.py).
+            BedState.reported_at, BedState.physical, BedState.staffed, BedState.occupied,
+            BedState.blocked, BedState.held, BedState.expected_free_date, BedState.remark,
         )
         .join(CareUnit, CareUnit.id == UnitBedType.unit_id)
         .join(Organisation, Organisation.id == CareUnit.organisation_id)
@@ -92,27 +96,28 @@ def board(session: Session, flt: BoardFilter, *, now: datetime | None = None) ->
 
     rows: list[tuple[int, BoardRow]] = []
     for (unit_id, code, physical, unit, phone, org_id, org, location, gm_code, gm_name, wijk,
-         lat, lon, bt_name, max_age, sort_order, state) in result:
-        reported_at = state.reported_at if state else None
+         lat, lon, bt_name, max_age, sort_order, reported_at, s_physical, staffed, occupied,
+         blocked, held, expected_free, remark) in result:
         stale = is_stale(reported_at, max_age, now)
-        staffed = state.staffed if state else 0
-        occupied = state.occupied if state else 0
-        blocked = state.blocked if state else 0
-        held = state.held if state else 0
+        staffed = staffed or 0
+        occupied = occupied or 0
+        blocked = blocked or 0
+        held = held or 0
         available = staffed - occupied - blocked - held
         if flt.fresh_only and stale:
             continue
         if flt.available_only and available <= 0:
             continue
-        rows.append((sort_order, BoardRow(
+        # model_construct: every value comes typed from the database, and validating
+        # thousands of rows per request dominated the board's response time.
+        rows.append((sort_order, BoardRow.model_construct(
             unit_id=unit_id, unit=unit, organisation_id=org_id, organisation=org,
             location=location, gemeente_code=gm_code, gemeente=gm_name, wijk_code=wijk,
             latitude=lat, longitude=lon, bed_type_code=code, bed_type=bt_name,
             features=sorted(features.get(unit_id, [])),
-            physical=state.physical if state else physical, staffed=staffed,
+            physical=s_physical if s_physical is not None else physical, staffed=staffed,
             occupied=occupied, blocked=blocked, held=held, available=available,
-            expected_free_date=state.expected_free_date if state else None,
-            remark=state.remark if state else None, reported_at=reported_at,
+            expected_free_date=expected_free, remark=remark, reported_at=reported_at,
             age_hours=age_hours(reported_at, now), stale=stale, phone=phone,
         )))
     # Fresh availability first; stale figures cannot be trusted for a placement.

@@ -9,7 +9,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from verkeerstoren.access.scoping import OrgOwned
 from verkeerstoren.registry.models import BedType, CareUnit, NursingTeam
-from verkeerstoren.storage.base import Base, UTCDateTime, utcnow
+from verkeerstoren.storage.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class ReportSource(StrEnum):
@@ -56,7 +55,7 @@ class AvailabilityReport(OrgOwned, Base):
     expected_free_date: Mapped[date | None] = mapped_column(Date)
     remark: Mapped[str | None] = mapped_column(String(500))
     source: Mapped[ReportSource] = mapped_column(
-        Enum(ReportSource, name="report_source", native_enum=False, length=10)
+        str_enum(ReportSource, "report_source", 10)
     )
     reported_by: Mapped[str] = mapped_column(String(254))
 
@@ -128,7 +127,7 @@ class PullSource(OrgOwned, Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     url: Mapped[str] = mapped_column(String(500))
     format: Mapped[PullFormat] = mapped_column(
-        Enum(PullFormat, name="pull_format", native_enum=False, length=10)
+        str_enum(PullFormat, "pull_format", 10)
     )
     interval_minutes: Mapped[int] = mapped_column(Integer, default=5)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

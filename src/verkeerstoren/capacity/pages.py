@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from verkeerstoren import validation
 from verkeerstoren.access.roles import Permission
 from verkeerstoren.capacity import board as board_service
-from verkeerstoren.capacity import importer, intake, maps, service
+from verkeerstoren.capacity import home, importer, intake, maps, pull, service
 from verkeerstoren.capacity.freshness import age_text
 from verkeerstoren.capacity.models import ReportSource
 from verkeerstoren.capacity.schemas import IntakeIn, ReportIn
@@ -46,6 +46,8 @@ NAV = [
     NavItem("District nursing", "/district-nursing", Permission.NURSING_SEARCH),
     NavItem("Team intake", "/district-nursing/intake", Permission.INTAKE_REPORT),
 ]
+# Shown on the shell's home page (see verkeerstoren.capacity.home).
+HOME_PANELS = [home.stale_units_panel]
 
 TemplatesDep = Annotated[Templates, Depends(templates)]
 BoardCtx = Annotated[Ctx, view(Permission.BOARD_VIEW)]
@@ -191,9 +193,49 @@ async def save_report(request: Request, ctx: ReportCtx, tpl: TemplatesDep) -> Re
     return await run_in_threadpool(_save_report, request, ctx, tpl, values)
 
 
+def _pull_context(ctx: Ctx, error: str | None = None) -> dict[str, Any]:
+    sources = pull.list_sources(ctx.session, ctx.user)
+    return {"pull_sources": [(s, pull.summary(s)) for s in sources], "pull_error": error,
+            "pull_ages": {s.id: age_text(s.last_run_at, utcnow(), ctx.locale) for s in sources}}
+
+
 @router.get("/capacity/upload", response_class=HTMLResponse)
 def upload_form(request: Request, ctx: ReportCtx, tpl: TemplatesDep) -> HTMLResponse:
-    return tpl.render(request, ctx, "capacity/upload.html", problems=[], accepted=None)
+    return tpl.render(request, ctx, "capacity/upload.html", problems=[], accepted=None,
+                      **_pull_context(ctx))
+
+
+def _add_pull(request: Request, ctx: Ctx, tpl: Templates, values: dict[str, list[str]]
+              ) -> Response:
+    def one(name: str) -> str | None:
+        found = values.get(name)
+        return found[0].strip() if found and found[0].strip() else None
+
+    try:
+        data = pull.PullSourceIn.model_validate({
+            "url": one("url") or "", "format": one("format") or "csv",
+            "interval_minutes": one("interval_minutes") or 5})
+        pull.register_source(ctx.session, ctx.user, data)
+    except ValidationError as exc:
+        error = "; ".join(ctx._(p.message, **p.params) for p in validation.problems(exc))
+    except ValidationProblem as problem:
+        error = ctx._(problem.message, **problem.params)
+    else:
+        return RedirectResponse("/capacity/upload#pull", status_code=303)
+    return tpl.render(request, ctx, "capacity/upload.html", status_code=422, problems=[],
+                      accepted=None, **_pull_context(ctx, error))
+
+
+@router.post("/capacity/pull-sources", response_model=None)
+async def add_pull(request: Request, ctx: ReportCtx, tpl: TemplatesDep) -> Response:
+    values = await form_lists(request)
+    return await run_in_threadpool(_add_pull, request, ctx, tpl, values)
+
+
+@router.post("/capacity/pull-sources/{source_id}/run", response_model=None)
+def run_pull(ctx: ReportCtx, source_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
+    pull.run_now(ctx.session, ctx.user, source_id)
+    return RedirectResponse("/capacity/upload#pull", status_code=303)
 
 
 def _upload(request: Request, ctx: Ctx, tpl: Templates, raw: bytes, name: str) -> Response:
@@ -205,20 +247,23 @@ def _upload(request: Request, ctx: Ctx, tpl: Templates, raw: bytes, name: str) -
             row_numbers=[n for n, _ in rows])
     except ValidationErrors as exc:
         return tpl.render(request, ctx, "capacity/upload.html", status_code=422,
-                          problems=exc.problems, accepted=None)
-    return tpl.render(request, ctx, "capacity/upload.html", problems=[], accepted=accepted)
+                          problems=exc.problems, accepted=None, **_pull_context(ctx))
+    return tpl.render(request, ctx, "capacity/upload.html", problems=[], accepted=accepted,
+                      **_pull_context(ctx))
 
 
 @router.post("/capacity/upload", response_model=None)
 async def upload(request: Request, ctx: ReportCtx, tpl: TemplatesDep) -> Response:
-    form = await request.form()
-    file = form.get("file")
-    if file is None or isinstance(file, str):
-        problem = ValidationProblem("file", "choose a file to upload", row=None)
-        return tpl.render(request, ctx, "capacity/upload.html", status_code=422,
-                          problems=[problem], accepted=None)
-    raw = await file.read(20 * 1024 * 1024 + 1)
-    return await run_in_threadpool(_upload, request, ctx, tpl, raw, file.filename or "")
+    async with request.form() as form:  # closes the spooled upload when done
+        file = form.get("file")
+        if file is None or isinstance(file, str):
+            problem = ValidationProblem("file", "choose a file to upload", row=None)
+            return await run_in_threadpool(lambda: tpl.render(
+                request, ctx, "capacity/upload.html", status_code=422, problems=[problem],
+                accepted=None, **_pull_context(ctx)))
+        raw = await file.read(20 * 1024 * 1024 + 1)
+        name = file.filename or ""
+    return await run_in_threadpool(_upload, request, ctx, tpl, raw, name)
 
 
 @router.get("/capacity/units/{unit_id}", response_class=HTMLResponse)

@@ -12,6 +12,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from verkeerstoren.capacity.demo import seed_capacity_demo
+from verkeerstoren.kpi.demo import seed_kpi_demo
+from verkeerstoren.placement.demo import seed_placement_demo
 
 SEED = 20241123
 
@@ -20,3 +22,6 @@ def seed_activity(session: Session, now: datetime) -> None:
     """Seed every capability's demo activity, in dependency order."""
     rng = random.Random(SEED)
     seed_capacity_demo(session, now, rng)
+    seed_placement_demo(session, now, rng)
+    # Monitoring last: its computed indicators read the placements and reports above.
+    seed_kpi_demo(session, today=now.date())

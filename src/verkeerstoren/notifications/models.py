@@ -24,8 +24,17 @@ class Notification(OrgOwned, Base):
     link: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # title and body are English msgids; params fill their {placeholders} after translation,
+    # so each reader sees the text in his or her own language.
+    params: Mapped[dict[str, object] | None] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_notification_org_read", "organisation_id", "read_at"),)
+
+    @property
+    def owner_organisation_id(self) -> int | None:
+        """Not guarded on flush: any actor's action may notify another organisation (a
+        provider's decline notifies the coordination point); reads stay scoped in the service."""
+        return None
 
 
 class Webhook(OrgOwned, Base):
@@ -60,3 +69,18 @@ class WebhookDelivery(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     __table_args__ = (Index("ix_webhook_delivery_due", "status", "next_attempt_at"),)
+
+
+class WebhookAttempt(Base):
+    """One try to deliver: the delivery log shown per webhook."""
+
+    __tablename__ = "webhook_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_delivery.id", ondelete="CASCADE"), index=True
+    )
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(500))
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)

@@ -21,11 +21,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from verkeerstoren.access.scoping import OrgOwned
 from verkeerstoren.registry.models import CareUnit
-from verkeerstoren.storage.base import Base, UTCDateTime, utcnow
+from verkeerstoren.storage.base import Base, UTCDateTime, str_enum, utcnow
 
 
 def _enum(kind: type[StrEnum], name: str) -> Enum:
-    return Enum(kind, name=name, native_enum=False, length=20, validate_strings=True)
+    return str_enum(kind, name, 20)
 
 
 class Financing(StrEnum):
@@ -177,6 +177,6 @@ class StatusChange(Base):
     reservation_id: Mapped[int | None] = mapped_column(ForeignKey("reservation.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     actor_label: Mapped[str] = mapped_column(String(254))
-    from_status: Mapped[str | None] = mapped_column(String(20))
-    to_status: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(40))
+    to_status: Mapped[str] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(Text)

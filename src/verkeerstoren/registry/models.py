@@ -8,7 +8,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    Enum,
     Float,
     ForeignKey,
     Integer,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from verkeerstoren.access.scoping import OrgOwned
-from verkeerstoren.storage.base import Base, Timestamps
+from verkeerstoren.storage.base import Base, Timestamps, str_enum
 
 
 class OrganisationKind(StrEnum):
@@ -77,7 +76,7 @@ class Organisation(Timestamps, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[OrganisationKind] = mapped_column(
-        Enum(OrganisationKind, name="organisation_kind", native_enum=False, length=30)
+        str_enum(OrganisationKind, "organisation_kind", 30)
     )
     agb_code: Mapped[str | None] = mapped_column(String(8))
     email: Mapped[str | None] = mapped_column(String(254))

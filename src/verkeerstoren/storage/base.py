@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -40,6 +41,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def str_enum(kind: type[StrEnum], name: str, length: int = 20) -> Enum:
+    """A VARCHAR column for a StrEnum that stores the members' *values*.
+
+    SQLAlchemy stores member names by default; partial indexes and CHECK constraints written
+    in SQL ("status IN ('open', 'reserved')") name the values, so the two must agree.
+    """
+    return Enum(kind, name=name, native_enum=False, length=length, validate_strings=True,
+                values_callable=lambda members: [m.value for m in members])
 
 
 class Base(DeclarativeBase):

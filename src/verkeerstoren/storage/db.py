@@ -43,7 +43,7 @@ def _configure_sqlite(engine: Engine) -> None:
 class Database:
     """One engine and its session factory; create one per app (tests create several)."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
         self.url = normalise_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo}
@@ -51,7 +51,7 @@ class Database:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
             kwargs["pool_pre_ping"] = True
-            kwargs["pool_size"] = 10
+            kwargs["pool_size"] = pool_size
             kwargs["max_overflow"] = 20
         self.engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:

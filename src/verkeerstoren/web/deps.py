@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -56,21 +56,34 @@ def _bearer(request: Request) -> str | None:
     return None
 
 
-async def verify_csrf(request: Request) -> None:
-    """Unsafe browser requests must echo the session's CSRF token (form field or header)."""
-    if request.method in SAFE_METHODS or _bearer(request) is not None:
-        return
-    expected = request.session.get("csrf")
-    sent = request.headers.get("x-csrf-token")
-    content_type = request.headers.get("content-type", "")
-    if sent is None and content_type.startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
-        form = await request.form()
-        value = form.get("csrf_token")
-        sent = value if isinstance(value, str) else None
-    if not isinstance(expected, str) or sent is None or not hmac.compare_digest(sent, expected):
-        raise CsrfFailed("missing or wrong CSRF token")
+async def verify_csrf(request: Request) -> AsyncIterator[None]:
+    """Unsafe browser requests must echo the session's CSRF token (form field or header).
+
+    When the form had to be parsed for the token, it is closed after the response: uploaded
+    files live in temporary files that would otherwise wait for the garbage collector.
+    """
+    form = None
+    if request.method not in SAFE_METHODS and _bearer(request) is None:
+        expected = request.session.get("csrf")
+        sent = request.headers.get("x-csrf-token")
+        content_type = request.headers.get("content-type", "")
+        if sent is None and content_type.startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")
+        ):
+            form = await request.form()
+            value = form.get("csrf_token")
+            sent = value if isinstance(value, str) else None
+        if not isinstance(expected, str) or sent is None or not hmac.compare_digest(
+            sent, expected
+        ):
+            if form is not None:
+                await form.close()
+            raise CsrfFailed("missing or wrong CSRF token")
+    try:
+        yield
+    finally:
+        if form is not None:
+            await form.close()
 
 
 def resolve_actor(request: Request, session: Session) -> Actor | None:

@@ -20,7 +20,7 @@
     fetch(el.dataset.specUrl).then((r) => r.json()).then((spec) => {
       if (!spec) { el.textContent = el.dataset.empty || ""; return; }
       const opts = { actions: false, renderer: "svg" };
-      if (window.vegaInterpreter) { opts.ast = true; opts.expr = window.vegaInterpreter; }
+      if (window.vegaInterpreter) { opts.ast = true; opts.expr = window.vegaInterpreter.expressionInterpreter; }
       window.vegaEmbed(el, spec, opts).catch(() => {});
     });
   }

@@ -3,7 +3,7 @@ window.addEventListener("load", () => {
   if (!window.vegaEmbed) return;
   document.querySelectorAll("[data-spec]").forEach((el) => {
     const opts = { actions: false, renderer: "svg" };
-    if (window.vegaInterpreter) { opts.ast = true; opts.expr = window.vegaInterpreter; }
+    if (window.vegaInterpreter) { opts.ast = true; opts.expr = window.vegaInterpreter.expressionInterpreter; }
     window.vegaEmbed(el, JSON.parse(el.dataset.spec), opts).catch(() => {});
   });
 });

@@ -1,0 +1,86 @@
+"""Fresh benchmark databases and real app servers (``verkeerstoren serve``) in subprocesses."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+
+PG_SERVER = os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@contextmanager
+def fresh_database(kind: str) -> Iterator[str]:
+    """A new empty database URL (SQLite file under /tmp, or a PostgreSQL database); removed."""
+    if kind == "sqlite":
+        folder = Path(tempfile.mkdtemp(prefix="vt-bench-"))
+        try:
+            yield f"sqlite:///{folder / 'bench.db'}"
+        finally:
+            for path in folder.glob("*"):
+                path.unlink()
+            folder.rmdir()
+        return
+    name = f"vt_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_SERVER.rsplit("/", 1)[0].replace("+psycopg", "") + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def app_servers(url: str, count: int, log_dir: Path) -> Iterator[list[str]]:
+    """``count`` app processes on one database; yields their base URLs."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VERKEERSTOREN_")}
+    env.update({"VERKEERSTOREN_DATABASE_URL": url, "VERKEERSTOREN_PULL_ENABLED": "false"})
+    processes: list[subprocess.Popen[bytes]] = []
+    bases: list[str] = []
+    try:
+        for index in range(count):
+            port = _free_port()
+            log = (log_dir / f"server-{index}.log").open("wb")
+            processes.append(subprocess.Popen(  # noqa: S603 - our own interpreter and CLI
+                [sys.executable, "-m", "verkeerstoren", "serve", "--port", str(port)],
+                env=env, stdout=log, stderr=subprocess.STDOUT))
+            bases.append(f"http://127.0.0.1:{port}")
+        for base, process in zip(bases, processes, strict=True):
+            deadline = time.monotonic() + 240  # a loaded machine starts slowly
+            while True:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"server {base} did not start; see {log_dir}")
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=10).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+        yield bases
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()

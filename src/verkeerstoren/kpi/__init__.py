@@ -1,0 +1,1 @@
+"""Programme monitoring: goal tree, KPIs with a PDCA cycle, projects and their effect."""

@@ -1,0 +1,246 @@
+"""Indicators computed from operational data: no extra registration (Gooi plan, "Monitoring").
+
+Each computation returns its value together with the ids of the rows it came from, so a
+dashboard can show exactly which placement requests or availability reports make up a figure.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from verkeerstoren.capacity.models import AvailabilityReport
+from verkeerstoren.kpi.periods import Period
+from verkeerstoren.placement.models import PlacementRequest, RequestStatus
+from verkeerstoren.registry.models import BedType, Organisation
+
+PLACEMENT_TABLE = "placement_request"
+REPORT_TABLE = "availability_report"
+HOURS_24 = 24.0
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A computed value (None when there were no rows), its source rows and a breakdown."""
+
+    value: float | None
+    table: str
+    ids: list[int]
+    details: dict[str, float] = field(default_factory=dict)
+
+
+@contextmanager
+def region_wide(session: Session) -> Iterator[None]:
+    """Read every organisation's rows while computing regional aggregates.
+
+    An analyst's edit session confines ORM reads to the analyst's own organisation; the
+    regional figures must count all providers. Only reads are widened: the flush guard that
+    stops writes to other organisations' rows stays in force.
+    """
+    saved = session.info.get("scope_org")
+    session.info["scope_org"] = None
+    try:
+        yield
+    finally:
+        session.info["scope_org"] = saved
+
+
+def _bounds(period: Period) -> tuple[datetime, datetime]:
+    start = datetime.combine(period.start, time.min, tzinfo=UTC)
+    end = datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=UTC)
+    return start, end
+
+
+@dataclass(frozen=True)
+class Request:
+    """The columns of a closed placement request that the computations read."""
+
+    id: int
+    status: RequestStatus
+    created_at: datetime
+    closed_at: datetime
+    medically_discharged_on: date | None
+    admission_date: date | None
+    unplaced_reason: str | None
+
+    @property
+    def hours(self) -> float:
+        return (self.closed_at - self.created_at).total_seconds() / 3600
+
+    @property
+    def placed(self) -> bool:
+        return self.status is RequestStatus.PLACED
+
+
+@dataclass(frozen=True)
+class Report:
+    """The columns of an availability report that the computations read."""
+
+    id: int
+    organisation_id: int
+    unit_id: int
+    bed_type_code: str
+    reported_at: datetime
+    staffed: int
+    occupied: int
+
+
+class Rows:
+    """The operational rows of one period, loaded once and shared by every computation."""
+
+    def __init__(self, session: Session, period: Period) -> None:
+        self.session = session
+        self.period = period
+        self.start, self.end = _bounds(period)
+        self._requests: list[Request] | None = None
+        self._reports: list[Report] | None = None
+
+    @property
+    def requests(self) -> list[Request]:
+        """Requests closed (placed or unplaced) in the period."""
+        if self._requests is None:
+            p = PlacementRequest
+            self._requests = [Request(i, st, created, closed, discharged, admitted, reason)
+                              for i, st, created, closed, discharged, admitted, reason
+                              in self.session.execute(
+                select(p.id, p.status, p.created_at, p.closed_at, p.medically_discharged_on,
+                       p.admission_date, p.unplaced_reason)
+                .where(p.closed_at >= self.start, p.closed_at < self.end,
+                       p.status.in_((RequestStatus.PLACED, RequestStatus.UNPLACED)))
+                .order_by(p.id)) if closed is not None]
+        return self._requests
+
+    @property
+    def reports(self) -> list[Report]:
+        """Reports of the period plus the week before (for the gap to the previous report)."""
+        if self._reports is None:
+            r = AvailabilityReport
+            self._reports = [Report(*row) for row in self.session.execute(
+                select(r.id, r.organisation_id, r.unit_id, r.bed_type_code, r.reported_at,
+                       r.staffed, r.occupied)
+                .where(r.reported_at >= self.start - timedelta(days=7), r.reported_at < self.end)
+                .order_by(r.unit_id, r.bed_type_code, r.reported_at))]
+        return self._reports
+
+
+def time_to_placement(rows: Rows, quantile: float) -> Computed:
+    """A quantile (0.5 median, 0.9 p90) of the hours from request to placement."""
+    placed = [r for r in rows.requests if r.placed]
+    ids = [r.id for r in placed]
+    if not placed:
+        return Computed(None, PLACEMENT_TABLE, ids)
+    hours = np.array([r.hours for r in placed])
+    return Computed(round(float(np.quantile(hours, quantile)), 1), PLACEMENT_TABLE, ids)
+
+
+def placed_within_24h(rows: Rows) -> Computed:
+    """Share (%) of closed requests placed within 24 hours: the admission guarantee."""
+    closed = rows.requests
+    ids = [r.id for r in closed]
+    if not closed:
+        return Computed(None, PLACEMENT_TABLE, ids)
+    fast = sum(1 for r in closed if r.placed and r.hours <= HOURS_24)
+    return Computed(round(100 * fast / len(closed), 1), PLACEMENT_TABLE, ids,
+                    {"closed": len(closed), "within_24h": fast})
+
+
+def unplaced(rows: Rows) -> Computed:
+    """Requests closed unplaced in the period, with the count per structured reason."""
+    found = [r for r in rows.requests if not r.placed]
+    reasons = Counter(str(r.unplaced_reason or "other") for r in found)
+    return Computed(float(len(found)), PLACEMENT_TABLE, [r.id for r in found],
+                    {k: float(v) for k, v in sorted(reasons.items())})
+
+
+def wrong_bed_days(rows: Rows) -> Computed:
+    """Days from 'medically discharged' to placement, summed over requests placed in the period."""
+    days: dict[int, int] = {}
+    for request in rows.requests:
+        if not request.placed or request.medically_discharged_on is None:
+            continue
+        placed_on = request.admission_date or request.closed_at.date()
+        days[request.id] = max(0, (placed_on - request.medically_discharged_on).days)
+    if not days:
+        return Computed(None, PLACEMENT_TABLE, [])
+    return Computed(float(sum(days.values())), PLACEMENT_TABLE, sorted(days),
+                    {"requests": float(len(days))})
+
+
+def stale_rate(rows: Rows) -> Computed:
+    """Share (%) of reports that came later than the bed type's maximum age after the previous.
+
+    The breakdown gives the rate per provider (by organisation name); the source rows are the
+    late reports.
+    """
+    session = rows.session
+    max_age: dict[str, int] = {code: hours for code, hours in session.execute(
+        select(BedType.code, BedType.max_report_age_hours))}
+    names: dict[int, str] = {org: name for org, name in session.execute(
+        select(Organisation.id, Organisation.name))}
+    total: Counter[int] = Counter()
+    late: Counter[int] = Counter()
+    late_ids: list[int] = []
+    previous: dict[tuple[int, str], datetime] = {}
+    for report in rows.reports:
+        key = (report.unit_id, report.bed_type_code)
+        before = previous.get(key)
+        previous[key] = report.reported_at
+        if report.reported_at < rows.start:
+            continue
+        total[report.organisation_id] += 1
+        limit = timedelta(hours=max_age.get(report.bed_type_code, 24))
+        if before is not None and report.reported_at - before > limit:
+            late[report.organisation_id] += 1
+            late_ids.append(report.id)
+    if not total:
+        return Computed(None, REPORT_TABLE, [])
+    per_provider = {str(names.get(org, org)): round(100 * late[org] / n, 1)
+                    for org, n in sorted(total.items())}
+    value = round(100 * sum(late.values()) / sum(total.values()), 1)
+    return Computed(value, REPORT_TABLE, sorted(late_ids), per_provider)
+
+
+def occupancy(rows: Rows) -> Computed:
+    """Occupied ÷ staffed beds (%) over the period's reports, overall and per bed type."""
+    reports = [r for r in rows.reports if r.reported_at >= rows.start]
+    occupied: defaultdict[str, int] = defaultdict(int)
+    staffed: defaultdict[str, int] = defaultdict(int)
+    for report in reports:
+        occupied[report.bed_type_code] += report.occupied
+        staffed[report.bed_type_code] += report.staffed
+    if not reports or not sum(staffed.values()):
+        return Computed(None, REPORT_TABLE, [r.id for r in reports])
+    per_type = {code: round(100 * occupied[code] / staffed[code], 1)
+                for code in sorted(staffed) if staffed[code]}
+    value = round(100 * sum(occupied.values()) / sum(staffed.values()), 1)
+    return Computed(value, REPORT_TABLE, [r.id for r in reports], per_type)
+
+
+COMPUTATIONS: dict[str, Callable[[Rows], Computed]] = {
+    "ttp_median": lambda rows: time_to_placement(rows, 0.5),
+    "ttp_p90": lambda rows: time_to_placement(rows, 0.9),
+    "placed_24h": placed_within_24h,
+    "unplaced": unplaced,
+    "wrong_bed_days": wrong_bed_days,
+    "stale_rate": stale_rate,
+    "occupancy": occupancy,
+}
+
+
+def compute_all(session: Session, keys: list[str], period: Period) -> dict[str, Computed]:
+    """Run named computations for a period over every organisation's rows (loaded once)."""
+    with region_wide(session):
+        rows = Rows(session, period)
+        return {key: COMPUTATIONS[key](rows) for key in keys}
+
+
+def compute(session: Session, key: str, period: Period) -> Computed:
+    """Run one named computation for a period."""
+    return compute_all(session, [key], period)[key]

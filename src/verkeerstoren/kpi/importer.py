@@ -1,0 +1,197 @@
+"""All-or-nothing import of measurements from CSV or Excel.
+
+Columns: indicator (code), period (2026, 2026Q3, 2026-07), area (empty for the region, a
+gemeente GM…, a wijk WK…), value, narrative, note. Every row is checked before anything is
+written and every problem names its spreadsheet row (the header is row 1). A file must use one
+decimal mark throughout: a mix of "1,5" and "1.5" is refused, since one of them is surely read
+wrongly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from verkeerstoren.access.actor import Actor
+from verkeerstoren.errors import ValidationErrors, ValidationProblem
+from verkeerstoren.kpi.models import Indicator, MeasurementSource
+from verkeerstoren.kpi.schemas import MeasurementIn
+from verkeerstoren.kpi.service import (
+    CheckedMeasurement,
+    check_measurement,
+    require_edit,
+    write_measurements,
+)
+from verkeerstoren.registry.importer import decode, sniff_delimiter
+from verkeerstoren.registry.schemas import Problem
+
+COLUMNS = ("indicator", "period", "area", "value", "narrative", "note")
+REQUIRED = frozenset({"indicator", "period"})
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 20_000
+XLSX_MAGIC = b"PK\x03\x04"
+
+_INT = re.compile(r"^-?\d+$")
+_DOT = re.compile(r"^-?\d+\.\d+$")
+_COMMA = re.compile(r"^-?\d+,\d+$")
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """How many measurements were written new, replaced, or kept as they were."""
+
+    written: int
+    replaced: int
+    kept: int
+
+
+def template_csv() -> str:
+    """A CSV with the header and two example rows (a number and a narrative)."""
+    return ("indicator;period;area;value;narrative;note\r\n"
+            "K7;2026Q3;;91,5;;\r\n"
+            "K1;2026Q3;;;Tussen wal en schip-overleg loopt per kwartaal;\r\n")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _rows_xlsx(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a broken file
+        raise ValidationErrors([Problem("file", "This is not an Excel file.")]) from None
+    sheet = book.worksheets[0]
+    rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True,
+                                                                 max_row=MAX_ROWS + 2)]
+    book.close()
+    return rows
+
+
+def _rows_csv(data: bytes) -> list[list[str]]:
+    text = decode(data)
+    if "\x00" in text:
+        raise ValidationErrors([Problem("file", "This is not a CSV text file.")])
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text)))
+    except csv.Error:
+        raise ValidationErrors([Problem("file", "This is not a CSV text file.")]) from None
+
+
+def read_table(data: bytes) -> list[tuple[int, dict[str, str]]]:
+    """(spreadsheet row, cells by column) of every non-empty row of a CSV or Excel file."""
+    if len(data) > MAX_BYTES:
+        raise ValidationErrors([Problem("file", "The file is larger than 5 MB.")])
+    rows = _rows_xlsx(data) if data.startswith(XLSX_MAGIC) else _rows_csv(data)
+    if not rows or not any(rows[0]):
+        raise ValidationErrors([Problem("file", "The file is empty.")])
+    header = [re.sub(r"\s+", "_", c.strip().strip("\ufeff").lower()) for c in rows[0]]
+    problems: list[ValidationProblem] = []
+    if missing := sorted(REQUIRED - set(header)):
+        problems.append(Problem("file", "Missing columns: {columns}.", columns=", ".join(missing)))
+    if unknown := [c for c in header if c and c not in COLUMNS]:
+        problems.append(Problem("file", "Unknown columns: {columns}.",
+                                columns=", ".join(unknown[:20])))
+    if len(rows) > MAX_ROWS + 1:
+        problems.append(Problem("file", "The file has more than {n} rows.", n=MAX_ROWS))
+    if problems:
+        raise ValidationErrors(problems)
+    out: list[tuple[int, dict[str, str]]] = []
+    for number, cells in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        if any(c.strip() for c in cells[len(header):]):
+            problems.append(Problem("file", "The row has more cells than the header; is a "
+                                    "decimal comma used in a comma-separated file?", row=number))
+            continue
+        out.append((number, {col: (cells[i].strip() if i < len(cells) else "")
+                             for i, col in enumerate(header) if col}))
+    if problems:
+        raise ValidationErrors(problems)
+    return out
+
+
+def _decimal_marks(rows: list[tuple[int, dict[str, str]]]) -> list[ValidationProblem]:
+    """Refuse a file that writes decimals both with a comma and with a point."""
+    first: str | None = None
+    problems: list[ValidationProblem] = []
+    for number, record in rows:
+        raw = record.get("value", "")
+        mark = "," if _COMMA.match(raw) else "." if _DOT.match(raw) else None
+        if mark is None:
+            continue
+        if first is None:
+            first = mark
+        elif mark != first:
+            problems.append(Problem("value", "Mixed decimal marks: {value} uses '{mark}' where "
+                                    "earlier rows use '{first}'.", row=number, value=raw,
+                                    mark=mark, first=first))
+    return problems
+
+
+def _number(raw: str, row: int) -> float | None:
+    if not raw:
+        return None
+    if _INT.match(raw) or _DOT.match(raw):
+        return float(raw)
+    if _COMMA.match(raw):
+        return float(raw.replace(",", "."))
+    raise ValidationErrors([Problem("value", "{value} is not a number (no thousands "
+                                    "separators).", row=row, value=raw)])
+
+
+def import_measurements(
+    session: Session, actor: Actor, data: bytes, *, today: date, on_duplicate: str = "ask"
+) -> ImportSummary:
+    """Check every row, then write all of them, or nothing when any row is wrong."""
+    require_edit(actor)
+    rows = read_table(data)
+    if problems := _decimal_marks(rows):
+        raise ValidationErrors(problems)
+    indicators = {i.code: i for i in session.scalars(select(Indicator))}
+    checked: list[CheckedMeasurement] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    problems = []
+    for number, record in rows:
+        try:
+            data_in = MeasurementIn(
+                indicator=record.get("indicator", ""), period=record.get("period", ""),
+                area=record.get("area", ""), value=_number(record.get("value", ""), number),
+                narrative=record.get("narrative") or None, note=record.get("note") or None)
+            item = check_measurement(session, data_in, today=today, row=number,
+                                     indicators=indicators)
+        except ValidationErrors as exc:
+            problems.extend(exc.problems)
+            continue
+        except ValidationError as exc:
+            for error in exc.errors()[:5]:
+                field = str(error["loc"][0]) if error["loc"] else "row"
+                problems.append(Problem(field, "Invalid value: {message}", row=number,
+                                        message=error["msg"]))
+            continue
+        key = (item.indicator.code, item.period.label, item.area_code)
+        if key in seen:
+            problems.append(Problem("period", "Same indicator, period and area as row {other}.",
+                                    row=number, other=seen[key]))
+            continue
+        seen[key] = number
+        checked.append(item)
+    if problems:
+        raise ValidationErrors(problems)
+    written, replaced, kept = write_measurements(
+        session, actor, checked, on_duplicate=on_duplicate, source=MeasurementSource.IMPORT)
+    return ImportSummary(written, replaced, kept)

@@ -1,0 +1,194 @@
+"""Pages: the notification list and top-bar badge (pushed live), webhooks and their delivery log."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from verkeerstoren.access.roles import Permission
+from verkeerstoren.errors import DomainError, ValidationProblem
+from verkeerstoren.notifications import service, webhooks
+from verkeerstoren.notifications.models import Notification
+from verkeerstoren.notifications.schemas import MAX_ID
+from verkeerstoren.registry.models import Organisation
+from verkeerstoren.storage import Database
+from verkeerstoren.web.context import Ctx
+from verkeerstoren.web.deps import edit, view
+from verkeerstoren.web.forms import form_lists
+from verkeerstoren.web.templating import NavItem, Templates, templates
+
+router = APIRouter(include_in_schema=False)
+# The top-bar badge (base.html) leads to the list; no menu entry needed.
+NAV: list[NavItem] = []
+
+TemplatesDep = Annotated[Templates, Depends(templates)]
+ReadCtx = Annotated[Ctx, view(Permission.NOTIFICATIONS_VIEW)]
+MarkCtx = Annotated[Ctx, edit(Permission.NOTIFICATIONS_VIEW)]
+HooksCtx = Annotated[Ctx, view(Permission.WEBHOOKS_MANAGE)]
+HooksEditCtx = Annotated[Ctx, edit(Permission.WEBHOOKS_MANAGE)]
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+HEARTBEAT_SECONDS = 15.0
+
+# msgids of the event names (Dutch in notifications.po).
+EVENT_LABELS: dict[str, str] = {
+    "reservation.new": "New reservation",
+    "reservation.expiring": "Reservation about to expire",
+    "reservation.expired": "Reservation expired",
+    "reservation.declined": "Reservation declined",
+    "reservation.accepted": "Reservation accepted",
+    "request.placed": "Patient placed",
+    "report.stale": "Availability report out of date",
+}
+STATUS_LABELS: dict[str, str] = {
+    "pending": "pending", "delivered": "delivered", "failed": "failed"}
+
+
+def _shown(ctx: Ctx, notification: Notification) -> dict[str, Any]:
+    params = notification.params or {}
+    return {"n": notification, "title": service.render(notification.title, params, ctx._),
+            "body": service.render(notification.body, params, ctx._)}
+
+
+def _list_context(ctx: Ctx) -> dict[str, Any]:
+    found = service.list_for(ctx.session, ctx.user.organisation_id, limit=100)
+    return {"items": [_shown(ctx, n) for n in found], "labels": EVENT_LABELS,
+            "unread": sum(1 for n in found if n.read_at is None)}
+
+
+@router.get("/notifications", response_class=HTMLResponse)
+def notifications_page(request: Request, ctx: ReadCtx, tpl: TemplatesDep) -> HTMLResponse:
+    return tpl.render(request, ctx, "notifications/list.html", **_list_context(ctx),
+                      manage=ctx.user.can(Permission.WEBHOOKS_MANAGE))
+
+
+@router.get("/notifications/list", response_class=HTMLResponse)
+def notifications_fragment(request: Request, ctx: ReadCtx, tpl: TemplatesDep) -> HTMLResponse:
+    """The list alone, reloaded by the page when a notification arrives."""
+    return tpl.render(request, ctx, "notifications/_list.html", **_list_context(ctx))
+
+
+@router.get("/notifications/badge", response_class=HTMLResponse)
+def badge(request: Request, ctx: ReadCtx, tpl: TemplatesDep) -> HTMLResponse:
+    """The top-bar badge content: the unread count."""
+    count = service.unread_count(ctx.session, ctx.user.organisation_id)
+    return tpl.render(request, ctx, "notifications/_badge.html", count=count)
+
+
+@router.get("/notifications/events")
+async def notification_events(request: Request, ctx: ReadCtx) -> StreamingResponse:
+    """Server-Sent Events: one ``notification`` message per change for your organisation."""
+    db: Database = request.app.state.db
+    organisation_id = ctx.user.organisation_id
+
+    async def stream() -> AsyncIterator[str]:
+        yield "retry: 3000\n\n"
+        subscription = db.events.subscribe()
+        try:
+            while True:
+                try:
+                    message = await asyncio.wait_for(anext(subscription), HEARTBEAT_SECONDS)
+                except TimeoutError:
+                    if await request.is_disconnected():
+                        return
+                    yield ": keep-alive\n\n"
+                    continue
+                if (message.get("type") != service.LIVE_EVENT
+                        or organisation_id is None
+                        or message.get("organisation_id") != organisation_id):
+                    continue
+                data = {"event": message.get("event"), "id": message.get("id")}
+                yield f"event: {service.LIVE_EVENT}\ndata: {json.dumps(data)}\n\n"
+        finally:
+            await subscription.aclose()
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+def _ids(values: dict[str, list[str]]) -> list[int] | None:
+    if values.get("all"):
+        return None
+    ids = [int(v) for v in values.get("id", []) if v.isdigit() and 0 < int(v) <= MAX_ID]
+    return ids[: service.MAX_LIST]
+
+
+@router.post("/notifications/read", response_model=None)
+async def mark_read(request: Request, ctx: MarkCtx) -> Response:
+    values = await form_lists(request)
+    await run_in_threadpool(service.mark_read, ctx.session, ctx.user.organisation_id,
+                            _ids(values))
+    return RedirectResponse("/notifications", status_code=303)
+
+
+def _organisations(ctx: Ctx) -> list[Organisation]:
+    if ctx.user.scoped_organisation is not None:
+        return []
+    return list(ctx.session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+def _hooks_context(ctx: Ctx) -> dict[str, Any]:
+    hooks = webhooks.list_webhooks(ctx.session, ctx.user)
+    orgs = _organisations(ctx)
+    names = {o.id: o.name for o in orgs}
+    return {"hooks": hooks, "organisations": orgs, "org_names": names,
+            "events": service.EVENTS, "labels": EVENT_LABELS, "created": None, "error": None,
+            "chosen": list(service.EVENTS), "url": ""}
+
+
+@router.get("/notifications/webhooks", response_class=HTMLResponse)
+def webhooks_page(request: Request, ctx: HooksCtx, tpl: TemplatesDep) -> HTMLResponse:
+    return tpl.render(request, ctx, "notifications/webhooks.html", **_hooks_context(ctx))
+
+
+def _register(request: Request, ctx: Ctx, tpl: Templates,
+              values: dict[str, list[str]]) -> Response:
+    url = (values.get("url") or [""])[0]
+    chosen = values.get("events", [])
+    org = (values.get("organisation_id") or [""])[0]
+    error: str | None = None
+    created: webhooks.Registered | None = None
+    try:
+        if len(url) > 500:
+            raise ValidationProblem("url", "too long (at most {max_length} characters)",
+                                    params={"max_length": 500})
+        created = webhooks.register(
+            ctx.session, ctx.user, url=url, events=chosen[:20],
+            organisation_id=int(org) if org.isdigit() and 0 < int(org) <= MAX_ID else None)
+    except ValidationProblem as problem:
+        error = ctx._(problem.message, **problem.params)
+    except DomainError as exc:
+        error = str(exc)
+    context = _hooks_context(ctx)
+    context.update(created=created, error=error)
+    if error:
+        context.update(chosen=chosen, url=url)
+    return tpl.render(request, ctx, "notifications/webhooks.html",
+                      status_code=422 if error else 200, **context)
+
+
+@router.post("/notifications/webhooks", response_model=None)
+async def register_webhook(request: Request, ctx: HooksEditCtx, tpl: TemplatesDep) -> Response:
+    values = await form_lists(request)
+    return await run_in_threadpool(_register, request, ctx, tpl, values)
+
+
+@router.post("/notifications/webhooks/{webhook_id}/delete", response_model=None)
+def delete_webhook(ctx: HooksEditCtx, webhook_id: Id) -> Response:
+    webhooks.delete_webhook(ctx.session, ctx.user, webhook_id)
+    return RedirectResponse("/notifications/webhooks", status_code=303)
+
+
+@router.get("/notifications/webhooks/{webhook_id}", response_class=HTMLResponse)
+def webhook_log(request: Request, ctx: HooksCtx, tpl: TemplatesDep,
+                webhook_id: Id) -> HTMLResponse:
+    hook = webhooks.get_webhook(ctx.session, ctx.user, webhook_id)
+    log = webhooks.delivery_log(ctx.session, ctx.user, webhook_id)
+    return tpl.render(request, ctx, "notifications/webhook_log.html", hook=hook, log=log,
+                      labels=EVENT_LABELS, statuses=STATUS_LABELS)

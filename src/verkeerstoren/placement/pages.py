@@ -1,0 +1,251 @@
+"""Pages: the coordinator's work queue, a request with its options, the provider's incoming
+reservations and the tussen-wal-en-schip analysis."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from verkeerstoren import validation
+from verkeerstoren.access.roles import Permission
+from verkeerstoren.errors import Conflict, ValidationProblem
+from verkeerstoren.placement import service
+from verkeerstoren.placement.models import (
+    Financing,
+    RequestStatus,
+    ReservationStatus,
+    StatusChange,
+    UnplacedReason,
+    Urgency,
+)
+from verkeerstoren.placement.schemas import RequestIn, UnplacedIn
+from verkeerstoren.registry.models import BedType, Feature, Gemeente
+from verkeerstoren.storage.base import utcnow
+from verkeerstoren.web.context import Ctx
+from verkeerstoren.web.deps import edit, view
+from verkeerstoren.web.forms import form_lists
+from verkeerstoren.web.templating import NavItem, Templates, templates
+
+router = APIRouter(include_in_schema=False)
+NAV = [
+    NavItem("Work queue", "/placement", Permission.PLACEMENT_WORK),
+    NavItem("My requests", "/placement/mine", Permission.PLACEMENT_REQUEST),
+    NavItem("Incoming reservations", "/placement/incoming", Permission.RESERVATION_ANSWER),
+    NavItem("Unplaced", "/placement/unplaced", Permission.UNPLACED_VIEW),
+]
+TemplatesDep = Annotated[Templates, Depends(templates)]
+WorkCtx = Annotated[Ctx, edit(Permission.PLACEMENT_WORK)]
+RequestCtx = Annotated[Ctx, edit(Permission.PLACEMENT_REQUEST)]
+AnswerCtx = Annotated[Ctx, edit(Permission.RESERVATION_ANSWER)]
+URGENCY_ORDER = {u: i for i, u in enumerate(Urgency)}
+
+
+def _one(values: dict[str, list[str]], name: str) -> str | None:
+    found = values.get(name)
+    return found[0].strip() if found and found[0].strip() else None
+
+
+@router.get("/placement", response_class=HTMLResponse)
+def work_queue(request: Request, ctx: WorkCtx, tpl: TemplatesDep) -> HTMLResponse:
+    live = service.list_requests(ctx.session, ctx.user, live_only=True)
+    live.sort(key=lambda r: (URGENCY_ORDER[r.urgency], r.created_at))
+    now = utcnow()
+    rows = []
+    for item in live:
+        held = next((v for v in item.reservations if v.status is ReservationStatus.HELD), None)
+        best = service.options_for(ctx.session, item, now=now).options[:3]
+        rows.append({"request": item, "held": held, "best": best,
+                     "age_minutes": int((now - item.created_at).total_seconds() // 60),
+                     "left_seconds": int((held.held_until - now).total_seconds()) if held else 0})
+    return tpl.render(request, ctx, "placement/queue.html", rows=rows)
+
+
+@router.get("/placement/mine", response_class=HTMLResponse)
+def my_requests(request: Request, ctx: Annotated[Ctx, view(Permission.PLACEMENT_REQUEST)],
+                tpl: TemplatesDep) -> HTMLResponse:
+    found = service.list_requests(ctx.session, ctx.user)
+    return tpl.render(request, ctx, "placement/mine.html", requests=found)
+
+
+def _form_context(ctx: Ctx) -> dict[str, Any]:
+    session = ctx.session
+    return {
+        "bed_types": session.scalars(select(BedType).order_by(BedType.sort_order)).all(),
+        "features": session.scalars(select(Feature).order_by(Feature.name)).all(),
+        "gemeenten": session.scalars(select(Gemeente).order_by(Gemeente.name)).all(),
+        "financing": list(Financing), "urgencies": list(Urgency),
+        "today": utcnow().date().isoformat(),
+    }
+
+
+@router.get("/placement/new", response_class=HTMLResponse)
+def new_request(request: Request, ctx: RequestCtx, tpl: TemplatesDep) -> HTMLResponse:
+    return tpl.render(request, ctx, "placement/new.html", **_form_context(ctx), values={},
+                      errors={})
+
+
+def _create(request: Request, ctx: Ctx, tpl: Templates, values: dict[str, list[str]]) -> Response:
+    data = {
+        "pseudonym": _one(values, "pseudonym"), "birth_year": _one(values, "birth_year"),
+        "sex": _one(values, "sex"), "postcode_area": _one(values, "postcode_area"),
+        "care_needs": _one(values, "care_needs"), "referrer_name": _one(values, "referrer_name"),
+        "bed_types": values.get("bed_types", []), "features": values.get("features", []),
+        "preferred_gemeenten": [g for g in values.get("preferred_gemeenten", []) if g],
+        "wanted_start": _one(values, "wanted_start"), "financing": _one(values, "financing"),
+        "urgency": _one(values, "urgency"),
+        "medically_discharged_on": _one(values, "medically_discharged_on"),
+    }
+    errors: dict[str, str] = {}
+    try:
+        created = service.create_request(ctx.session, ctx.user, RequestIn.model_validate(data))
+    except ValidationError as exc:
+        errors = {p.field.split(".")[0]: ctx._(p.message, **p.params)
+                  for p in validation.problems(exc)}
+    except ValidationProblem as problem:
+        errors = {problem.field: ctx._(problem.message, **problem.params)}
+    except Conflict as exc:
+        errors = {"pseudonym": ctx._("A live request for this pseudonym already exists.")
+                  + f" ({exc})"}
+    if errors:
+        shown = {k: v for k, v in values.items() if k != "csrf_token"}
+        return tpl.render(request, ctx, "placement/new.html", status_code=422,
+                          **_form_context(ctx), values=shown, errors=errors)
+    return RedirectResponse(f"/placement/requests/{created.id}", status_code=303)
+
+
+@router.post("/placement/new", response_model=None)
+async def create_request(request: Request, ctx: RequestCtx, tpl: TemplatesDep) -> Response:
+    values = await form_lists(request)
+    return await run_in_threadpool(_create, request, ctx, tpl, values)
+
+
+def _detail(request: Request, ctx: Ctx, tpl: Templates, request_id: int,
+            error: str | None = None, status_code: int = 200) -> HTMLResponse:
+    item = service.get_request(ctx.session, ctx.user, request_id)
+    can_work = ctx.user.can(Permission.PLACEMENT_WORK)
+    found = service.options_for(ctx.session, item) if can_work else None
+    history = list(ctx.session.scalars(
+        select(StatusChange).where(StatusChange.request_id == item.id).order_by(StatusChange.id)))
+    now = utcnow()
+    held = next((v for v in item.reservations if v.status is ReservationStatus.HELD), None)
+    return tpl.render(request, ctx, "placement/request.html", status_code=status_code,
+                      item=item, match=found, history=history, held=held, error=error,
+                      can_work=can_work, reasons=list(UnplacedReason),
+                      left_seconds=int((held.held_until - now).total_seconds()) if held else 0,
+                      live=item.status in (RequestStatus.OPEN, RequestStatus.RESERVED))
+
+
+@router.get("/placement/requests/{request_id}", response_class=HTMLResponse)
+def request_page(request: Request, ctx: Annotated[Ctx, view(Permission.PLACEMENT_REQUEST)],
+                 tpl: TemplatesDep, request_id: int) -> HTMLResponse:
+    return _detail(request, ctx, tpl, request_id)
+
+
+def _reserve(request: Request, ctx: Ctx, tpl: Templates, request_id: int,
+             values: dict[str, list[str]]) -> Response:
+    unit = _one(values, "unit_id") or ""
+    code = _one(values, "bed_type_code") or ""
+    try:
+        if not unit.isdigit():
+            raise ValidationProblem("unit_id", "choose an option")
+        service.reserve(ctx.session, ctx.user, request_id, int(unit), code)
+    except service.NoFreeBed:
+        return _detail(request, ctx, tpl, request_id, status_code=409, error=ctx._(
+            "Someone else just took this bed, or its report is out of date. Choose another "
+            "option."))
+    except Conflict:
+        return _detail(request, ctx, tpl, request_id, status_code=409, error=ctx._(
+            "This request already holds a bed or is closed."))
+    except ValidationProblem as problem:
+        return _detail(request, ctx, tpl, request_id, status_code=422,
+                       error=ctx._(problem.message, **problem.params))
+    return RedirectResponse(f"/placement/requests/{request_id}", status_code=303)
+
+
+@router.post("/placement/requests/{request_id}/reserve", response_model=None)
+async def reserve(request: Request, ctx: WorkCtx, tpl: TemplatesDep,
+                  request_id: int) -> Response:
+    values = await form_lists(request)
+    return await run_in_threadpool(_reserve, request, ctx, tpl, request_id, values)
+
+
+def _close(request: Request, ctx: Ctx, tpl: Templates, request_id: int,
+           values: dict[str, list[str]]) -> Response:
+    action = _one(values, "action")
+    try:
+        if action == "cancel":
+            service.cancel_request(ctx.session, ctx.user, request_id,
+                                   _one(values, "note") or ctx._("cancelled"))
+        else:
+            body = UnplacedIn.model_validate({"reason": _one(values, "reason"),
+                                              "note": _one(values, "note")})
+            service.close_unplaced(ctx.session, ctx.user, request_id, body.reason, body.note)
+    except ValidationError as exc:
+        first = validation.problems(exc)[0]
+        return _detail(request, ctx, tpl, request_id, status_code=422,
+                       error=ctx._(first.message, **first.params))
+    except Conflict:
+        return _detail(request, ctx, tpl, request_id, status_code=409,
+                       error=ctx._("The request is already closed."))
+    return RedirectResponse(f"/placement/requests/{request_id}", status_code=303)
+
+
+@router.post("/placement/requests/{request_id}/close", response_model=None)
+async def close(request: Request, ctx: WorkCtx, tpl: TemplatesDep, request_id: int) -> Response:
+    values = await form_lists(request)
+    return await run_in_threadpool(_close, request, ctx, tpl, request_id, values)
+
+
+@router.get("/placement/incoming", response_class=HTMLResponse)
+def incoming(request: Request, ctx: AnswerCtx, tpl: TemplatesDep) -> HTMLResponse:
+    items = service.incoming(ctx.session, organisation_id=ctx.user.scoped_organisation,
+                             include_closed=True)
+    now = utcnow()
+    return tpl.render(request, ctx, "placement/incoming.html", items=items, now=now,
+                      error=None)
+
+
+def _answer(request: Request, ctx: Ctx, tpl: Templates, reservation_id: int,
+            values: dict[str, list[str]]) -> Response:
+    try:
+        if _one(values, "action") == "accept":
+            service.accept(ctx.session, ctx.user, reservation_id)
+        else:
+            reason = _one(values, "reason")
+            if not reason:
+                raise ValidationProblem("reason", "give a reason for declining")
+            service.decline(ctx.session, ctx.user, reservation_id, reason[:1000])
+    except (Conflict, ValidationProblem) as exc:
+        message = (ctx._(exc.message, **exc.params) if isinstance(exc, ValidationProblem)
+                   else ctx._("This reservation can no longer be answered (expired or "
+                              "already answered)."))
+        items = service.incoming(ctx.session, organisation_id=ctx.user.scoped_organisation,
+                                 include_closed=True)
+        return tpl.render(request, ctx, "placement/incoming.html", status_code=409,
+                          items=items, now=utcnow(), error=message)
+    return RedirectResponse("/placement/incoming", status_code=303)
+
+
+@router.post("/placement/reservations/{reservation_id}/answer", response_model=None)
+async def answer(request: Request, ctx: AnswerCtx, tpl: TemplatesDep,
+                 reservation_id: int) -> Response:
+    values = await form_lists(request)
+    return await run_in_threadpool(_answer, request, ctx, tpl, reservation_id, values)
+
+
+@router.get("/placement/unplaced", response_class=HTMLResponse)
+def unplaced(request: Request, ctx: Annotated[Ctx, view(Permission.UNPLACED_VIEW)],
+             tpl: TemplatesDep, days: int = 90) -> HTMLResponse:
+    days = max(1, min(days, 3650))
+    today = utcnow().date()
+    result = service.analyse(ctx.session, today - timedelta(days=days), today, today=today)
+    names = {b.code: b.name for b in ctx.session.scalars(select(BedType))}
+    gemeenten = {g.code: g.name for g in ctx.session.scalars(select(Gemeente))}
+    return tpl.render(request, ctx, "placement/unplaced.html", result=result, days=days,
+                      bed_type_names=names, gemeente_names=gemeenten)

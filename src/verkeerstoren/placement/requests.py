@@ -1,0 +1,180 @@
+"""Placement requests: create, read (audited), list, cancel, close as unplaced."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from verkeerstoren.access.actor import Actor
+from verkeerstoren.access.roles import Role
+from verkeerstoren.audit import service as audit
+from verkeerstoren.capacity.board import BoardFilter, board
+from verkeerstoren.errors import Conflict, NotFound, ValidationProblem
+from verkeerstoren.placement.models import (
+    LIVE_STATUSES,
+    PlacementRequest,
+    RequestStatus,
+    ReservationStatus,
+    StatusChange,
+    UnplacedReason,
+)
+from verkeerstoren.placement.options import area_point
+from verkeerstoren.placement.schemas import RequestIn
+from verkeerstoren.registry.models import BedType, Feature, Gemeente, Organisation
+from verkeerstoren.storage import events
+from verkeerstoren.storage.base import utcnow
+
+
+def record(session: Session, request: PlacementRequest, actor: Actor, to_status: str, *,
+           from_status: str | None = None, reservation_id: int | None = None,
+           note: str | None = None, at: datetime | None = None) -> None:
+    """Keep a status change with time and actor."""
+    session.add(StatusChange(request_id=request.id, reservation_id=reservation_id,
+                             at=at or utcnow(), actor_label=actor.label[:254],
+                             from_status=from_status, to_status=to_status, note=note))
+
+
+def _check_codes(session: Session, data: RequestIn) -> None:
+    known_types = set(session.scalars(select(BedType.code)))
+    for code in data.bed_types:
+        if code not in known_types:
+            raise ValidationProblem("bed_types", "unknown bed type {code}", params={"code": code})
+    known_features = set(session.scalars(select(Feature.code)))
+    for code in data.features:
+        if code not in known_features:
+            raise ValidationProblem("features", "unknown feature {code}", params={"code": code})
+    for code in data.preferred_gemeenten:
+        if session.get(Gemeente, code) is None:
+            raise ValidationProblem("preferred_gemeenten", "unknown municipality {code}",
+                                    params={"code": code})
+
+
+def create_request(session: Session, actor: Actor, data: RequestIn, *,
+                   now: datetime | None = None) -> PlacementRequest:
+    """Open a request; a second live request for the same pseudonym is refused."""
+    now = now or utcnow()
+    _check_codes(session, data)
+    org_id = data.referrer_organisation_id
+    if actor.role is Role.REFERRER or org_id is None:
+        org_id = actor.organisation_id
+    if org_id is None or session.get(Organisation, org_id) is None:
+        raise ValidationProblem("referrer_organisation_id", "unknown organisation")
+    live = session.scalar(
+        select(PlacementRequest.id).where(PlacementRequest.pseudonym == data.pseudonym,
+                                          PlacementRequest.status.in_(LIVE_STATUSES))
+    )
+    if live is not None:
+        raise Conflict(f"request {live} for this pseudonym is still open")
+    point = area_point(session, data.postcode_area)
+    request = PlacementRequest(
+        **data.model_dump(exclude={"referrer_organisation_id"}),
+        gemeente_code=point[2] if point else None,
+        referrer_organisation_id=org_id,
+        created_by_user_id=actor.user_id,
+        created_at=now,
+        status=RequestStatus.OPEN,
+    )
+    session.add(request)
+    # The partial unique index refuses a racing duplicate even if both passed the check above.
+    session.flush()
+    record(session, request, actor, RequestStatus.OPEN.value, at=now)
+    events.emit(session, "placement", request_id=request.id)
+    return request
+
+
+def visible(actor: Actor) -> Select[PlacementRequest]:
+    """Requests this actor may see: referrers only their own organisation's."""
+    stmt = select(PlacementRequest)
+    if actor.role is Role.REFERRER:
+        stmt = stmt.where(PlacementRequest.referrer_organisation_id == actor.organisation_id)
+    return stmt
+
+
+def get_request(session: Session, actor: Actor, request_id: int, *,
+                purpose: str = "view") -> PlacementRequest:
+    """One request; the read is written to the audit log (it is patient data)."""
+    request = session.scalar(visible(actor).where(PlacementRequest.id == request_id))
+    if request is None:
+        raise NotFound("placement_request", request_id)
+    audit.record_read(session, actor, entity="placement_request", entity_id=request_id,
+                      purpose=purpose)
+    return request
+
+
+def list_requests(session: Session, actor: Actor, *, live_only: bool = False,
+                  limit: int = 200) -> list[PlacementRequest]:
+    """Requests newest first; the list read is audited with the ids shown."""
+    stmt = visible(actor).order_by(PlacementRequest.created_at.desc()).limit(limit)
+    if live_only:
+        stmt = stmt.where(PlacementRequest.status.in_(LIVE_STATUSES))
+    found = list(session.scalars(stmt))
+    if found:
+        audit.append(session, actor, action="read", entity="placement_request",
+                     entity_id=None, detail={"ids": [r.id for r in found], "purpose": "list"})
+    return found
+
+
+def cancel_request(session: Session, actor: Actor, request_id: int, reason: str, *,
+                   now: datetime | None = None) -> PlacementRequest:
+    """Cancel a live request at any step (a held bed is released)."""
+    from verkeerstoren.placement import reservations
+
+    now = now or utcnow()
+    request = get_request(session, actor, request_id, purpose="cancel")
+    if request.status not in LIVE_STATUSES:
+        raise Conflict("the request is already closed")
+    for reservation in request.reservations:
+        if reservation.status is ReservationStatus.HELD:
+            reservations.close_hold(session, actor, reservation, ReservationStatus.CANCELLED,
+                                    reason, now=now)
+    previous = request.status
+    request.status = RequestStatus.CANCELLED
+    request.closed_at = now
+    request.close_note = reason
+    record(session, request, actor, RequestStatus.CANCELLED.value, from_status=previous.value,
+           note=reason, at=now)
+    events.emit(session, "placement", request_id=request.id)
+    return request
+
+
+def snapshot(session: Session, bed_types: list[str], now: datetime) -> list[dict[str, object]]:
+    """What the region had for these bed types at this moment (kept with an unplaced request)."""
+    data = board(session, BoardFilter(bed_types=tuple(bed_types)), now=now)
+    return [
+        {"unit_id": r.unit_id, "unit": r.unit, "bed_type": r.bed_type_code,
+         "gemeente": r.gemeente_code, "available": r.available, "stale": r.stale,
+         "features": r.features}
+        for r in data.rows
+    ]
+
+
+def close_unplaced(session: Session, actor: Actor, request_id: int, reason: UnplacedReason,
+                   note: str | None, *, now: datetime | None = None) -> PlacementRequest:
+    """Close a request that could not be placed, with its reason and an availability snapshot."""
+    from verkeerstoren.placement import reservations
+
+    now = now or utcnow()
+    request = get_request(session, actor, request_id, purpose="close unplaced")
+    if request.status not in LIVE_STATUSES:
+        raise Conflict("the request is already closed")
+    for reservation in request.reservations:
+        if reservation.status is ReservationStatus.HELD:
+            reservations.close_hold(session, actor, reservation, ReservationStatus.CANCELLED,
+                                    "closed as unplaced", now=now)
+    previous = request.status
+    request.status = RequestStatus.UNPLACED
+    request.unplaced_reason = reason
+    request.close_note = note
+    request.closed_at = now
+    request.unplaced_snapshot = snapshot(session, request.bed_types, now)
+    record(session, request, actor, RequestStatus.UNPLACED.value, from_status=previous.value,
+           note=f"{reason.value}: {note or ''}".strip(": "), at=now)
+    events.emit(session, "placement", request_id=request.id)
+    return request
+
+
+def open_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(PlacementRequest).where(
+        PlacementRequest.status.in_(LIVE_STATUSES))) or 0

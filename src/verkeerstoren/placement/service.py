@@ -1,0 +1,40 @@
+"""Placement use cases (O4/O5): the one import for callers (API, pages, CLI, tests)."""
+
+from verkeerstoren.placement.analysis import analyse
+from verkeerstoren.placement.options import area_point, options_for
+from verkeerstoren.placement.requests import (
+    cancel_request,
+    close_unplaced,
+    create_request,
+    get_request,
+    list_requests,
+)
+from verkeerstoren.placement.reservations import (
+    DEFAULT_HOLD_MINUTES,
+    NoFreeBed,
+    accept,
+    cancel,
+    decline,
+    expire_due,
+    incoming,
+    reserve,
+)
+
+__all__ = [
+    "DEFAULT_HOLD_MINUTES",
+    "NoFreeBed",
+    "accept",
+    "analyse",
+    "area_point",
+    "cancel",
+    "cancel_request",
+    "close_unplaced",
+    "create_request",
+    "decline",
+    "expire_due",
+    "get_request",
+    "incoming",
+    "list_requests",
+    "options_for",
+    "reserve",
+]

@@ -1,0 +1,1 @@
+"""Regiobeeld (S1): region, gemeente and wijk profiles from loaded open data."""

@@ -1,0 +1,1 @@
+"""The quarterly progress report (voortgangsrapportage) as HTML and PDF."""

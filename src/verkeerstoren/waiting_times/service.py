@@ -1,0 +1,194 @@
+"""Reporting waits (form, API, CSV) and listing current waits from providers and the NZa."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from verkeerstoren.access.actor import Actor
+from verkeerstoren.errors import Forbidden, NotFound, ValidationErrors, ValidationProblem
+from verkeerstoren.opendata.models import DataSet, ExternalWait
+from verkeerstoren.registry.models import Location, Organisation
+from verkeerstoren.storage.base import utcnow
+from verkeerstoren.waiting_times import norms
+from verkeerstoren.waiting_times.models import ReportSource, WaitReport
+from verkeerstoren.waiting_times.schemas import WaitIn
+
+MAX_CSV_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class Wait:
+    """A current wait from any source, with its status against the Treeknorm."""
+
+    provider: str
+    location: str
+    place: str
+    gemeente_code: str | None
+    sector: str
+    care_type: str
+    intake_weeks: float | None
+    treatment_weeks: float | None
+    intake_note: str
+    treatment_note: str
+    measured_on: date
+    source: str
+    status: norms.Status
+    latitude: float | None = None
+    longitude: float | None = None
+    organisation_id: int | None = None
+
+    @property
+    def total_weeks(self) -> float | None:
+        if self.intake_weeks is None and self.treatment_weeks is None:
+            return None
+        return (self.intake_weeks or 0.0) + (self.treatment_weeks or 0.0)
+
+
+def report(session: Session, actor: Actor, data: WaitIn,
+           source: ReportSource = ReportSource.FORM) -> WaitReport:
+    """Record a provider's waits; a scoped actor reports for its own organisation only."""
+    org_id = data.organisation_id
+    own = actor.scoped_organisation
+    if own is not None:
+        if org_id is not None and org_id != own:
+            raise Forbidden("you may report waits of your own organisation only")
+        org_id = own
+    if org_id is None:
+        org_id = actor.organisation_id
+    if org_id is None or session.get(Organisation, org_id) is None:
+        raise ValidationProblem("organisation_id", "unknown organisation")
+    if data.location_id is not None:
+        location = session.get(Location, data.location_id)
+        if location is None or location.organisation_id != org_id:
+            raise ValidationProblem("location_id", "not a location of this organisation")
+    measured = data.measured_on or utcnow().date()
+    if measured > utcnow().date():
+        raise ValidationProblem("measured_on", "a wait cannot be measured in the future")
+    entry = WaitReport(organisation_id=org_id, location_id=data.location_id, sector=data.sector,
+                       care_type=data.care_type.strip(), intake_weeks=data.intake_weeks,
+                       treatment_weeks=data.treatment_weeks, measured_on=measured,
+                       source=source, reported_by=actor.label[:200])
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+CSV_COLUMNS = ("location_id", "sector", "care_type", "intake_weeks", "treatment_weeks",
+               "measured_on")
+
+
+def import_csv(session: Session, actor: Actor, raw: bytes) -> int:
+    """Report many waits from a CSV (',' or ';'); every bad row is named, nothing is stored
+    unless all rows are good."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationProblem("file", "not UTF-8 text") from exc
+    dialect = ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") \
+        else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=dialect)
+    missing = [c for c in ("sector", "care_type") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValidationProblem("file", f"missing column(s) {', '.join(missing)}; expected "
+                                        f"{', '.join(CSV_COLUMNS)}")
+    problems: list[ValidationProblem] = []
+    items: list[WaitIn] = []
+    for number, row in enumerate(reader, start=2):
+        if number - 1 > MAX_CSV_ROWS:
+            raise ValidationProblem("file", f"more than {MAX_CSV_ROWS} rows")
+        values = {k: (v.strip().replace(",", ".") if k.endswith("_weeks") else v.strip())
+                  for k, v in row.items() if k in CSV_COLUMNS and v and v.strip()}
+        try:
+            items.append(WaitIn.model_validate(values))
+        except ValidationError as exc:
+            for err in exc.errors():
+                field = ".".join(str(p) for p in err["loc"]) or "row"
+                problems.append(ValidationProblem(field, err["msg"], row=number))
+    if problems:
+        raise ValidationErrors(problems)
+    with session.begin_nested():
+        for number, item in enumerate(items, start=2):
+            try:
+                report(session, actor, item, ReportSource.CSV)
+            except ValidationProblem as problem:
+                problems.append(ValidationProblem(problem.field, problem.message, row=number))
+        if problems:
+            raise ValidationErrors(problems)
+    return len(items)
+
+
+def own_reports(session: Session, actor: Actor, limit: int = 200) -> list[WaitReport]:
+    """The actor's organisation's reported waits, newest first (all for unscoped roles)."""
+    query = select(WaitReport).order_by(WaitReport.measured_on.desc(), WaitReport.id.desc())
+    if actor.scoped_organisation is not None:
+        query = query.where(WaitReport.organisation_id == actor.scoped_organisation)
+    return list(session.scalars(query.limit(limit)))
+
+
+def get_report(session: Session, report_id: int) -> WaitReport:
+    """One reported wait."""
+    entry = session.get(WaitReport, report_id)
+    if entry is None:
+        raise NotFound("wait report", report_id)
+    return entry
+
+
+def reported_waits(session: Session, rules: list[norms.Norm]) -> list[Wait]:
+    """The newest report per organisation, location, sector and care type."""
+    newest = (select(WaitReport.organisation_id, WaitReport.location_id, WaitReport.sector,
+                     WaitReport.care_type, func.max(WaitReport.id).label("id"))
+              .group_by(WaitReport.organisation_id, WaitReport.location_id, WaitReport.sector,
+                        WaitReport.care_type).subquery())
+    rows = session.scalars(select(WaitReport).join(newest, newest.c.id == WaitReport.id))
+    result = []
+    for r in rows:
+        loc = r.location
+        result.append(Wait(
+            r.organisation.name, loc.name if loc else "", (loc.city or "") if loc else "",
+            loc.gemeente_code if loc else None, r.sector.value, r.care_type, r.intake_weeks,
+            r.treatment_weeks, "", "", r.measured_on, "reported",
+            norms.status(rules, r.sector.value, r.care_type, r.intake_weeks, r.treatment_weeks),
+            loc.latitude if loc else None, loc.longitude if loc else None, r.organisation_id))
+    return result
+
+
+def published_waits(session: Session, rules: list[norms.Norm],
+                    gemeenten: list[str] | None = None) -> list[Wait]:
+    """NZa waits of the newest loaded collection (optionally only in these gemeenten)."""
+    dataset = session.scalar(select(DataSet).where(DataSet.key == "nza_ggz")
+                             .order_by(DataSet.year.desc()).limit(1))
+    if dataset is None:
+        return []
+    query = select(ExternalWait).where(ExternalWait.dataset_id == dataset.id)
+    if gemeenten is not None:
+        query = query.where(ExternalWait.gemeente_code.in_(gemeenten))
+    label = f"NZa {dataset.year}"
+    return [Wait(w.provider_name, w.location_name, w.place, w.gemeente_code, w.sector,
+                 " / ".join(p for p in (w.circuit, w.care_type) if p), w.intake_weeks,
+                 w.treatment_weeks, w.intake_text, w.treatment_text, w.observed_on, label,
+                 norms.status(rules, w.sector, w.care_type, w.intake_weeks, w.treatment_weeks,
+                              w.intake_text))
+            for w in session.scalars(query.order_by(ExternalWait.provider_name,
+                                                    ExternalWait.id))]
+
+
+def current_waits(session: Session, *, sector: str | None = None, care_type: str | None = None,
+                  gemeenten: list[str] | None = None) -> list[Wait]:
+    """Reported and published waits, filtered by sector and a care-type search text."""
+    rules = norms.load(session)
+    waits = reported_waits(session, rules) + published_waits(session, rules, gemeenten)
+    if gemeenten is not None:
+        waits = [w for w in waits if w.gemeente_code in gemeenten]
+    if sector:
+        waits = [w for w in waits if w.sector == sector]
+    if care_type:
+        needle = care_type.strip().lower()
+        waits = [w for w in waits if needle in w.care_type.lower()]
+    return waits

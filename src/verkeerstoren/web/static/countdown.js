@@ -1,0 +1,16 @@
+// Counts hold timers down once a second ("12:34"); the server stays the authority on expiry.
+(function () {
+  const els = Array.from(document.querySelectorAll(".countdown[data-seconds]"));
+  if (!els.length) return;
+  const start = Date.now();
+  function tick() {
+    const passed = Math.floor((Date.now() - start) / 1000);
+    els.forEach((el) => {
+      const left = Math.max(0, parseInt(el.dataset.seconds, 10) - passed);
+      el.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+      el.classList.toggle("expiring", left < 300);
+    });
+  }
+  tick();
+  setInterval(tick, 1000);
+})();

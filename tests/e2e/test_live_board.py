@@ -1,0 +1,83 @@
+"""A provider reports on a phone; a coordinator's board, already open, shows it without reload."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+
+pytestmark = pytest.mark.e2e
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+PASSWORD = "demo-wachtwoord-2024"
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+
+def _login(context: BrowserContext, base: str, who: str, next_path: str) -> Page:
+    page = context.new_page()
+    page.goto(f"{base}/login?next={next_path}")
+    page.get_by_label("E-mailadres").fill(f"{who}@demo.verkeerstoren.nl")
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url(f"{base}{next_path}")
+    return page
+
+
+def test_a_phone_report_reaches_an_open_board_without_reload(
+    served_demo: str, browser: Browser
+) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    desk = browser.new_context(viewport={"width": 1366, "height": 900}, locale="nl-NL")
+    phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
+                                has_touch=True, locale="nl-NL")
+    try:
+        board = _login(desk, served_demo, "coordinator", "/board")
+        # The board is live once its EventSource is open.
+        expect(board.locator("#live-status.on")).to_be_attached(timeout=10_000)
+        board.screenshot(path=str(SHOTS / "board-desktop.png"), full_page=False)
+        board.evaluate("window.__notReloaded = true")
+
+        form_page = _login(phone, served_demo, "provider", "/capacity/report")
+        form = form_page.locator("form.report-card").first
+        unit_id = form.locator("input[name=unit_id]").input_value()
+        bed_type = form.locator("input[name=bed_type_code]").input_value()
+        row = board.locator(f"tr[data-unit='{unit_id}'][data-bed-type='{bed_type}']")
+        expect(row).to_have_count(1)
+        held = int(row.locator("td.num").nth(3).inner_text())
+        before = int(row.locator("td.available strong").inner_text())
+        staffed = int(form.locator("input[name=staffed]").input_value())
+        occupied = 1 if before == staffed - held else 0
+        expected = staffed - held - occupied
+        assert expected != before
+        form_page.screenshot(path=str(SHOTS / "report-phone.png"), full_page=False)
+
+        form.locator("input[name=occupied]").fill(str(occupied))
+        form.locator("input[name=blocked]").fill("0")
+        form.get_by_role("button", name="Opslaan").click()
+        expect(form_page.get_by_role("status")).to_contain_text("opgeslagen")
+        form_page.screenshot(path=str(SHOTS / "report-phone-saved.png"), full_page=False)
+
+        expect(row.locator("td.available strong")).to_have_text(str(expected), timeout=5_000)
+        expect(row).to_contain_text("zojuist")
+        assert board.evaluate("window.__notReloaded") is True
+        row.scroll_into_view_if_needed()
+        board.screenshot(path=str(SHOTS / "board-after-report.png"), full_page=False)
+
+        home = _login(phone, served_demo, "provider", "/")
+        home.screenshot(path=str(SHOTS / "provider-home-phone.png"), full_page=True)
+    finally:
+        phone.close()
+        desk.close()
+
+
+def test_the_board_fits_a_phone_screen(served_demo: str, browser: Browser) -> None:
+    phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
+                                locale="nl-NL")
+    try:
+        board = _login(phone, served_demo, "coordinator", "/board")
+        board.screenshot(path=str(SHOTS / "board-phone.png"), full_page=False)
+        # The page itself never scrolls sideways; a wide table scrolls inside its own box.
+        width = board.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"] + 1
+    finally:
+        phone.close()

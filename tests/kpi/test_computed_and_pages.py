@@ -1,0 +1,135 @@
+"""Computed indicators link to their rows; the demo goal tree shows on the dashboards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.conftest import Browser
+from verkeerstoren.kpi.computed import compute_all
+from verkeerstoren.kpi.models import Indicator, Measurement
+from verkeerstoren.kpi.periods import parse_period
+from verkeerstoren.placement.models import (
+    Financing,
+    PlacementRequest,
+    RequestStatus,
+    UnplacedReason,
+    Urgency,
+)
+from verkeerstoren.registry.models import Organisation
+
+QUARTER = parse_period("2030Q1")  # empty in the demo, so only this test's rows count
+
+
+def _request(session: Session, n: int, hours: float, status: RequestStatus,
+             discharged_days: int | None = None) -> int:
+    created = datetime(2030, 2, 1, 9, tzinfo=UTC) + timedelta(days=n)
+    org = session.scalar(select(Organisation.id).limit(1))
+    assert org is not None
+    row = PlacementRequest(
+        pseudonym=f"t-{n}", birth_year=1940, sex="f", postcode_area=2712,
+        referrer_organisation_id=org, referrer_name="t", bed_types=["short_stay_high"],
+        features=[], preferred_gemeenten=[], wanted_start=created.date(),
+        financing=Financing.ZVW, urgency=Urgency.TODAY, status=status, created_at=created,
+        closed_at=created + timedelta(hours=hours),
+        unplaced_reason=UnplacedReason.NO_BED_OF_TYPE if status is RequestStatus.UNPLACED
+        else None,
+        medically_discharged_on=created.date() - timedelta(days=discharged_days)
+        if discharged_days is not None else None)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def test_placement_figures_are_computed_from_the_rows_and_name_them(session: Session) -> None:
+    ids = [_request(session, 0, 2, RequestStatus.PLACED, discharged_days=3),
+           _request(session, 1, 10, RequestStatus.PLACED),
+           _request(session, 2, 30, RequestStatus.PLACED),
+           _request(session, 3, 5, RequestStatus.UNPLACED)]
+    result = compute_all(session, ["ttp_median", "ttp_p90", "placed_24h", "unplaced",
+                                   "wrong_bed_days"], QUARTER)
+    assert result["ttp_median"].value == 10.0
+    assert result["ttp_median"].ids == ids[:3]
+    assert result["placed_24h"].value == 50.0  # 2 of 4 closed requests within 24 h
+    assert result["unplaced"].value == 1
+    assert result["unplaced"].details == {
+        "no_bed_of_type": 1.0}
+    assert result["wrong_bed_days"].value == 3
+    assert result["wrong_bed_days"].ids == [ids[0]]
+
+
+def test_the_demo_seeds_the_goal_tree_with_document_targets(kpi_session: Session) -> None:
+    g1 = kpi_session.scalar(select(Indicator).where(Indicator.code == "G1"))
+    assert g1 is not None
+    assert g1.baseline_text == "73% (2016)"
+    assert [(t.year, t.value) for t in g1.targets] == [(2025, 78.0), (2030, 83.0)]
+    k4 = kpi_session.scalar(select(Indicator).where(Indicator.code == "K4"))
+    assert k4 is not None
+    assert {t.text for t in k4.targets} == {"Nader in te vullen"}
+    computed = kpi_session.scalars(select(Measurement).where(
+        Measurement.indicator_id == k4.id)).all()
+    assert len(computed) >= 8
+    assert all(m.is_demo and m.source_rows for m in computed)
+
+
+def test_the_dashboards_show_the_tree_status_and_overdue_actions(
+    kpi_session: Session, login: Callable[[str], Browser]
+) -> None:
+    viewer = login("viewer")
+    page = viewer.get("/kpi?quarter=2026Q3")
+    assert page.status_code == 200
+    for text in ("Geen (toekomstige) kloof", "Ervaren gezondheid", "Uit koers",
+                 "Acties over de termijn", "Zo wordt de status bepaald", "(demo)"):
+        assert text in page.text, text
+    tactical = viewer.get("/kpi/tactical?quarter=2026Q3")
+    assert "Multifunctionele bedden" in tactical.text
+
+
+def test_an_indicator_page_links_computed_values_to_their_source_rows(
+    kpi_session: Session, login: Callable[[str], Browser]
+) -> None:
+    k7 = kpi_session.scalar(select(Indicator).where(Indicator.code == "K7"))
+    assert k7 is not None
+    viewer = login("viewer")
+    page = viewer.get(f"/kpi/indicators/{k7.id}?quarter=2026Q3")
+    assert page.status_code == 200
+    assert "Effect van projecten" in page.text
+    assert "95%-betrouwbaarheidsinterval" in page.text
+    m = kpi_session.scalar(select(Measurement).where(Measurement.indicator_id == k7.id,
+                                                     Measurement.period == "2026Q3"))
+    assert m is not None
+    assert m.source_rows is not None
+    sources = viewer.get(f"/kpi/measurements/{m.id}/sources")
+    first = m.source_rows["ids"][0]  # type: ignore[index]
+    assert f"#{first}" in sources.text
+
+
+def test_analysts_register_actions_and_viewers_may_not(
+    kpi_session: Session, login: Callable[[str], Browser]
+) -> None:
+    k7 = kpi_session.scalar(select(Indicator).where(Indicator.code == "K7"))
+    assert k7 is not None
+    form = {"what": "Extra bedden", "owner": "Kerngroep", "due_date": "2027-01-15"}
+    viewer = login("viewer")
+    assert viewer.post(f"/kpi/indicators/{k7.id}/actions",
+                       data={**form, "csrf_token": viewer.csrf}).status_code == 403
+    analyst = login("analyst")
+    answer = analyst.post(f"/kpi/indicators/{k7.id}/actions",
+                          data={**form, "csrf_token": analyst.csrf}, follow_redirects=False)
+    assert answer.status_code == 303
+    assert "Extra bedden" in analyst.get(f"/kpi/indicators/{k7.id}").text
+
+
+def test_the_import_form_names_the_bad_row(
+    kpi_session: Session, login: Callable[[str], Browser]
+) -> None:
+    analyst = login("analyst")
+    data = b"indicator;period;value\nH1;2026Q3;101\n"
+    answer = analyst.post("/kpi/import", data={"csrf_token": analyst.csrf, "on_duplicate": "keep"},
+                          files={"file": ("m.csv", data, "text/csv")})
+    assert answer.status_code == 422
+    assert "rij 2" in answer.text
+    assert "Er is niets opgeslagen" in answer.text

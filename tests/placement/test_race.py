@@ -1,0 +1,119 @@
+"""No double booking, ever: many real connections race for the last free bed (PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import _create_database, is_postgres
+from verkeerstoren.access.actor import system_actor
+from verkeerstoren.capacity import service as capacity
+from verkeerstoren.capacity.models import BedState, ReportSource
+from verkeerstoren.capacity.schemas import ReportIn
+from verkeerstoren.errors import Conflict
+from verkeerstoren.placement import service
+from verkeerstoren.placement.models import Reservation, ReservationStatus
+from verkeerstoren.placement.schemas import RequestIn
+from verkeerstoren.registry.models import (
+    CareUnit,
+    Gemeente,
+    Location,
+    Organisation,
+    OrganisationKind,
+    UnitBedType,
+)
+from verkeerstoren.registry.reference import ensure_reference_data
+from verkeerstoren.runtime import install_hooks
+from verkeerstoren.storage import Database, migrate
+from verkeerstoren.storage.base import utcnow
+
+pytestmark = pytest.mark.postgres
+RACERS = 200
+
+
+@pytest.fixture
+def race_db(tmp_path: Path) -> Iterator[tuple[Database, int, list[int]]]:
+    """A committed database with one unit that has exactly one free bed and 200 requests."""
+    if not is_postgres():
+        pytest.skip("the race is run on PostgreSQL (SQLite serialises every writer anyway)")
+    url, drop = _create_database(tmp_path, "race")
+    migrate.upgrade(url)
+    # 60 + 20 overflow connections race; the server allows 100 in all.
+    db = install_hooks(Database(url, pool_size=60))
+    with db.session() as session:
+        session.info["actor"] = system_actor("race setup")
+        ensure_reference_data(session)
+        org = Organisation(name="Racehuis", kind=OrganisationKind.PROVIDER)
+        coordination = Organisation(name="CCP", kind=OrganisationKind.COORDINATION_POINT)
+        session.add_all([Gemeente(code="GM0637", name="Zoetermeer"), org, coordination])
+        session.flush()
+        location = Location(organisation_id=org.id, name="Locatie", postcode="2711AB",
+                            gemeente_code="GM0637", latitude=52.06, longitude=4.49)
+        session.add(location)
+        session.flush()
+        unit = CareUnit(organisation_id=org.id, location_id=location.id, name="Afdeling")
+        session.add(unit)
+        session.flush()
+        session.add(UnitBedType(unit_id=unit.id, bed_type_code="short_stay_high",
+                                physical_beds=10))
+        session.flush()
+        capacity.submit_reports(session, system_actor(), [ReportIn(
+            unit_id=unit.id, bed_type_code="short_stay_high", staffed=10, occupied=9)],
+            ReportSource.API)
+        actor = system_actor("coordinator")
+        ids = []
+        for n in range(RACERS):
+            created = service.create_request(session, actor, RequestIn.model_validate({
+                "pseudonym": f"race-{n:04d}", "birth_year": 1940, "sex": "f",
+                "postcode_area": 2711, "referrer_name": "Dr. R", "bed_types": ["short_stay_high"],
+                "wanted_start": utcnow().date(), "financing": "zvw", "urgency": "today",
+                "referrer_organisation_id": coordination.id}))
+            ids.append(created.id)
+        unit_id = unit.id
+    yield db, unit_id, ids
+    db.dispose()
+    drop()
+
+
+def test_200_concurrent_reservations_for_the_last_bed_give_one_success(
+    race_db: tuple[Database, int, list[int]],
+) -> None:
+    db, unit_id, request_ids = race_db
+    start = threading.Barrier(RACERS)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def racer(request_id: int) -> None:
+        start.wait()
+        try:
+            with db.session() as session:
+                session.info["actor"] = system_actor("racer")
+                service.reserve(session, system_actor("racer"), request_id, unit_id,
+                                "short_stay_high")
+            result = "ok"
+        except Conflict:
+            result = "conflict"
+        except Exception as exc:  # anything else is a failure of the test
+            result = f"error: {exc!r}"
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=racer, args=(rid,)) for rid in request_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(set(outcomes)) == ["conflict", "ok"], [o for o in outcomes if o.startswith("e")]
+    assert outcomes.count("ok") == 1
+    assert outcomes.count("conflict") == RACERS - 1
+    with db.session() as session:
+        state = session.get(BedState, (unit_id, "short_stay_high"))
+        assert state is not None
+        assert (state.occupied, state.held, state.staffed) == (9, 1, 10)
+        held = session.scalar(select(func.count()).select_from(Reservation).where(
+            Reservation.status == ReservationStatus.HELD))
+        assert held == 1
