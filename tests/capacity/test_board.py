@@ -82,21 +82,19 @@ def test_a_committed_report_is_published_to_subscribers(
     received: list[dict[str, object]] = []
 
     async def scenario() -> None:
-        subscription = db.events.subscribe()
-        waiter = asyncio.ensure_future(anext(subscription))
-        await asyncio.sleep(0)
-        if db.is_sqlite:
-            service.submit_reports(session, system_actor(), [ReportIn(
-                unit_id=own_unit.unit_id, bed_type_code=own_unit.bed_type_code, staffed=1,
-                occupied=0)], ReportSource.API)
-            # The test's session lives inside a rolled-back outer transaction, so deliver
-            # the queued events as a real commit would.
-            for message in session.info.pop("pending_events", []):
-                db.events.publish(message)
-        else:
-            db.events.publish({"type": "availability", "keys": [[own_unit.unit_id, "x"]]})
-        received.append(await asyncio.wait_for(waiter, 5))
-        await subscription.aclose()
+        with db.events.listen() as queue:
+            if db.is_sqlite:
+                service.submit_reports(session, system_actor(), [ReportIn(
+                    unit_id=own_unit.unit_id, bed_type_code=own_unit.bed_type_code,
+                    staffed=1, occupied=0)], ReportSource.API)
+                # The test's session lives inside a rolled-back outer transaction, so
+                # deliver the queued events as a real commit would.
+                for message in session.info.pop("pending_events", []):
+                    db.events.publish(message)
+            else:
+                db.events.publish({"type": "availability",
+                                   "keys": [[own_unit.unit_id, "x"]]})
+            received.append(await asyncio.wait_for(queue.get(), 5))
 
     asyncio.run(scenario())
     assert received[0]["type"] == "availability"

@@ -38,12 +38,13 @@ class OrgOwned:
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
 
     @property
-    def owner_organisation_id(self) -> int | None:
+    def scope_owner_id(self) -> int | None:
+        """The organisation whose row this is, for the flush guard (a name no column uses)."""
         return int(self.organisation_id) if self.organisation_id is not None else None
 
 
 def _owner(obj: object) -> int | None:
-    owner = getattr(obj, "owner_organisation_id", None)
+    owner = getattr(obj, "scope_owner_id", None)
     return owner if isinstance(owner, int) else None
 
 

@@ -156,5 +156,5 @@ class TeamIntake(Base):
     __table_args__ = (Index("ix_team_intake_team_time", "team_id", "reported_at"),)
 
     @property
-    def owner_organisation_id(self) -> int | None:
+    def scope_owner_id(self) -> int | None:
         return self.team.organisation_id if self.team is not None else None

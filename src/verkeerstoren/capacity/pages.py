@@ -3,9 +3,7 @@ and district-nursing intake and search."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Annotated, Any
 
@@ -37,6 +35,7 @@ from verkeerstoren.storage.base import utcnow
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import edit, view
 from verkeerstoren.web.forms import form_lists
+from verkeerstoren.web.sse import sse_response
 from verkeerstoren.web.templating import NavItem, Templates, templates
 
 router = APIRouter(include_in_schema=False)
@@ -55,7 +54,6 @@ ReportCtx = Annotated[Ctx, edit(Permission.CAPACITY_REPORT)]
 IntakeCtx = Annotated[Ctx, edit(Permission.INTAKE_REPORT)]
 SearchCtx = Annotated[Ctx, view(Permission.NURSING_SEARCH)]
 Codes = Annotated[list[str] | None, Query(max_length=50)]
-HEARTBEAT_SECONDS = 15.0
 
 
 def _board_filter(bed_type: list[str] | None, feature: list[str] | None,
@@ -113,24 +111,10 @@ async def board_events(request: Request, ctx: BoardCtx) -> StreamingResponse:
     """Server-Sent Events: one message per committed change of availability."""
     db: Database = request.app.state.db
 
-    async def stream() -> AsyncIterator[str]:
-        yield "retry: 2000\n\n"
-        subscription = db.events.subscribe()
-        try:
-            while True:
-                try:
-                    message = await asyncio.wait_for(anext(subscription), HEARTBEAT_SECONDS)
-                except TimeoutError:
-                    if await request.is_disconnected():
-                        return
-                    yield ": keep-alive\n\n"
-                    continue
-                yield f"event: {message.get('type', 'message')}\ndata: {json.dumps(message)}\n\n"
-        finally:
-            await subscription.aclose()
+    def pick(message: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        return str(message.get("type", "message")), message
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return sse_response(request, db.events, pick)
 
 
 def _own_units(ctx: Ctx) -> list[CareUnit]:

@@ -31,7 +31,7 @@ class Notification(OrgOwned, Base):
     __table_args__ = (Index("ix_notification_org_read", "organisation_id", "read_at"),)
 
     @property
-    def owner_organisation_id(self) -> int | None:
+    def scope_owner_id(self) -> int | None:
         """Not guarded on flush: any actor's action may notify another organisation (a
         provider's decline notifies the coordination point); reads stay scoped in the service."""
         return None

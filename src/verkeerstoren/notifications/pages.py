@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -22,6 +19,7 @@ from verkeerstoren.storage import Database
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import edit, view
 from verkeerstoren.web.forms import form_lists
+from verkeerstoren.web.sse import sse_response
 from verkeerstoren.web.templating import NavItem, Templates, templates
 
 router = APIRouter(include_in_schema=False)
@@ -34,7 +32,6 @@ MarkCtx = Annotated[Ctx, edit(Permission.NOTIFICATIONS_VIEW)]
 HooksCtx = Annotated[Ctx, view(Permission.WEBHOOKS_MANAGE)]
 HooksEditCtx = Annotated[Ctx, edit(Permission.WEBHOOKS_MANAGE)]
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
-HEARTBEAT_SECONDS = 15.0
 
 # msgids of the event names (Dutch in notifications.po).
 EVENT_LABELS: dict[str, str] = {
@@ -87,29 +84,13 @@ async def notification_events(request: Request, ctx: ReadCtx) -> StreamingRespon
     db: Database = request.app.state.db
     organisation_id = ctx.user.organisation_id
 
-    async def stream() -> AsyncIterator[str]:
-        yield "retry: 3000\n\n"
-        subscription = db.events.subscribe()
-        try:
-            while True:
-                try:
-                    message = await asyncio.wait_for(anext(subscription), HEARTBEAT_SECONDS)
-                except TimeoutError:
-                    if await request.is_disconnected():
-                        return
-                    yield ": keep-alive\n\n"
-                    continue
-                if (message.get("type") != service.LIVE_EVENT
-                        or organisation_id is None
-                        or message.get("organisation_id") != organisation_id):
-                    continue
-                data = {"event": message.get("event"), "id": message.get("id")}
-                yield f"event: {service.LIVE_EVENT}\ndata: {json.dumps(data)}\n\n"
-        finally:
-            await subscription.aclose()
+    def pick(message: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        if (message.get("type") != service.LIVE_EVENT or organisation_id is None
+                or message.get("organisation_id") != organisation_id):
+            return None
+        return service.LIVE_EVENT, {"event": message.get("event"), "id": message.get("id")}
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return sse_response(request, db.events, pick, retry_ms=3000)
 
 
 def _ids(values: dict[str, list[str]]) -> list[int] | None:

@@ -185,7 +185,7 @@ class UnitBedType(Base):
     __table_args__ = (CheckConstraint("physical_beds >= 0", name="beds_nonnegative"),)
 
     @property
-    def owner_organisation_id(self) -> int | None:
+    def scope_owner_id(self) -> int | None:
         return self.unit.organisation_id if self.unit is not None else None
 
 
@@ -242,7 +242,7 @@ class ServiceArea(Base):
     team: Mapped[NursingTeam] = relationship(back_populates="service_areas")
 
     @property
-    def owner_organisation_id(self) -> int | None:
+    def scope_owner_id(self) -> int | None:
         return self.team.organisation_id if self.team is not None else None
 
     __table_args__ = (

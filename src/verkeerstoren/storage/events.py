@@ -13,7 +13,7 @@ import contextlib
 import json
 import logging
 import threading
-from collections.abc import AsyncGenerator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import event, func, select
@@ -33,10 +33,26 @@ class EventBus:
             set()
         )
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[dict[str, Any]], None]] = []
+
+    def add_listener(self, callback: Callable[[dict[str, Any]], None]) -> None:
+        """Call ``callback`` synchronously for every message, before any subscriber gets it.
+
+        For in-process caches: they are invalidated before a live board hears of the change
+        and refetches, so the refetch never meets the old cached answer.
+        """
+        with self._lock:
+            self._listeners.append(callback)
 
     def publish(self, message: dict[str, Any]) -> None:
         with self._lock:
             targets = list(self._subscribers)
+            listeners = list(self._listeners)
+        for callback in listeners:
+            try:
+                callback(message)
+            except Exception:  # one faulty listener must not stop delivery to the boards
+                log.exception("event listener failed")
         for loop, queue in targets:
             with contextlib.suppress(RuntimeError):  # the subscriber's loop has closed
                 loop.call_soon_threadsafe(_put, queue, message)
@@ -45,14 +61,19 @@ class EventBus:
     def subscriber_count(self) -> int:
         return len(self._subscribers)
 
-    async def subscribe(self) -> AsyncGenerator[dict[str, Any], None]:
+    @contextlib.contextmanager
+    def listen(self) -> Iterator[asyncio.Queue[dict[str, Any]]]:
+        """A queue that receives every event published while the block runs.
+
+        Waiting on ``queue.get()`` may be cancelled (a heartbeat timeout) without losing the
+        subscription, unlike cancelling a pending ``anext()`` of an async generator.
+        """
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=1000)
         entry = (asyncio.get_running_loop(), queue)
         with self._lock:
             self._subscribers.add(entry)
         try:
-            while True:
-                yield await queue.get()
+            yield queue
         finally:
             with self._lock:
                 self._subscribers.discard(entry)

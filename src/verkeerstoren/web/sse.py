@@ -1,0 +1,46 @@
+"""Server-Sent Events from the event bus, with heartbeats and disconnect detection."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncGenerator, Callable
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import StreamingResponse
+
+from verkeerstoren.storage.events import EventBus
+
+HEARTBEAT_SECONDS = 15.0
+# Picks the events a stream passes on: (SSE event name, data) or None to skip the message.
+Pick = Callable[[dict[str, Any]], tuple[str, dict[str, Any]] | None]
+
+
+async def _stream(request: Request, bus: EventBus, pick: Pick,
+                  retry_ms: int) -> AsyncGenerator[str, None]:
+    yield f"retry: {retry_ms}\n\n"
+    with bus.listen() as queue:
+        while True:
+            try:
+                message = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
+            except TimeoutError:
+                # Also how a closed browser tab is noticed: the next write would fail anyway.
+                if await request.is_disconnected():
+                    return
+                yield ": keep-alive\n\n"
+                continue
+            picked = pick(message)
+            if picked is not None:
+                name, data = picked
+                yield f"event: {name}\ndata: {json.dumps(data, default=str)}\n\n"
+
+
+def sse_response(request: Request, bus: EventBus, pick: Pick,
+                 retry_ms: int = 2000) -> StreamingResponse:
+    """A text/event-stream response that lives until the client goes away."""
+    return StreamingResponse(
+        _stream(request, bus, pick, retry_ms),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

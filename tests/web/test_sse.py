@@ -1,0 +1,42 @@
+"""Server-Sent Events keep a subscriber across heartbeats and pass on only picked events."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from verkeerstoren.storage.events import EventBus
+from verkeerstoren.web import sse
+
+
+class _Client:
+    """Stands in for a Starlette request: only the disconnect check is used."""
+
+    async def is_disconnected(self) -> bool:
+        return False
+
+
+def test_a_stream_survives_a_heartbeat_and_then_delivers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sse, "HEARTBEAT_SECONDS", 0.05)
+    bus = EventBus()
+
+    def pick(message: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        return ("availability", message) if message["type"] == "availability" else None
+
+    async def scenario() -> list[str]:
+        stream = sse._stream(_Client(), bus, pick, 1000)  # type: ignore[arg-type]
+        chunks = [await anext(stream)]
+        chunks.append(await anext(stream))  # the heartbeat after 50 ms without events
+        bus.publish({"type": "other"})
+        bus.publish({"type": "availability", "n": 1})
+        chunks.append(await asyncio.wait_for(anext(stream), 2))
+        await stream.aclose()
+        return chunks
+
+    chunks = asyncio.run(scenario())
+    assert chunks[0] == "retry: 1000\n\n"
+    assert chunks[1] == ": keep-alive\n\n"
+    assert chunks[2].startswith("event: availability\ndata: ")
+    assert bus.subscriber_count == 0
