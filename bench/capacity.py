@@ -78,20 +78,65 @@ def board_service(db: Database, region_id: int, runs: int) -> Figure:
 
     with db.session() as session:
         rows = len(board(session, BoardFilter(region_id=region_id)).rows)
-    return Figure("board query, board() service, one region", _timed(once, runs), 50,
-                  f"{rows} rows")
+    return Figure("board query, board() service, one region (uncached)", _timed(once, runs),
+                  50, f"{rows} rows")
 
 
-def board_http(base: str, token: str, region_id: int, runs: int) -> Figure:
-    """(b) GET /api/v1/board?region_id= over HTTP, JSON included."""
-    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"},
-                      timeout=30) as client:
-        def once() -> None:
-            answer = client.get("/api/v1/board", params={"region_id": region_id})
+def board_http(base: str, reg: Registry, region_id: int, runs: int) -> list[Figure]:
+    """(b) GET /api/v1/board?region_id= over HTTP, JSON included: cold and warm (cached).
+
+    Cold: a report is posted first (its availability event empties every process's board
+    cache), then the board is fetched and must have been built anew (a new ``generated_at``).
+    Warm: the same board fetched again, with no report in between, served from the cache.
+    """
+    params = {"region_id": region_id}
+    with httpx.Client(base_url=base, headers={
+            "Authorization": f"Bearer {reg.coordinator_token}"}, timeout=30) as client, \
+            httpx.Client(base_url=base, timeout=30, headers={
+                "Authorization": f"Bearer {reg.provider_token}"}) as poster:
+        last: list[float] = [0.0]
+
+        def fetch() -> str:
+            # Timed: the request and the body received; not the client's JSON parsing.
+            started = time.perf_counter()
+            answer = client.get("/api/v1/board", params=params)
+            last[0] = (time.perf_counter() - started) * 1000
             answer.raise_for_status()
+            return str(answer.json()["generated_at"])
 
-        return Figure("board query, GET /api/v1/board?region_id=", _timed(once, runs), 50,
-                      "HTTP, JSON serialised")
+        cold: list[float] = []
+        not_rebuilt = 0
+        previous = fetch()
+        for run in range(runs + 2):
+            key = reg.provider_keys[run % len(reg.provider_keys)]
+            physical = reg.physical[key]
+            poster.post("/api/v1/availability", json={
+                "unit_id": key[0], "bed_type_code": key[1], "physical": physical,
+                "staffed": physical, "occupied": run % (physical + 1), "blocked": 0,
+            }).raise_for_status()
+            time.sleep(0.3)  # the event reaches the process (LISTEN thread on PostgreSQL)
+            generated = fetch()
+            elapsed = last[0]
+            not_rebuilt += generated == previous
+            previous = generated
+            if run >= 2:
+                cold.append(elapsed)
+        warm_rebuilt = 0
+        warm: list[float] = []
+        previous = fetch()
+        for _ in range(runs):
+            generated = fetch()
+            warm.append(last[0])
+            warm_rebuilt += generated != previous
+            previous = generated
+    return [
+        Figure("board query, GET /api/v1/board?region_id=, cold (after a report)", cold, 50,
+               "HTTP, JSON; board built anew" + (
+                   f"; {not_rebuilt} runs were NOT rebuilt" if not_rebuilt else "")),
+        Figure("board query, GET /api/v1/board?region_id=, warm (cached)", warm, 50,
+               "HTTP, JSON; per-process cache" + (
+                   f"; {warm_rebuilt} runs rebuilt (expiry)" if warm_rebuilt else "")),
+    ]
 
 
 @dataclass
@@ -229,7 +274,7 @@ def main(argv: list[str] | None = None) -> None:
         figures = [board_service(db, 1, args.runs)]
         processes = 1 if db.is_sqlite else 2
         with app_servers(url, processes, log_dir) as bases:
-            figures.append(board_http(bases[0], reg.coordinator_token, 1, args.runs))
+            figures += board_http(bases[0], reg, 1, args.runs)
             figures += report_to_boards(bases, reg, args.clients, args.runs)
             figures.append(csv_import(bases[0], reg, args.import_runs))
         db.dispose()

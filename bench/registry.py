@@ -146,7 +146,8 @@ def build(db: Database, *, locations: int, units: int, reports: int, seed: int =
     _fix_sequences(db, ["region", "organisation", "location", "care_unit"])
     keys = sorted(physical)
     history: list[dict[str, Any]] = []
-    source = ReportSource.API if db.is_sqlite else ReportSource.API.name
+    # COPY writes raw text: the column stores the enum's value ("api"), as the ORM does.
+    source = ReportSource.API if db.is_sqlite else ReportSource.API.value
     for i in range(reports):
         unit_id, code = keys[i % len(keys)]
         at: datetime = now - timedelta(minutes=30 + i % 129_600)  # spread over 90 days

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, File, Path, Query, UploadFile
+from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from verkeerstoren.access.roles import Permission
 from verkeerstoren.capacity import board as board_service
-from verkeerstoren.capacity import exports, importer, intake, pull, service
+from verkeerstoren.capacity import board_cache, exports, importer, intake, pull, service
 from verkeerstoren.capacity.models import ReportSource
 from verkeerstoren.capacity.schemas import (
     Board,
@@ -22,6 +22,7 @@ from verkeerstoren.capacity.schemas import (
     TeamMatch,
 )
 from verkeerstoren.errors import ValidationProblem
+from verkeerstoren.storage import Database
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import edit, view
 
@@ -97,8 +98,13 @@ def _filter(bed_type: list[str] | None, feature: list[str] | None, gemeente: lis
     )
 
 
-@router.get("/board", response_model=Board)
+# The answer is the cached board's JSON as is: letting FastAPI re-validate and re-serialise
+# 1,500 rows per request cost more than building them (bench/capacity.py); `responses` keeps
+# the Board schema in the OpenAPI document.
+@router.get("/board", response_model=None, response_class=Response,
+            responses={200: {"model": Board, "content": {"application/json": {}}}})
 def get_board(
+    request: Request,
     ctx: BoardCtx,
     bed_type: Codes = None,
     feature: Codes = None,
@@ -107,10 +113,12 @@ def get_board(
     fresh_only: bool = False,
     available_only: bool = False,
     region_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-) -> Board:
+) -> Response:
     """All current availability in the region, fresh and available first."""
     flt = _filter(bed_type, feature, gemeente, wijk, fresh_only, available_only, region_id)
-    return board_service.board(ctx.session, flt)
+    db: Database = request.app.state.db
+    entry = board_cache.cached_board(db.events, ctx.session, flt)
+    return Response(entry.json(), media_type="application/json")
 
 
 @router.get("/board/export", response_class=Response)

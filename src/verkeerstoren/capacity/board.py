@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from verkeerstoren.capacity.freshness import age_hours, is_stale
+from verkeerstoren.capacity.freshness import age_hours
 from verkeerstoren.capacity.models import BedState
-from verkeerstoren.capacity.schemas import Board, BoardRow, BoardTotal
+from verkeerstoren.capacity.schemas import Board
 from verkeerstoren.registry.models import (
     BedType,
     CareUnit,
@@ -42,14 +41,25 @@ class BoardFilter:
 
 def board(session: Session, flt: BoardFilter, *, now: datetime | None = None) -> Board:
     """Every registered unit × bed type with its current state (zeros when never reported)."""
-    now = now or utcnow()
+    return board_until(session, flt, now=now or utcnow())[0]
+
+
+def board_until(session: Session, flt: BoardFilter, *, now: datetime) -> tuple[Board, datetime]:
+    """The board, and the moment its first fresh figure turns stale (for a cache's expiry)."""
+    # The unit's features as one "a,b" string from a correlated subquery: one round trip,
+    # instead of a second query with an IN list of every unit on the board.
+    features = (
+        select(func.aggregate_strings(unit_feature.c.feature_code, ","))
+        .where(unit_feature.c.unit_id == CareUnit.id)
+        .scalar_subquery()
+    )
     stmt = (
         select(
             UnitBedType.unit_id, UnitBedType.bed_type_code, UnitBedType.physical_beds,
             CareUnit.name, CareUnit.phone, CareUnit.organisation_id, Organisation.name,
             Location.name, Location.gemeente_code, Gemeente.name, Location.wijk_code,
             Location.latitude, Location.longitude, BedType.name, BedType.max_report_age_hours,
-            BedType.sort_order,
+            BedType.sort_order, features,
             # Columns, not the BedState entity: building thousands of ORM objects per board
             # request cost more than the query itself (bench/capacity.py).
             BedState.reported_at, BedState.physical, BedState.staffed, BedState.occupied,
@@ -83,22 +93,20 @@ def board(session: Session, flt: BoardFilter, *, now: datetime | None = None) ->
             .where(unit_feature.c.unit_id == CareUnit.id, unit_feature.c.feature_code == code)
             .exists()
         )
-    result = session.execute(stmt).all()
-    unit_ids = {r[0] for r in result}
-    features: dict[int, list[str]] = defaultdict(list)
-    if unit_ids:
-        for unit_id, code in session.execute(
-            select(unit_feature.c.unit_id, unit_feature.c.feature_code).where(
-                unit_feature.c.unit_id.in_(unit_ids)
-            )
-        ):
-            features[unit_id].append(code)
 
-    rows: list[tuple[int, BoardRow]] = []
+    rows: list[tuple[bool, int, int, str, str, dict[str, Any]]] = []
+    max_ages: dict[int, timedelta] = {}
+    turns_stale = datetime.max.replace(tzinfo=UTC)
     for (unit_id, code, physical, unit, phone, org_id, org, location, gm_code, gm_name, wijk,
-         lat, lon, bt_name, max_age, sort_order, reported_at, s_physical, staffed, occupied,
-         blocked, held, expected_free, remark) in result:
-        stale = is_stale(reported_at, max_age, now)
+         lat, lon, bt_name, max_age, sort_order, feature_codes, reported_at, s_physical,
+         staffed, occupied, blocked, held, expected_free, remark) in session.execute(stmt):
+        limit = max_ages.get(max_age)
+        if limit is None:
+            limit = max_ages[max_age] = timedelta(hours=max_age)
+        # Same rule as freshness.is_stale, inlined: this loop runs for every board row.
+        stale = reported_at is None or now - reported_at > limit
+        if not stale and reported_at + limit < turns_stale:
+            turns_stale = reported_at + limit
         staffed = staffed or 0
         occupied = occupied or 0
         blocked = blocked or 0
@@ -108,40 +116,40 @@ def board(session: Session, flt: BoardFilter, *, now: datetime | None = None) ->
             continue
         if flt.available_only and available <= 0:
             continue
-        # model_construct: every value comes typed from the database, and validating
-        # thousands of rows per request dominated the board's response time.
-        rows.append((sort_order, BoardRow.model_construct(
-            unit_id=unit_id, unit=unit, organisation_id=org_id, organisation=org,
-            location=location, gemeente_code=gm_code, gemeente=gm_name, wijk_code=wijk,
-            latitude=lat, longitude=lon, bed_type_code=code, bed_type=bt_name,
-            features=sorted(features.get(unit_id, [])),
-            physical=s_physical if s_physical is not None else physical, staffed=staffed,
-            occupied=occupied, blocked=blocked, held=held, available=available,
-            expected_free_date=expected_free, remark=remark, reported_at=reported_at,
-            age_hours=age_hours(reported_at, now), stale=stale, phone=phone,
-        )))
+        rows.append((stale, -available, sort_order, gm_name, unit, {
+            "unit_id": unit_id, "unit": unit, "organisation_id": org_id, "organisation": org,
+            "location": location, "gemeente_code": gm_code, "gemeente": gm_name,
+            "wijk_code": wijk, "latitude": lat, "longitude": lon, "bed_type_code": code,
+            "bed_type": bt_name,
+            "features": sorted(feature_codes.split(",")) if feature_codes else [],
+            "physical": s_physical if s_physical is not None else physical,
+            "staffed": staffed, "occupied": occupied, "blocked": blocked, "held": held,
+            "available": available, "expected_free_date": expected_free, "remark": remark,
+            "reported_at": reported_at, "age_hours": age_hours(reported_at, now),
+            "stale": stale, "phone": phone,
+        }))
     # Fresh availability first; stale figures cannot be trusted for a placement.
-    rows.sort(key=lambda r: (r[1].stale, -r[1].available, r[0], r[1].gemeente, r[1].unit))
-    ordered = [r for _, r in rows]
-    return Board(
-        rows=ordered,
-        totals_by_bed_type=_totals(ordered, lambda r: (r.bed_type_code, r.bed_type)),
-        totals_by_gemeente=_totals(ordered, lambda r: (r.gemeente_code, r.gemeente)),
-        generated_at=now,
-    )
+    rows.sort(key=lambda r: r[:5])
+    ordered = [r[5] for r in rows]
+    # One validation of the whole board: pydantic-core builds the rows several times faster
+    # than a Python-level model_construct per row.
+    return Board.model_validate({
+        "rows": ordered,
+        "totals_by_bed_type": _totals(ordered, "bed_type_code", "bed_type"),
+        "totals_by_gemeente": _totals(ordered, "gemeente_code", "gemeente"),
+        "generated_at": now,
+    }), turns_stale
 
 
-def _totals(
-    rows: list[BoardRow], key: Callable[[BoardRow], tuple[str, str]]
-) -> list[BoardTotal]:
+def _totals(rows: list[dict[str, Any]], key: str, label: str) -> list[dict[str, Any]]:
     sums: dict[tuple[str, str], list[int]] = {}
     for row in rows:
-        k = key(row)
-        acc = sums.setdefault(k, [0, 0, 0])
-        acc[0] += row.staffed
-        acc[1] += max(row.available, 0)
-        acc[2] += 0 if row.stale else max(row.available, 0)
+        acc = sums.setdefault((row[key], row[label]), [0, 0, 0])
+        free = max(row["available"], 0)
+        acc[0] += row["staffed"]
+        acc[1] += free
+        acc[2] += 0 if row["stale"] else free
     return [
-        BoardTotal(key=k[0], label=k[1], staffed=v[0], available=v[1], fresh_available=v[2])
+        {"key": k[0], "label": k[1], "staffed": v[0], "available": v[1], "fresh_available": v[2]}
         for k, v in sorted(sums.items(), key=lambda item: item[0][1])
     ]

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from verkeerstoren import validation
 from verkeerstoren.access.roles import Permission
 from verkeerstoren.capacity import board as board_service
-from verkeerstoren.capacity import home, importer, intake, maps, pull, service
+from verkeerstoren.capacity import board_cache, home, importer, intake, maps, pull, service
 from verkeerstoren.capacity.freshness import age_text
 from verkeerstoren.capacity.models import ReportSource
 from verkeerstoren.capacity.schemas import IntakeIn, ReportIn
@@ -66,8 +66,11 @@ def _board_filter(bed_type: list[str] | None, feature: list[str] | None,
     )
 
 
-def _table_context(ctx: Ctx, flt: board_service.BoardFilter) -> dict[str, Any]:
-    data = board_service.board(ctx.session, flt)
+def _table_context(request: Request, ctx: Ctx, flt: board_service.BoardFilter
+                   ) -> dict[str, Any]:
+    # Cached per process: every open board refetches this table after each report.
+    db: Database = request.app.state.db
+    data = board_cache.cached_board(db.events, ctx.session, flt).board
     now = data.generated_at
     ages = {(r.unit_id, r.bed_type_code): age_text(r.reported_at, now, ctx.locale)
             for r in data.rows}
@@ -81,7 +84,7 @@ def board_page(request: Request, ctx: BoardCtx, tpl: TemplatesDep, bed_type: Cod
     flt = _board_filter(bed_type, feature, gemeente, fresh_only)
     session = ctx.session
     return tpl.render(
-        request, ctx, "capacity/board.html", **_table_context(ctx, flt), flt=flt,
+        request, ctx, "capacity/board.html", **_table_context(request, ctx, flt), flt=flt,
         bed_types=session.scalars(select(BedType).order_by(BedType.sort_order)).all(),
         features=session.scalars(select(Feature).order_by(Feature.name)).all(),
         gemeenten=session.scalars(select(Gemeente).order_by(Gemeente.name)).all(),
@@ -94,7 +97,8 @@ def board_table(request: Request, ctx: BoardCtx, tpl: TemplatesDep, bed_type: Co
                 feature: Codes = None, gemeente: Codes = None,
                 fresh_only: bool = False) -> HTMLResponse:
     flt = _board_filter(bed_type, feature, gemeente, fresh_only)
-    return tpl.render(request, ctx, "capacity/_board_table.html", **_table_context(ctx, flt))
+    return tpl.render(request, ctx, "capacity/_board_table.html",
+                      **_table_context(request, ctx, flt))
 
 
 @router.get("/board/map.json")

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, tuple_, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.audit import service as audit
-from verkeerstoren.capacity.models import AvailabilityReport, BedState, ReportSource
+from verkeerstoren.capacity import states
+from verkeerstoren.capacity.models import AvailabilityReport, ReportSource
 from verkeerstoren.capacity.schemas import ReportIn
 from verkeerstoren.errors import ValidationErrors, ValidationProblem
 from verkeerstoren.registry.models import CareUnit, UnitBedType
@@ -48,31 +49,11 @@ def _targets(session: Session, keys: set[Key]) -> dict[Key, _Target]:
     return found
 
 
-def _locked_states(session: Session, keys: set[Key]) -> dict[Key, BedState]:
-    """Current states of these keys, row-locked on PostgreSQL until the transaction ends.
-
-    SQLite needs no row locks: every write transaction there starts with BEGIN IMMEDIATE.
-    """
-    states: dict[Key, BedState] = {}
-    ordered = sorted(keys)
-    for start in range(0, len(ordered), 2000):
-        chunk = ordered[start : start + 2000]
-        stmt = select(BedState).where(
-            tuple_(BedState.unit_id, BedState.bed_type_code).in_(chunk)
-        )
-        if session.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update()
-        for state in session.scalars(stmt):
-            states[(state.unit_id, state.bed_type_code)] = state
-    return states
-
-
 def _problems_for(
-    index: int, row: ReportIn, target: _Target | None, actor: Actor, held: int, today: date,
-    physical: int,
+    index: int, row: ReportIn, target: _Target | None, scoped: int | None, held: int,
+    today: date, physical: int,
 ) -> list[ValidationProblem]:
     problems: list[ValidationProblem] = []
-    scoped = actor.scoped_organisation
     if target is None:
         problems.append(ValidationProblem(
             "unit_id", "unit {unit} has no beds of type {bed_type}", row=index,
@@ -117,6 +98,8 @@ def submit_reports(
     the uploaded file; otherwise rows count from 1) and writes nothing when any row is wrong.
     """
     now = now or utcnow()
+    if now.tzinfo is None:  # the bulk writes bypass UTCDateTime's own check
+        raise ValueError("naive datetime given for a report time")
     numbers = list(row_numbers) if row_numbers is not None else list(range(1, len(rows) + 1))
     today = now.date()
     keys = {(r.unit_id, r.bed_type_code) for r in rows}
@@ -129,17 +112,16 @@ def submit_reports(
                     "unit_id", "the same unit and bed type appear twice", row=index)])
             seen.add(key)
     targets = _targets(session, keys)
-    states = _locked_states(session, keys)
+    holds = states.locked_holds(session, keys)
+    scoped = actor.scoped_organisation
     problems: list[ValidationProblem] = []
     reports: list[dict[str, Any]] = []
     for index, row in zip(numbers, rows, strict=True):
         key = (row.unit_id, row.bed_type_code)
         target = targets.get(key)
-        state = states.get(key)
-        held = state.held if state else 0
         physical = row.physical if row.physical is not None else (
             target.physical_registered if target else 0)
-        found = _problems_for(index, row, target, actor, held, today, physical)
+        found = _problems_for(index, row, target, scoped, holds.get(key, 0), today, physical)
         if found:
             problems.extend(found)
             continue
@@ -161,10 +143,8 @@ def submit_reports(
         })
     if problems:
         raise ValidationErrors(problems)
-    ids = session.execute(
-        insert(AvailabilityReport).returning(AvailabilityReport.id), reports
-    ).scalars().all()
-    _apply_to_states(session, reports, list(ids), states)
+    ids = states.insert_reports(session, reports)
+    states.apply_reports(session, reports, ids, holds.keys())
     audit.append(session, actor, action="report", entity="availability_report",
                  entity_id=f"{ids[0]}..{ids[-1]}" if len(ids) > 1 else ids[0],
                  detail={"rows": len(ids), "source": source.value})
@@ -174,62 +154,6 @@ def submit_reports(
     else:
         events.emit(session, "availability", count=len(reports))
     return len(ids)
-
-
-def _apply_to_states(
-    session: Session, reports: list[dict[str, Any]], ids: list[int], states: dict[Key, BedState]
-) -> None:
-    updates: list[dict[str, Any]] = []
-    inserts: list[dict[str, Any]] = []
-    for report, report_id in zip(reports, ids, strict=True):
-        values = {
-            "b_unit_id": report["unit_id"],
-            "b_bed_type_code": report["bed_type_code"],
-            "physical": report["physical"],
-            "staffed": report["staffed"],
-            "occupied": report["occupied"],
-            "blocked": report["blocked"],
-            "blocked_reason": report["blocked_reason"],
-            "expected_free_date": report["expected_free_date"],
-            "remark": report["remark"],
-            "reported_at": report["reported_at"],
-            "report_id": report_id,
-        }
-        if (report["unit_id"], report["bed_type_code"]) in states:
-            updates.append(values)
-        else:
-            inserts.append({
-                **{k: v for k, v in values.items() if not k.startswith("b_")},
-                "unit_id": report["unit_id"],
-                "bed_type_code": report["bed_type_code"],
-                "organisation_id": report["organisation_id"],
-                "held": 0,
-                "version": 1,
-            })
-    if inserts:
-        session.execute(insert(BedState), inserts)
-    if updates:
-        session.connection().execute(
-            update(BedState.__table__)  # type: ignore[arg-type]
-            .where(BedState.__table__.c.unit_id == bindparam("b_unit_id"))
-            .where(BedState.__table__.c.bed_type_code == bindparam("b_bed_type_code"))
-            .values(
-                physical=bindparam("physical"),
-                staffed=bindparam("staffed"),
-                occupied=bindparam("occupied"),
-                blocked=bindparam("blocked"),
-                blocked_reason=bindparam("blocked_reason"),
-                expected_free_date=bindparam("expected_free_date"),
-                remark=bindparam("remark"),
-                reported_at=bindparam("reported_at"),
-                report_id=bindparam("report_id"),
-                version=BedState.__table__.c.version + 1,
-            ),
-            updates,
-        )
-    # The ORM copies of these rows are now out of date.
-    for state in states.values():
-        session.expire(state)
 
 
 def history(

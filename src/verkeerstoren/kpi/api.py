@@ -11,7 +11,14 @@ from sqlalchemy.orm import selectinload
 from verkeerstoren.access.roles import Permission
 from verkeerstoren.errors import NotFound
 from verkeerstoren.kpi import dashboards, importer, periods, projects, service
-from verkeerstoren.kpi.models import FollowUpAction, Goal, Indicator, Measurement, Project
+from verkeerstoren.kpi.models import (
+    FollowUpAction,
+    Goal,
+    Indicator,
+    Measurement,
+    ProgressEntry,
+    Project,
+)
 from verkeerstoren.kpi.periods import last_complete_quarter, parse_period, quarters_back
 from verkeerstoren.kpi.schemas import (
     MAX_ID,
@@ -40,7 +47,7 @@ router = APIRouter(tags=["kpi"])
 ViewCtx = Annotated[Ctx, view(Permission.KPI_VIEW)]
 EditCtx = Annotated[Ctx, edit(Permission.KPI_EDIT)]
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
-Quarter = Annotated[str | None, Query(pattern=r"^\d{4}Q[1-4]$")]
+Quarter = Annotated[str | None, Query(pattern=r"^(199\d|20\d\d)Q[1-4]$")]
 Duplicate = Annotated[OnDuplicate, Query()]
 
 
@@ -171,14 +178,7 @@ def update_project(ctx: EditCtx, project_id: ItemId, data: ProjectIn) -> Project
 
 @router.post("/kpi/projects/{project_id}/progress", response_model=ProgressOut, status_code=201)
 def create_progress(ctx: EditCtx, project_id: ItemId, data: ProgressIn,
-                    on_duplicate: Duplicate = "ask") -> object:
-    """Add a quarterly progress entry; an existing quarter needs on_duplicate=replace."""
-    if on_duplicate == "keep":
-        project = ctx.session.get(Project, project_id)
-        if project is None:
-            raise NotFound("project", project_id)
-        existing = next((p for p in project.progress if p.quarter == data.quarter), None)
-        if existing is not None:
-            return existing
+                    on_duplicate: Duplicate = "ask") -> ProgressEntry:
+    """Add a quarterly progress entry; an existing quarter needs on_duplicate=replace or keep."""
     return projects.add_progress(ctx.session, ctx.user, project_id, data,
-                                 replace=on_duplicate == "replace")
+                                 on_duplicate=on_duplicate)

@@ -25,6 +25,7 @@ from verkeerstoren.kpi import (
     projects,
     service,
 )
+from verkeerstoren.kpi.editing import pages as editing
 from verkeerstoren.kpi.models import Indicator, Measurement, Project
 from verkeerstoren.kpi.periods import Period, last_complete_quarter, parse_period, quarters_back
 from verkeerstoren.kpi.schemas import (
@@ -41,6 +42,8 @@ from verkeerstoren.web.deps import edit, view
 from verkeerstoren.web.templating import NavItem, Templates, templates
 
 router = APIRouter(include_in_schema=False)
+# First, so that /kpi/indicators/new and /kpi/projects/new win over the /{id} pages below.
+router.include_router(editing.router)
 
 NAV = [NavItem("Programme", "/kpi", Permission.KPI_VIEW)]
 
@@ -48,7 +51,7 @@ ViewCtx = Annotated[Ctx, view(Permission.KPI_VIEW)]
 EditCtx = Annotated[Ctx, edit(Permission.KPI_EDIT)]
 Tpl = Annotated[Templates, Depends(templates)]
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
-Quarter = Annotated[str | None, Query(pattern=r"^\d{4}Q[1-4]$")]
+Quarter = Annotated[str | None, Query(pattern=r"^(199\d|20\d\d)Q[1-4]$")]
 MAX_SOURCE_ROWS = 500
 
 
@@ -278,7 +281,7 @@ async def add_progress(request: Request, ctx: EditCtx, tpl: Tpl, project_id: Ite
         data = ProgressIn.model_validate({k: form.get(k) or None for k in (
             "quarter", "status", "phase", "progress", "risks", "decisions_needed")})
         await run_in_threadpool(projects.add_progress, ctx.session, ctx.user, project_id, data,
-                                replace=form.get("on_duplicate") == "replace")
+                                on_duplicate=form.get("on_duplicate", "ask"))
     except (DomainError, ValidationError) as exc:
         return tpl.render(request, ctx, "kpi/problems.html", status_code=422,
                           problems=_problems(ctx, exc), back=f"/kpi/projects/{project_id}")

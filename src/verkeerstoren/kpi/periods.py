@@ -43,6 +43,10 @@ def _last_day(year: int, month: int) -> date:
 def parse_period(text: str) -> Period:
     """Parse a period label; raises ValueError with a Dutch-translatable English reason."""
     raw = text.strip()
+    found = re.match(r"^(\d{4})", raw)
+    # Checked before any date is built: date(0, 1, 1) would raise a different error.
+    if found is None or not MIN_YEAR <= int(found.group(1)) <= MAX_YEAR:
+        raise ValueError("unknown period")
     if match := _YEAR.match(raw):
         year = int(match.group(1))
         period = Period(date(year, 1, 1), date(year, 12, 31), str(year), Frequency.YEAR)

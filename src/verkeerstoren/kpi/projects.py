@@ -9,8 +9,7 @@ from verkeerstoren.access.actor import Actor
 from verkeerstoren.errors import NotFound, ValidationErrors, ValidationProblem
 from verkeerstoren.kpi.models import ActionLine, Indicator, ProgressEntry, Project
 from verkeerstoren.kpi.schemas import ProgressIn, ProjectIn
-from verkeerstoren.kpi.service import require_edit
-from verkeerstoren.registry.models import Organisation
+from verkeerstoren.kpi.service import organisation_exists, require_edit
 from verkeerstoren.registry.schemas import Problem
 
 PHASE_LABELS = {
@@ -36,7 +35,7 @@ def save_project(
     if session.get(ActionLine, data.action_line_id) is None:
         problems.append(Problem("action_line_id", "Unknown action line."))
     org = data.owner_organisation_id
-    if org is not None and session.get(Organisation, org) is None:
+    if org is not None and not organisation_exists(session, org):
         problems.append(Problem("owner_organisation_id", "Unknown organisation."))
     if data.start_date and data.end_date and data.end_date < data.start_date:
         problems.append(Problem("end_date", "The end lies before the start."))
@@ -60,16 +59,23 @@ def save_project(
 
 
 def add_progress(
-    session: Session, actor: Actor, project_id: int, data: ProgressIn, *, replace: bool = False
+    session: Session, actor: Actor, project_id: int, data: ProgressIn, *,
+    on_duplicate: str = "ask",
 ) -> ProgressEntry:
-    """Record a project's progress for a quarter; the project's phase follows the entry."""
+    """Record a project's progress for a quarter; the project's phase follows the entry.
+
+    When the quarter already has an entry, ``on_duplicate`` decides: "ask" refuses (naming the
+    quarter), "replace" overwrites it, "keep" leaves it and returns the stored entry.
+    """
     require_edit(actor)
     project = session.get(Project, project_id)
     if project is None:
         raise NotFound("project", project_id)
     entry = session.scalar(select(ProgressEntry).where(
         ProgressEntry.project_id == project_id, ProgressEntry.quarter == data.quarter))
-    if entry is not None and not replace:
+    if entry is not None and on_duplicate == "keep":
+        return entry
+    if entry is not None and on_duplicate != "replace":
         raise ValidationErrors([Problem("quarter", "There is already an entry for {quarter}: "
                                         "choose replace or keep.", quarter=data.quarter)])
     entry = entry or ProgressEntry(project_id=project_id, quarter=data.quarter)

@@ -27,7 +27,7 @@ LongText = Annotated[str, Field(max_length=5000)]
 Number = Annotated[float, Field(ge=-1e12, le=1e12, allow_inf_nan=False)]
 Year = Annotated[int, Field(ge=1990, le=2100)]
 PeriodText = Annotated[str, Field(min_length=4, max_length=7)]
-QuarterText = Annotated[str, Field(pattern=r"^\d{4}Q[1-4]$")]
+QuarterText = Annotated[str, Field(pattern=r"^(199\d|20\d\d)Q[1-4]$")]
 OnDuplicate = Literal["ask", "replace", "keep"]
 SafeDate = Annotated[date, Field(ge=date(1990, 1, 1), le=date(2100, 12, 31))]
 

@@ -49,6 +49,26 @@ UNIT_RANGES: dict[Unit, tuple[float, float]] = {
 }
 
 
+# The table, not the mapped class: the edit context hides every organisation but the actor's
+# own from ORM reads, yet a responsible or owner organisation is a reference, not an owner,
+# so an analyst may name any organisation (Core selects are not scoped).
+ORGANISATIONS = Organisation.__table__
+
+
+def organisation_exists(session: Session, organisation_id: int) -> bool:
+    """Whether an organisation exists, whatever organisation the actor is confined to."""
+    found = session.execute(select(ORGANISATIONS.c.id).where(
+        ORGANISATIONS.c.id == organisation_id)).first()
+    return found is not None
+
+
+def organisation_choices(session: Session) -> list[tuple[int, str]]:
+    """Every organisation (id, name) by name, to choose a responsible or owner organisation."""
+    rows = session.execute(select(ORGANISATIONS.c.id, ORGANISATIONS.c.name)
+                           .order_by(ORGANISATIONS.c.name))
+    return [(int(row[0]), str(row[1])) for row in rows]
+
+
 def require_edit(actor: Actor) -> None:
     """Refuse actors that may not change the programme's monitoring data."""
     if not actor.can(Permission.KPI_EDIT):
@@ -56,6 +76,19 @@ def require_edit(actor: Actor) -> None:
 
 
 # --- goals and indicators ------------------------------------------------------------------
+
+
+UNDER_OWN_SUB_GOAL = "A goal cannot sit under one of its own sub-goals."
+
+
+def _ancestors(session: Session, goal_id: int) -> set[int]:
+    # Walk up from a goal to the root; the seen-set also stops on a cycle already stored.
+    seen: set[int] = set()
+    current: int | None = goal_id
+    while current is not None and current not in seen:
+        seen.add(current)
+        current = session.scalar(select(Goal.parent_id).where(Goal.id == current))
+    return seen
 
 
 def save_goal(session: Session, actor: Actor, data: GoalIn, goal_id: int | None = None) -> Goal:
@@ -69,6 +102,8 @@ def save_goal(session: Session, actor: Actor, data: GoalIn, goal_id: int | None 
             raise ValidationErrors([Problem("parent_id", "Unknown goal.")])
         if goal_id is not None and data.parent_id == goal_id:
             raise ValidationErrors([Problem("parent_id", "A goal cannot be its own parent.")])
+        if goal_id is not None and goal_id in _ancestors(session, data.parent_id):
+            raise ValidationErrors([Problem("parent_id", UNDER_OWN_SUB_GOAL)])
     elif session.scalar(select(Goal.id).where(Goal.parent_id.is_(None), Goal.id != goal_id)):
         raise Conflict("the goal tree already has a main goal")
     for name, value in data.model_dump(exclude={"parent_id"}).items():
@@ -95,7 +130,7 @@ def save_indicator(
     if other is not None and other != indicator_id:
         problems.append(Problem("code", "This code is already used."))
     org = data.responsible_organisation_id
-    if org is not None and session.get(Organisation, org) is None:
+    if org is not None and not organisation_exists(session, org):
         problems.append(Problem("responsible_organisation_id", "Unknown organisation."))
     years = [t.year for t in data.targets]
     if len(set(years)) != len(years):

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from verkeerstoren.capacity.board import BoardFilter, board
+from verkeerstoren.capacity.freshness import age_hours, is_stale
+from verkeerstoren.capacity.models import BedState
 from verkeerstoren.placement.matching import Candidate, Match, Need, match
 from verkeerstoren.placement.models import PlacementRequest, Reservation, ReservationStatus
-from verkeerstoren.registry.models import Location
+from verkeerstoren.registry.models import (
+    BedType,
+    CareUnit,
+    Location,
+    Organisation,
+    UnitBedType,
+    unit_feature,
+)
 from verkeerstoren.storage.base import utcnow
 
 ACCEPTANCE_WINDOW = timedelta(days=90)
@@ -25,9 +35,15 @@ def area_point(session: Session, postcode_area: int) -> tuple[float, float, str]
     We hold no national postcode table, so the position is the mean of the registered locations
     whose postcodes are numerically closest (at most NEAREST_PC4_SPAN apart).
     """
+    # Only postcodes within the span can count; comparing the zero-padded 4-digit prefix as
+    # text lets the database skip the rest of the country instead of sending every location.
+    low = f"{max(0, postcode_area - NEAREST_PC4_SPAN):04d}"
+    above = postcode_area + NEAREST_PC4_SPAN + 1
+    high = f"{above:04d}" if above <= 9999 else ":"  # ':' sorts right after '9'
     rows = session.execute(
         select(Location.postcode, Location.latitude, Location.longitude, Location.gemeente_code)
-        .where(Location.latitude.is_not(None), Location.longitude.is_not(None))
+        .where(Location.latitude.is_not(None), Location.longitude.is_not(None),
+               Location.postcode >= low, Location.postcode < high)
     ).all()
     scored = []
     for postcode, lat, lon, gemeente in rows:
@@ -56,11 +72,60 @@ def acceptance_rates(session: Session, now: datetime) -> dict[int, float]:
     return {org: (acc or 0) / total for org, acc, total in rows if total}
 
 
+def candidates(session: Session, bed_types: Sequence[str], rates: dict[int, float],
+               now: datetime) -> list[Candidate]:
+    """Every active unit offering one of these bed types, with its live state, as candidates.
+
+    The same rows as the board (zeros and stale when never reported), but only the columns
+    matching needs: building the board's pydantic rows, totals and order for a whole country
+    cost ten times the query (bench/placement.py).
+    """
+    rows = session.execute(
+        select(
+            UnitBedType.unit_id, UnitBedType.bed_type_code, CareUnit.name,
+            CareUnit.organisation_id, Organisation.name, Location.gemeente_code,
+            Location.latitude, Location.longitude, BedType.max_report_age_hours,
+            BedState.reported_at, BedState.staffed, BedState.occupied, BedState.blocked,
+            BedState.held, BedState.expected_free_date,
+        )
+        .join(CareUnit, CareUnit.id == UnitBedType.unit_id)
+        .join(Organisation, Organisation.id == CareUnit.organisation_id)
+        .join(Location, Location.id == CareUnit.location_id)
+        .join(BedType, BedType.code == UnitBedType.bed_type_code)
+        .outerjoin(
+            BedState,
+            (BedState.unit_id == UnitBedType.unit_id)
+            & (BedState.bed_type_code == UnitBedType.bed_type_code),
+        )
+        .where(CareUnit.active.is_(True), UnitBedType.bed_type_code.in_(bed_types))
+    ).all()
+    features: dict[int, set[str]] = defaultdict(set)
+    for unit_id, code in session.execute(
+        select(unit_feature.c.unit_id, unit_feature.c.feature_code).where(
+            unit_feature.c.unit_id.in_(
+                select(UnitBedType.unit_id).where(UnitBedType.bed_type_code.in_(bed_types))))
+    ):
+        features[unit_id].add(code)
+    none: frozenset[str] = frozenset()
+    frozen = {unit_id: frozenset(codes) for unit_id, codes in features.items()}
+    return [
+        Candidate(
+            unit_id=unit_id, unit=unit, organisation=org, bed_type_code=code,
+            available=(staffed or 0) - (occupied or 0) - (blocked or 0) - (held or 0),
+            stale=is_stale(reported_at, max_age, now), age_hours=age_hours(reported_at, now),
+            features=frozen.get(unit_id, none), gemeente_code=gemeente,
+            expected_free_date=expected_free, latitude=lat, longitude=lon,
+            accept_rate=rates.get(org_id),
+        )
+        for (unit_id, code, unit, org_id, org, gemeente, lat, lon, max_age, reported_at,
+             staffed, occupied, blocked, held, expected_free) in rows
+    ]
+
+
 def options_for(session: Session, request: PlacementRequest,
                 *, now: datetime | None = None) -> Match:
     """Ranked options and explained exclusions for a request, from the live bed states."""
     now = now or utcnow()
-    data = board(session, BoardFilter(bed_types=tuple(request.bed_types)), now=now)
     rates = acceptance_rates(session, now)
     point = area_point(session, request.postcode_area)
     need = Need(
@@ -73,14 +138,4 @@ def options_for(session: Session, request: PlacementRequest,
         longitude=point[1] if point else None,
         preferred_gemeenten=frozenset(request.preferred_gemeenten),
     )
-    candidates = [
-        Candidate(
-            unit_id=r.unit_id, unit=r.unit, organisation=r.organisation,
-            bed_type_code=r.bed_type_code, available=r.available, stale=r.stale,
-            age_hours=r.age_hours, features=frozenset(r.features), gemeente_code=r.gemeente_code,
-            expected_free_date=r.expected_free_date, latitude=r.latitude, longitude=r.longitude,
-            accept_rate=rates.get(r.organisation_id),
-        )
-        for r in data.rows
-    ]
-    return match(need, candidates)
+    return match(need, candidates(session, request.bed_types, rates, now))

@@ -23,13 +23,13 @@ NAV = [NavItem("Progress report", "/reports", Permission.KPI_VIEW)]
 
 ViewCtx = Annotated[Ctx, view(Permission.KPI_VIEW)]
 Tpl = Annotated[Templates, Depends(templates)]
-QuarterPath = Annotated[str, Path(pattern=r"^\d{4}Q[1-4]$")]
+QuarterPath = Annotated[str, Path(pattern=r"^(199\d|20\d\d)Q[1-4]$")]
 
 
 @router.get("/reports", response_class=HTMLResponse)
 def reports_page(
     request: Request, ctx: ViewCtx, tpl: Tpl,
-    quarter: Annotated[str | None, Query(pattern=r"^\d{4}Q[1-4]$")] = None,
+    quarter: Annotated[str | None, Query(pattern=r"^(199\d|20\d\d)Q[1-4]$")] = None,
 ) -> HTMLResponse:
     """Choose a quarter and open the progress report as a web page or PDF."""
     last = last_complete_quarter(periods.today())

@@ -119,7 +119,12 @@ def _context(
         settings: Settings = request.app.state.settings
         locale = request_locale(request, settings)
         with db.sessionmaker() as session, session.begin():
-            actor = resolve_actor(request, session)
+            try:
+                actor = resolve_actor(request, session)
+            except NotAuthenticated:
+                if login:
+                    raise
+                actor = None  # a public page (health, login) ignores a bad token
             if login and actor is None:
                 raise NotAuthenticated("login required")
             if permission is not None and (actor is None or not actor.can(permission)):

@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 
 def wants_json(request: Request) -> bool:
+    # A system that sends a token gets JSON everywhere, never a redirect to the login form.
+    if request.headers.get("authorization"):
+        return True
     return request.url.path.startswith("/api/") or (
         "application/json" in request.headers.get("accept", "")
         and "text/html" not in request.headers.get("accept", "")

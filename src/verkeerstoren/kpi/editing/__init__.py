@@ -1,0 +1,1 @@
+"""Analyst pages that create and edit the goal tree, indicators and projects."""

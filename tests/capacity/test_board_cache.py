@@ -1,0 +1,141 @@
+"""The per-process board cache: emptied by availability events, never hides a figure gone stale."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from tests.conftest import Browser
+from verkeerstoren.access.actor import system_actor
+from verkeerstoren.capacity import board as board_module
+from verkeerstoren.capacity import board_cache, service
+from verkeerstoren.capacity.board import BoardFilter
+from verkeerstoren.capacity.board_cache import MAX_AGE, BoardCache, cache_for, cached_board
+from verkeerstoren.capacity.models import ReportSource
+from verkeerstoren.capacity.schemas import Board, ReportIn
+from verkeerstoren.registry.models import UnitBedType
+from verkeerstoren.storage import Database
+from verkeerstoren.storage.base import utcnow
+from verkeerstoren.storage.events import EventBus
+
+
+def _deliver_committed_events(db: Database, session: Session, bus: EventBus,
+                              own_unit: UnitBedType) -> None:
+    # The test's transaction is rolled back, never committed, so deliver what a commit would:
+    # SQLite's queued events, or (PostgreSQL) the NOTIFY that every process's LISTEN thread
+    # would put on its bus.
+    if db.is_sqlite:
+        for message in session.info.pop("pending_events", []):
+            bus.publish(message)
+    else:
+        bus.publish({"type": "availability",
+                     "keys": [[own_unit.unit_id, own_unit.bed_type_code]]})
+
+
+def _row(data: Board, ubt: UnitBedType) -> Any:
+    return next(r for r in data.rows
+                if (r.unit_id, r.bed_type_code) == (ubt.unit_id, ubt.bed_type_code))
+
+
+def test_a_cached_board_is_served_until_a_report_invalidates_it(
+    db: Database, session: Session, own_unit: UnitBedType
+) -> None:
+    bus = EventBus()
+    cache = cache_for(bus)
+    flt = BoardFilter(bed_types=(own_unit.bed_type_code,))
+    first = cache.get(session, flt)
+    assert cache.get(session, flt) is first
+    bus.publish({"type": "placement", "request_id": 1})  # not about beds: entry stays
+    assert cache.get(session, flt) is first
+    assert cache.builds == 1
+
+    service.submit_reports(session, system_actor("test"), [ReportIn(
+        unit_id=own_unit.unit_id, bed_type_code=own_unit.bed_type_code,
+        staffed=own_unit.physical_beds, occupied=1, remark="na de cache")], ReportSource.API)
+    _deliver_committed_events(db, session, bus, own_unit)
+
+    after = cache.get(session, flt)
+    assert after is not first
+    assert cache.builds == 2
+    assert _row(after.board, own_unit).remark == "na de cache"
+    assert b'"remark":"na de cache"' in after.json()
+
+
+def test_a_cached_board_is_rebuilt_after_its_maximum_age_at_the_latest(
+    session: Session, own_unit: UnitBedType
+) -> None:
+    cache = BoardCache()
+    flt = BoardFilter(bed_types=(own_unit.bed_type_code,))
+    now = utcnow()
+    first = cache.get(session, flt, now=now)
+    assert first.expires <= now + MAX_AGE
+    assert cache.get(session, flt, now=first.expires - timedelta(seconds=1)) is first
+    later = cache.get(session, flt, now=first.expires)
+    assert later is not first
+    assert later.board.generated_at == first.expires
+
+
+def test_the_entry_expires_when_its_first_fresh_figure_turns_stale(
+    session: Session, own_unit: UnitBedType
+) -> None:
+    code = own_unit.bed_type_code
+    service.submit_reports(session, system_actor("test"), [ReportIn(
+        unit_id=own_unit.unit_id, bed_type_code=code,
+        staffed=own_unit.physical_beds, occupied=0)], ReportSource.API)
+    reported = _row(BoardCache().get(session, BoardFilter(bed_types=(code,))).board,
+                    own_unit).reported_at
+    assert isinstance(reported, datetime)
+    max_age = own_unit.bed_type.max_report_age_hours
+    # Seconds before the figure's maximum age: the entry must end when the figure turns.
+    almost = reported + timedelta(hours=max_age) - timedelta(seconds=5)
+    cache = BoardCache()
+    entry = cache.get(session, BoardFilter(bed_types=(code,)), now=almost)
+    assert not _row(entry.board, own_unit).stale
+    assert entry.expires <= reported + timedelta(hours=max_age)
+    after = cache.get(session, BoardFilter(bed_types=(code,)),
+                      now=reported + timedelta(hours=max_age, seconds=1))
+    assert _row(after.board, own_unit).stale
+
+
+def test_a_build_that_overlapped_an_event_is_not_kept(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = BoardCache()
+    real = board_module.board_until
+
+    def build_during_a_report(*args: Any, **kwargs: Any) -> Any:
+        cache.invalidate()  # a report committed while this board was being read
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(board_cache, "board_until", build_during_a_report)
+    cache.get(session, BoardFilter(region_id=1))
+    monkeypatch.setattr(board_cache, "board_until", real)
+    cache.get(session, BoardFilter(region_id=1))
+    assert cache.builds == 2
+
+
+def test_boards_read_in_a_transaction_that_may_roll_back_are_not_shared(
+    session: Session,
+) -> None:
+    bus = EventBus()
+    # The fixture's session runs inside an outer transaction that the test rolls back.
+    data = cached_board(bus, session, BoardFilter()).board
+    assert data.rows
+    assert cache_for(bus).builds == 0
+
+
+def test_the_board_api_answers_the_board_and_documents_its_schema(
+    login: Callable[[str], Browser], client: Browser,
+) -> None:
+    answer = login("coordinator").get("/api/v1/board", params={"region_id": 1})
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/json"
+    Board.model_validate(answer.json())
+    spec = client.get("/openapi.json").json()
+    documented = spec["paths"]["/api/v1/board"]["get"]["responses"]["200"]
+    assert documented["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Board"}
