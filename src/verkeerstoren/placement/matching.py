@@ -6,9 +6,10 @@ in; the same input always gives the same order, and every option and exclusion s
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date
+
+from verkeerstoren.registry.geo import distance_km
 
 # Which financing pays for which bed type (Zvw: Zorgverzekeringswet, Wlz: Wet langdurige zorg,
 # Wmo: Wet maatschappelijke ondersteuning). Self-pay is possible wherever a provider admits it;
@@ -97,15 +98,6 @@ class Exclusion:
 class Match:
     options: tuple[Option, ...]
     excluded: tuple[Exclusion, ...]
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine), good enough within a region."""
-    r = 6371.0
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(min(1.0, a)))
 
 
 def violations(need: Need, c: Candidate) -> list[Reason]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass
 
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from verkeerstoren.errors import ValidationProblem
 from verkeerstoren.opendata.models import AreaShape, DataSet
+from verkeerstoren.registry.geo import distance_km
 from verkeerstoren.registry.models import Location
 from verkeerstoren.waiting_times.norms import Status
 from verkeerstoren.waiting_times.service import Wait, current_waits
@@ -35,14 +35,6 @@ class Option:
     wait: Wait
     distance_km: float
     approximate: bool
-
-
-def km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance in km between two (lat, lon) points."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = (math.sin((lat2 - lat1) / 2) ** 2
-         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
-    return 2 * 6371.0 * math.asin(math.sqrt(h))
 
 
 def postcode_point(session: Session, postcode: str) -> Point:
@@ -107,7 +99,7 @@ def where_soonest(session: Session, *, postcode: str, sector: str | None,
             if wait.gemeente_code not in centres:
                 continue
             where, approximate = centres[wait.gemeente_code], True
-        distance = km((origin.latitude, origin.longitude), where)
+        distance = distance_km(origin.latitude, origin.longitude, *where)
         if distance <= max_km:
             options.append(Option(wait, round(distance, 1), approximate))
     options.sort(key=lambda o: (o.wait.total_weeks or 0.0, o.distance_km))
