@@ -5,8 +5,7 @@ from __future__ import annotations
 from verkeerstoren.access import scoping
 from verkeerstoren.audit import service as audit
 from verkeerstoren.settings import Settings
-from verkeerstoren.storage import Database
-from verkeerstoren.storage.events import install_local_delivery
+from verkeerstoren.storage import Database, events, pending
 
 
 def install_hooks(db: Database) -> Database:
@@ -14,8 +13,12 @@ def install_hooks(db: Database) -> Database:
     if not db.hooks_installed:
         scoping.install(db.sessionmaker)
         audit.install(db.sessionmaker)
-        if db.is_sqlite:
-            install_local_delivery(db.sessionmaker, db.events)
+        # At the commit: NOTIFYs first, the audit chain last, so its lock is held briefly.
+        pending.install(
+            db.sessionmaker,
+            before_commit=[events.send_queued, audit.write_queued],
+            after_commit=[events.install_local_delivery(db.events)] if db.is_sqlite else [],
+        )
         db.hooks_installed = True
     return db
 

@@ -16,7 +16,7 @@ from verkeerstoren.capacity.freshness import age_text, is_stale
 from verkeerstoren.capacity.models import ReportSource
 from verkeerstoren.capacity.schemas import ReportIn
 from verkeerstoren.registry.models import UnitBedType
-from verkeerstoren.storage import Database
+from verkeerstoren.storage import Database, events
 from verkeerstoren.storage.base import utcnow
 
 
@@ -83,17 +83,13 @@ def test_a_committed_report_is_published_to_subscribers(
 
     async def scenario() -> None:
         with db.events.listen() as queue:
-            if db.is_sqlite:
-                service.submit_reports(session, system_actor(), [ReportIn(
-                    unit_id=own_unit.unit_id, bed_type_code=own_unit.bed_type_code,
-                    staffed=1, occupied=0)], ReportSource.API)
-                # The test's session lives inside a rolled-back outer transaction, so
-                # deliver the queued events as a real commit would.
-                for message in session.info.pop("pending_events", []):
-                    db.events.publish(message)
-            else:
-                db.events.publish({"type": "availability",
-                                   "keys": [[own_unit.unit_id, "x"]]})
+            service.submit_reports(session, system_actor(), [ReportIn(
+                unit_id=own_unit.unit_id, bed_type_code=own_unit.bed_type_code,
+                staffed=1, occupied=0)], ReportSource.API)
+            # The test's session lives inside a rolled-back outer transaction, so
+            # deliver the queued events as a real commit would.
+            for message in events.queued(session):
+                db.events.publish(message)
             received.append(await asyncio.wait_for(queue.get(), 5))
 
     asyncio.run(scenario())

@@ -18,22 +18,19 @@ from verkeerstoren.capacity.board_cache import MAX_AGE, BoardCache, cache_for, c
 from verkeerstoren.capacity.models import ReportSource
 from verkeerstoren.capacity.schemas import Board, ReportIn
 from verkeerstoren.registry.models import UnitBedType
-from verkeerstoren.storage import Database
+from verkeerstoren.storage import Database, events
 from verkeerstoren.storage.base import utcnow
 from verkeerstoren.storage.events import EventBus
 
 
 def _deliver_committed_events(db: Database, session: Session, bus: EventBus,
                               own_unit: UnitBedType) -> None:
-    # The test's transaction is rolled back, never committed, so deliver what a commit would:
-    # SQLite's queued events, or (PostgreSQL) the NOTIFY that every process's LISTEN thread
-    # would put on its bus.
-    if db.is_sqlite:
-        for message in session.info.pop("pending_events", []):
-            bus.publish(message)
-    else:
-        bus.publish({"type": "availability",
-                     "keys": [[own_unit.unit_id, own_unit.bed_type_code]]})
+    # The test's transaction is rolled back, never committed, so deliver what a commit would
+    # (SQLite in memory; PostgreSQL through NOTIFY and every process's LISTEN thread).
+    queued = events.queued(session)
+    assert {"type": "availability", "keys": [[own_unit.unit_id, own_unit.bed_type_code]]} in queued
+    for message in queued:
+        bus.publish(message)
 
 
 def _row(data: Board, ubt: UnitBedType) -> Any:

@@ -12,10 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, insert, inspect, select, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.audit.models import AuditEntry
+from verkeerstoren.storage import pending
 from verkeerstoren.storage.base import utcnow
 
 GENESIS = "0" * 64
@@ -23,6 +24,7 @@ GENESIS = "0" * 64
 SECRET_FIELDS = frozenset({"password_hash", "token_hash"})
 # One key for PostgreSQL's advisory lock that serialises appends, so the chain never forks.
 _CHAIN_LOCK_KEY = 7_513  # NEN 7513, the standard this log follows
+_QUEUE = "audit"
 
 
 def _digest(prev_hash: str, at: datetime, fields: dict[str, Any]) -> str:
@@ -78,14 +80,11 @@ def append_many(
     actor: Actor | None,
     events: Iterable[tuple[str, str, object, dict[str, Any]]],
 ) -> None:
-    rows = list(events)
-    if not rows:
-        return
-    prev = _last_hash(session)
+    """Queue entries; they are chained and written together just before the commit."""
     at = utcnow()
-    values = []
-    for action, entity, entity_id, detail in rows:
-        entry: dict[str, Any] = {
+    entries = pending.buffer(session, _QUEUE)
+    for action, entity, entity_id, detail in events:
+        entries.append({
             "action": action,
             "entity": entity,
             "entity_id": None if entity_id is None else str(entity_id),
@@ -95,9 +94,31 @@ def append_many(
             "organisation_id": actor.organisation_id if actor else None,
             "ip": actor.ip if actor else None,
             "detail": json.dumps(detail, sort_keys=True, default=str, ensure_ascii=False),
-        }
-        digest = _digest(prev, at, _chained_fields(entry))
-        values.append({**entry, "at": at, "prev_hash": prev, "hash": digest})
+            "at": at,
+        })
+    if pending.sealed(session):  # queued after the commit-time write: write it now
+        write_queued(session)
+
+
+def session_has_queue(session: Session) -> bool:
+    return bool(pending.buffer(session, _QUEUE))
+
+
+def write_queued(session: Session) -> None:
+    """Chain the transaction's queued entries onto the log head and insert them in one statement.
+
+    Called just before the commit (``storage.pending``), so on PostgreSQL the chain lock is held
+    only for these two statements and the commit itself. Also callable earlier, to make the
+    entries visible inside the transaction.
+    """
+    entries = pending.take(session, _QUEUE)
+    if not entries:
+        return
+    prev = _last_hash(session)
+    values = []
+    for entry in entries:
+        digest = _digest(prev, entry["at"], _chained_fields(entry))
+        values.append({**entry, "prev_hash": prev, "hash": digest})
         prev = digest
     session.connection().execute(insert(AuditEntry), values)
 
@@ -138,8 +159,22 @@ def _describe(obj: object, action: str) -> tuple[str, str, object, dict[str, Any
     return action, entity, entity_id, detail
 
 
+def _reads_log(state: ORMExecuteState) -> bool:
+    if any(m.class_ is AuditEntry for m in state.all_mappers):
+        return True
+    froms = getattr(state.statement, "get_final_froms", None)  # select(func.count()) etc.
+    return froms is not None and AuditEntry.__table__ in froms()
+
+
 def install(factory: sessionmaker[Session]) -> None:
     """Log every ORM insert, update and delete of any table in the same transaction."""
+
+    @event.listens_for(factory, "do_orm_execute")
+    def _autoflush_log(state: ORMExecuteState) -> None:
+        # Like the ORM's autoflush: a query of the log inside the transaction sees the entries
+        # still queued for the commit.
+        if state.is_select and session_has_queue(state.session) and _reads_log(state):
+            write_queued(state.session)
 
     @event.listens_for(factory, "after_flush")
     def _after_flush(session: Session, _context: object) -> None:
@@ -154,8 +189,9 @@ def install(factory: sessionmaker[Session]) -> None:
                 events.append(_describe(obj, "update"))
         for obj in session.deleted:
             events.append(_describe(obj, "delete"))
-        actor = session.info.get("actor")
-        append_many(session, actor if isinstance(actor, Actor) else None, events)
+        if events:
+            actor = session.info.get("actor")
+            append_many(session, actor if isinstance(actor, Actor) else None, events)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """Live events: emitted inside a transaction, delivered to subscribers only after it commits.
 
-On PostgreSQL an event is a ``NOTIFY`` sent in the writing transaction; PostgreSQL delivers it at
-commit to every process that ``LISTEN``s, so a report made through one app process reaches the
-boards served by another. On SQLite (one process) events wait in the session until commit and
-then fan out in memory.
+Events wait in the session (``storage.pending``) until the commit. On PostgreSQL they are sent as
+``NOTIFY``s in one statement just before it, inside the writing transaction; PostgreSQL delivers
+them at commit to every process that ``LISTEN``s, so a report made through one app process reaches
+the boards served by another. On SQLite (one process) they fan out in memory after the commit.
 """
 
 from __future__ import annotations
@@ -16,13 +16,16 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from verkeerstoren.storage import pending
 
 log = logging.getLogger(__name__)
 CHANNEL = "vt_events"
 # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.
 MAX_PAYLOAD = 7900
+_QUEUE = "events"
 
 
 class EventBus:
@@ -93,23 +96,39 @@ def emit(session: Session, kind: str, **data: Any) -> None:
     payload = json.dumps(message, default=str, separators=(",", ":"))
     if len(payload) > MAX_PAYLOAD:
         payload = json.dumps({"type": kind, "truncated": True})
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_notify(CHANNEL, payload)))
-    else:
-        session.info.setdefault("pending_events", []).append(json.loads(payload))
+    pending.buffer(session, _QUEUE).append(payload)
+    if pending.sealed(session):  # queued after the commit-time writers ran: send it now
+        send_queued(session)
 
 
-def install_local_delivery(factory: sessionmaker[Session], bus: EventBus) -> None:
-    """SQLite path: publish queued events after the commit, drop them on rollback."""
+def queued(session: Session) -> list[dict[str, Any]]:
+    """Take the events queued in this transaction (tests deliver them by hand)."""
+    return [json.loads(payload) for payload in pending.take(session, _QUEUE)]
 
-    @event.listens_for(factory, "after_commit")
+
+def send_queued(session: Session) -> None:
+    """PostgreSQL, just before the commit: all of the transaction's NOTIFYs in one statement.
+
+    PostgreSQL delivers them at commit, in order, to every process that LISTENs; repeated
+    identical events (one per changed row, say) are sent once.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    payloads = list(dict.fromkeys(pending.take(session, _QUEUE)))
+    if payloads:
+        session.execute(
+            text("SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) AS p"),
+            {"channel": CHANNEL, "payloads": payloads})
+
+
+def install_local_delivery(bus: EventBus) -> Callable[[Session], None]:
+    """SQLite path: after the commit, publish the transaction's events in memory."""
+
     def _after_commit(session: Session) -> None:
-        for message in session.info.pop("pending_events", []):
+        for message in queued(session):
             bus.publish(message)
 
-    @event.listens_for(factory, "after_rollback")
-    def _after_rollback(session: Session) -> None:
-        session.info.pop("pending_events", None)
+    return _after_commit
 
 
 class PostgresListener:
