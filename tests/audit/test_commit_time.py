@@ -109,3 +109,32 @@ def test_concurrent_committers_build_one_unbroken_chain(committed_db: Database) 
         result = service.verify(session)
         assert result.ok, result.problem
         assert result.checked == threads * rounds * 2
+
+
+def test_a_writer_does_not_wait_for_another_writers_chain(committed_db: Database) -> None:
+    """PostgreSQL: while one transaction holds a chain, another appends to a different one."""
+    if committed_db.is_sqlite:
+        pytest.skip("SQLite has one chain: its writers are serialised by BEGIN IMMEDIATE")
+    actor = system_actor("chain test")
+    with committed_db.session() as first:
+        service.append(first, actor, action="read", entity="organisation", entity_id=1)
+        service.write_queued(first)  # holds its chain's lock until this block commits
+        held = first.scalar(select(AuditEntry.chain).order_by(AuditEntry.id.desc()).limit(1))
+        other: list[int | None] = []
+
+        def second_writer() -> None:
+            with committed_db.session() as second:
+                service.append(second, actor, action="read", entity="organisation",
+                               entity_id=2)
+                service.write_queued(second)
+                other.append(second.scalar(
+                    select(AuditEntry.chain).order_by(AuditEntry.id.desc()).limit(1)))
+
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        thread.join(timeout=30)  # a guard against hanging, not a timing assertion
+        assert not thread.is_alive(), "the second writer waited for the first one's chain"
+        assert other
+        assert other[0] != held
+    with committed_db.session() as session:
+        assert service.verify(session).ok

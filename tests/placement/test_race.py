@@ -38,6 +38,17 @@ RACERS = 200
 @pytest.fixture
 def race_db(tmp_path: Path) -> Iterator[tuple[Database, int, list[int]]]:
     """A committed database with one unit that has exactly one free bed and 200 requests."""
+    yield from _race_database(tmp_path, occupied=9, requests=RACERS)
+
+
+@pytest.fixture
+def one_request_db(tmp_path: Path) -> Iterator[tuple[Database, int, list[int]]]:
+    """A committed database with one unit that has ten free beds and a single request."""
+    yield from _race_database(tmp_path, occupied=0, requests=1)
+
+
+def _race_database(tmp_path: Path, *, occupied: int,
+                   requests: int) -> Iterator[tuple[Database, int, list[int]]]:
     if not is_postgres():
         pytest.skip("the race is run on PostgreSQL (SQLite serialises every writer anyway)")
     url, drop = _create_database(tmp_path, "race")
@@ -62,11 +73,11 @@ def race_db(tmp_path: Path) -> Iterator[tuple[Database, int, list[int]]]:
                                 physical_beds=10))
         session.flush()
         capacity.submit_reports(session, system_actor(), [ReportIn(
-            unit_id=unit.id, bed_type_code="short_stay_high", staffed=10, occupied=9)],
+            unit_id=unit.id, bed_type_code="short_stay_high", staffed=10, occupied=occupied)],
             ReportSource.API)
         actor = system_actor("coordinator")
         ids = []
-        for n in range(RACERS):
+        for n in range(requests):
             created = service.create_request(session, actor, RequestIn.model_validate({
                 "pseudonym": f"race-{n:04d}", "birth_year": 1940, "sex": "f",
                 "postcode_area": 2711, "referrer_name": "Dr. R", "bed_types": ["short_stay_high"],
@@ -79,11 +90,9 @@ def race_db(tmp_path: Path) -> Iterator[tuple[Database, int, list[int]]]:
     drop()
 
 
-def test_200_concurrent_reservations_for_the_last_bed_give_one_success(
-    race_db: tuple[Database, int, list[int]],
-) -> None:
-    db, unit_id, request_ids = race_db
-    start = threading.Barrier(RACERS)
+def _race(db: Database, unit_id: int, request_ids: list[int]) -> list[str]:
+    """One thread per request id, all reserving in the unit at once: 'ok', 'conflict' or error."""
+    start = threading.Barrier(len(request_ids))
     outcomes: list[str] = []
     lock = threading.Lock()
 
@@ -107,6 +116,14 @@ def test_200_concurrent_reservations_for_the_last_bed_give_one_success(
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
+    return outcomes
+
+
+def test_200_concurrent_reservations_for_the_last_bed_give_one_success(
+    race_db: tuple[Database, int, list[int]],
+) -> None:
+    db, unit_id, request_ids = race_db
+    outcomes = _race(db, unit_id, request_ids)
     assert sorted(set(outcomes)) == ["conflict", "ok"], [o for o in outcomes if o.startswith("e")]
     assert outcomes.count("ok") == 1
     assert outcomes.count("conflict") == RACERS - 1
@@ -117,3 +134,20 @@ def test_200_concurrent_reservations_for_the_last_bed_give_one_success(
         held = session.scalar(select(func.count()).select_from(Reservation).where(
             Reservation.status == ReservationStatus.HELD))
         assert held == 1
+
+
+def test_one_request_raced_for_ten_free_beds_holds_one_bed(
+    one_request_db: tuple[Database, int, list[int]],
+) -> None:
+    """Two coordinators reserving for the same patient at once: one hold, never two."""
+    db, unit_id, (request_id,) = one_request_db
+    outcomes = _race(db, unit_id, [request_id] * 10)
+    assert outcomes.count("ok") == 1, outcomes
+    assert outcomes.count("conflict") == 9, outcomes
+    with db.session() as session:
+        state = session.get(BedState, (unit_id, "short_stay_high"))
+        assert state is not None
+        assert (state.occupied, state.held) == (0, 1)
+        holds = session.scalar(select(func.count()).select_from(Reservation).where(
+            Reservation.request_id == request_id))
+        assert holds == 1

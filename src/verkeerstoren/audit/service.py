@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,9 +23,19 @@ from verkeerstoren.storage.base import utcnow
 GENESIS = "0" * 64
 # Fields whose values never go into the log, only the fact that they changed.
 SECRET_FIELDS = frozenset({"password_hash", "token_hash"})
-# One key for PostgreSQL's advisory lock that serialises appends, so the chain never forks.
+# PostgreSQL advisory locks (key, chain) serialise appends per chain, so no chain ever forks.
 _CHAIN_LOCK_KEY = 7_513  # NEN 7513, the standard this log follows
+# Parallel chains on PostgreSQL: more than the writers that commit at the same moment.
+CHAINS = 16
+_START = "audit_chain_start"
+# The first chain whose lock is free, trying start, start+1, … (wrapping); NULL if none is.
+# The series is scanned in order and LIMIT 1 stops at the first lock taken, so no other is held.
+_TRY_LOCK = text(
+    "SELECT (:start + g) % :n FROM generate_series(0, :n - 1) AS g "
+    "WHERE pg_try_advisory_xact_lock(:key, (:start + g) % :n) LIMIT 1"
+)
 _QUEUE = "audit"
+_HELD = "audit_chain"
 
 
 def _digest(prev_hash: str, at: datetime, fields: dict[str, Any]) -> str:
@@ -52,14 +63,40 @@ def _chained_fields(entry: dict[str, Any]) -> dict[str, Any]:
     return {key: entry.get(key) for key in keys}
 
 
-def _last_hash(session: Session) -> str:
+def _take_chain(session: Session) -> tuple[int, str]:
+    """Lock a chain for this transaction and return it with its head (newest hash).
+
+    PostgreSQL: the log is CHAINS parallel hash chains, each with its own advisory lock held
+    until the commit, so concurrent writers extend different chains instead of queueing for
+    one. One statement tries the locks in turn, starting at a place that differs per
+    connection, and takes the first free one; if all are taken it waits for its own. The head
+    is read in the next statement, whose snapshot already sees the previous holder's commit.
+    SQLite serialises writers anyway (BEGIN IMMEDIATE): one chain.
+    """
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
+    chain = 0
+    held = pending.buffer(session, _HELD)  # follows the transaction and its savepoints
+    if held:
+        # This transaction already holds a chain (an earlier write, e.g. before a query of the
+        # log): keep extending it; taking a second lock could deadlock with another writer.
+        chain = held[0]
+    elif connection.dialect.name == "postgresql":
+        # Each pooled connection starts at its own random chain, so a handful of writers
+        # rarely try the same locks first.
+        start = connection.info.setdefault(_START, random.randrange(CHAINS))  # noqa: S311
+        free = connection.execute(_TRY_LOCK, {"key": _CHAIN_LOCK_KEY, "n": CHAINS,
+                                              "start": start}).scalar()
+        if free is None:
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key, :chain)"),
+                               {"key": _CHAIN_LOCK_KEY, "chain": start})
+            free = start
+        chain = int(free)
+        held.append(chain)
     last = connection.execute(
-        select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+        select(AuditEntry.hash).where(AuditEntry.chain == chain)
+        .order_by(AuditEntry.id.desc()).limit(1)
     ).scalar_one_or_none()
-    return last or GENESIS
+    return chain, last or GENESIS
 
 
 def append(
@@ -114,11 +151,11 @@ def write_queued(session: Session) -> None:
     entries = pending.take(session, _QUEUE)
     if not entries:
         return
-    prev = _last_hash(session)
+    chain, prev = _take_chain(session)
     values = []
     for entry in entries:
         digest = _digest(prev, entry["at"], _chained_fields(entry))
-        values.append({**entry, "prev_hash": prev, "hash": digest})
+        values.append({**entry, "chain": chain, "prev_hash": prev, "hash": digest})
         prev = digest
     session.connection().execute(insert(AuditEntry), values)
 
@@ -160,9 +197,12 @@ def _describe(obj: object, action: str) -> tuple[str, str, object, dict[str, Any
 
 
 def _reads_log(state: ORMExecuteState) -> bool:
-    if any(m.class_ is AuditEntry for m in state.all_mappers):
-        return True
-    froms = getattr(state.statement, "get_final_froms", None)  # select(func.count()) etc.
+    mappers = state.all_mappers
+    if mappers:
+        return any(m.class_ is AuditEntry for m in mappers)
+    # A select without ORM entities (select(func.count()).select_from(...)): finding its FROMs
+    # compiles it, which is why this is only done when there is no mapper to look at.
+    froms = getattr(state.statement, "get_final_froms", None)
     return froms is not None and AuditEntry.__table__ in froms()
 
 
@@ -209,25 +249,39 @@ class VerifyResult:
 
 
 def verify(session: Session) -> VerifyResult:
-    """Recompute every hash in id order; a changed, inserted or deleted row breaks the chain."""
-    prev = GENESIS
+    """Recompute every hash in id order, chain by chain; a changed, inserted or deleted row
+    breaks its chain. A row moved to another chain breaks both (its prev_hash no longer fits).
+    """
+    heads: dict[int, str] = {}
     checked = 0
     rows = session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars()
     for row in rows:
         checked += 1
+        prev = heads.get(row.chain, GENESIS)
         if row.prev_hash != prev:
             return VerifyResult(checked, row.id, "previous hash does not match: a row "
-                                "before this one was deleted or changed", prev)
+                                "before this one was deleted or changed", _head(heads))
         entry = {c: getattr(row, c) for c in _chained_fields({})}
         if _digest(prev, row.at, entry) != row.hash:
-            return VerifyResult(checked, row.id, "row content does not match its hash", prev)
-        prev = row.hash
-    return VerifyResult(checked, None, None, prev)
+            return VerifyResult(checked, row.id, "row content does not match its hash",
+                                _head(heads))
+        heads[row.chain] = row.hash
+    return VerifyResult(checked, None, None, _head(heads))
+
+
+def _head(heads: dict[int, str]) -> str:
+    """One fingerprint of the whole log: the newest hash of a single chain, or a digest of all
+    chains' newest hashes. Record it elsewhere; deleting the newest rows of any chain changes it.
+    """
+    if len(heads) <= 1:
+        return next(iter(heads.values()), GENESIS)
+    joined = ",".join(f"{chain}:{heads[chain]}" for chain in sorted(heads))
+    return hashlib.sha256(joined.encode()).hexdigest()
 
 
 EXPORT_COLUMNS = (
     "id", "at", "action", "entity", "entity_id", "actor_label", "actor_user_id",
-    "actor_token_id", "organisation_id", "ip", "detail", "prev_hash", "hash",
+    "actor_token_id", "organisation_id", "ip", "detail", "chain", "prev_hash", "hash",
 )
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.access.roles import Role
@@ -34,6 +35,31 @@ def record(session: Session, request: PlacementRequest, actor: Actor, to_status:
     session.add(StatusChange(request_id=request.id, reservation_id=reservation_id,
                              at=at or utcnow(), actor_label=actor.label[:254],
                              from_status=from_status, to_status=to_status, note=note))
+
+
+def claim(session: Session, actor: Actor, request: PlacementRequest, from_status: RequestStatus,
+          to_status: RequestStatus) -> bool:
+    """Move a request from one status to another only if it still has the first (compare-and-set).
+
+    Two coordinators reserving for the same patient at the same moment both see it open; the
+    second UPDATE waits for the first one's row lock, then finds the status changed and matches
+    nothing, so exactly one of them gets the request.
+    """
+    table = PlacementRequest.__table__
+    result = session.connection().execute(
+        update(table)  # type: ignore[arg-type]
+        .where(table.c.id == request.id, table.c.status == from_status.value)
+        .values(status=to_status.value)
+    )
+    if result.rowcount != 1:
+        return False
+    # The object follows the row without a second UPDATE; the change is logged explicitly
+    # because the ORM's audit hook only sees what the ORM itself flushes.
+    set_committed_value(request, "status", to_status)
+    audit.append(session, actor, action="update", entity="placement_request",
+                 entity_id=request.id,
+                 detail={"changes": {"status": [from_status.value, to_status.value]}})
+    return True
 
 
 def _check_codes(session: Session, data: RequestIn) -> None:

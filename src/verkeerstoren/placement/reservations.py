@@ -59,11 +59,14 @@ def reserve(session: Session, actor: Actor, request_id: int, unit_id: int, bed_t
     bed_type = session.get(BedType, bed_type_code)
     if unit is None or bed_type is None:
         raise NotFound("care_unit", unit_id)
+    if not requests.claim(session, actor, request, RequestStatus.OPEN, RequestStatus.RESERVED):
+        raise Conflict("the request already holds a bed or is closed")
     fresh_after = now - timedelta(hours=bed_type.max_report_age_hours)
     if not holds.hold_bed(session, unit_id, bed_type_code, fresh_after):
+        # Undo the claim, so that a caller who goes on in this transaction finds it unchanged.
+        requests.claim(session, actor, request, RequestStatus.RESERVED, RequestStatus.OPEN)
         raise NoFreeBed("no free bed of this type in this unit (any more), or its report is "
                         "out of date")
-    request.status = RequestStatus.RESERVED
     reservation = Reservation(
         request_id=request.id, organisation_id=unit.organisation_id, unit_id=unit_id,
         bed_type_code=bed_type_code, status=ReservationStatus.HELD,
