@@ -13,8 +13,14 @@ from tests.conftest import is_postgres
 from verkeerstoren.access.actor import Actor, system_actor
 from verkeerstoren.access.roles import Role
 from verkeerstoren.audit.models import AuditEntry
-from verkeerstoren.capacity import bulk_copy, holds, service
-from verkeerstoren.capacity.models import AvailabilityReport, BedState, ReportSource
+from verkeerstoren.capacity import bulk_copy, holds, pull, service
+from verkeerstoren.capacity.models import (
+    AvailabilityReport,
+    BedState,
+    PullFormat,
+    PullSource,
+    ReportSource,
+)
 from verkeerstoren.capacity.schemas import ReportIn
 from verkeerstoren.errors import Conflict, ValidationErrors
 from verkeerstoren.registry.models import CareUnit, UnitBedType
@@ -237,3 +243,32 @@ def test_a_unit_deactivated_between_check_and_write_stops_the_whole_import(
     with pytest.raises(Conflict):
         service.submit_reports(session, system_actor("t"), rows, ReportSource.CSV)
     savepoint.rollback()
+
+
+def test_a_pull_that_meets_such_a_change_fails_cleanly_and_writes_nothing(
+    session: Session, copy_always: None, monkeypatch: pytest.MonkeyPatch,
+    own_unit: UnitBedType,
+) -> None:
+    source = PullSource(organisation_id=own_unit.unit.organisation_id, url="http://x.example/",
+                        format=PullFormat.CSV)
+    session.add(source)
+    session.flush()
+    looked_up = bulk_copy.lookup
+
+    def lookup_then_deactivate(s: Session) -> list[tuple[int | None, int | None, int | None]]:
+        found = looked_up(s)
+        s.execute(update(CareUnit).where(CareUnit.id == own_unit.unit_id).values(active=False))
+        return found
+
+    monkeypatch.setattr(bulk_copy, "lookup", lookup_then_deactivate)
+    before = _last_report_id(session)
+    raw = (f"unit_id,bed_type_code,staffed,occupied\n"
+           f"{own_unit.unit_id},{own_unit.bed_type_code},1,0\n").encode()
+
+    result = pull.apply_payload(session, source, raw, utcnow())
+
+    assert not result.ok
+    assert [(p.field, p.message) for p in result.problems] == [
+        ("file", bulk_copy.UNITS_CHANGED)]
+    assert _last_report_id(session) == before
+    assert source.last_ok is False

@@ -23,6 +23,7 @@ costs catalogue work that one row does not earn back.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, cast
 
 import psycopg
@@ -142,7 +143,7 @@ def lookup(session: Session) -> list[tuple[int | None, int | None, int | None]]:
     return [(org, physical, held) for _pos, org, physical, held in result]
 
 
-def write(session: Session, *, now: object, source: str, reported_by: str,
+def write(session: Session, *, now: datetime, source: str, reported_by: str,
           expected: int) -> tuple[int, int]:
     """Insert the staged rows as history and make them the current states; (first, last) id.
 

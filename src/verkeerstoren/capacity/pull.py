@@ -30,7 +30,13 @@ from verkeerstoren.capacity import importer
 from verkeerstoren.capacity.models import PullFormat, PullSource, ReportSource
 from verkeerstoren.capacity.schemas import ReportIn
 from verkeerstoren.capacity.service import submit_reports
-from verkeerstoren.errors import Forbidden, NotFound, ValidationErrors, ValidationProblem
+from verkeerstoren.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ValidationErrors,
+    ValidationProblem,
+)
 from verkeerstoren.outbound import Outbound, RefusedAddress
 from verkeerstoren.registry.models import Organisation
 from verkeerstoren.storage import Database
@@ -254,6 +260,8 @@ def apply_payload(session: Session, source: PullSource, raw: bytes,
         result = PullResult(source.id, False, problems=exc.problems)
     except ValidationProblem as exc:
         result = PullResult(source.id, False, problems=[exc])
+    except Conflict as exc:  # a unit changed under a large import; the savepoint undid it
+        result = PullResult(source.id, False, problems=[ValidationProblem("file", str(exc))])
     record(session, source, result, now)
     return result
 
