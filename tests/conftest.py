@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from verkeerstoren.access.actor import system_actor
 from verkeerstoren.app import create_app
 from verkeerstoren.demo.builder import DemoResult, build_demo
+from verkeerstoren.outbound import Outbound
 from verkeerstoren.runtime import install_hooks
 from verkeerstoren.settings import DEV_SECRET_KEY, Environment, Settings
 from verkeerstoren.storage import Database, migrate
@@ -60,12 +61,19 @@ def _create_database(tmp: Path, name: str) -> tuple[str, Callable[[], None]]:
     return server.set(database=db_name).render_as_string(hide_password=False), drop
 
 
+# Pull and webhook tests talk to small HTTP servers on 127.0.0.1, an address that is refused
+# unless allowed (verkeerstoren.outbound); LOCAL is the test app's policy for direct calls.
+LOCAL_NETWORKS = "127.0.0.0/8,::1"
+LOCAL = Outbound.from_networks(LOCAL_NETWORKS)
+
+
 def _settings(url: str) -> Settings:
     return Settings(
         environment=Environment.TEST,
         database_url=url,
         secret_key=DEV_SECRET_KEY,
         data_dir=DATA_DIR,
+        outbound_allowed_networks=LOCAL_NETWORKS,
     )
 
 

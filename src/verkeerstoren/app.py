@@ -84,7 +84,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         if settings.pull_enabled and settings.environment is not Environment.TEST:
             from verkeerstoren.capacity.pull import run_forever
 
-            pulls = asyncio.create_task(run_forever(database), name="scheduled-pull")
+            pulls = asyncio.create_task(run_forever(database, settings.outbound),
+                                        name="scheduled-pull")
         from verkeerstoren.notifications.worker import start_worker  # webhooks, reminders
 
         notifier = start_worker(database, settings)

@@ -235,7 +235,8 @@ def pull_once() -> None:
     """Pull every provider endpoint that is due now (what the scheduler does each minute)."""
     from verkeerstoren.capacity.pull import run_due_pulls
 
-    results = run_due_pulls(_database(_settings()))
+    settings = _settings()
+    results = run_due_pulls(_database(settings), outbound=settings.outbound)
     for result in results:
         state = f"{result.accepted} reports" if result.ok else "; ".join(
             str(p) for p in result.problems[:5])
@@ -250,9 +251,10 @@ def deliver_webhooks(remind: bool) -> None:
     """Post due webhook deliveries once (the app does this every 10 s) and send reminders."""
     from verkeerstoren.notifications.worker import run_round
 
-    db = _database(_settings())
+    settings = _settings()
+    db = _database(settings)
     try:
-        result = run_round(db, remind=remind)
+        result = run_round(db, outbound=settings.outbound, remind=remind)
     finally:
         db.dispose()
     run = result.deliveries

@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from verkeerstoren.outbound import Outbound, parse_networks
+
 # Used only in development and tests; any other environment refuses to start with it.
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"  # noqa: S105 - refused in production
 
@@ -59,6 +61,12 @@ class Settings(BaseSettings):
         description="Poll the providers' registered CSV/JSON endpoints every minute (scheduled "
         "pull). Never runs in the test environment, where tests start pulls themselves.",
     )
+    outbound_allowed_networks: str = Field(
+        default="",
+        description="Comma-separated IP networks (e.g. 127.0.0.0/8,::1) that pull and webhook "
+        "URLs may reach although they are internal; empty refuses every loopback, private, "
+        "link-local, multicast, reserved or unspecified address. For development and tests.",
+    )
     cookie_secure: bool | None = Field(
         default=None,
         description="Send cookies only over HTTPS; defaults to true outside development/test.",
@@ -72,9 +80,18 @@ class Settings(BaseSettings):
                     "VERKEERSTOREN_SECRET_KEY must be set to a random value of at least "
                     "32 characters outside development"
                 )
+        try:
+            parse_networks(self.outbound_allowed_networks)
+        except ValueError as exc:
+            raise ValueError(f"VERKEERSTOREN_OUTBOUND_ALLOWED_NETWORKS: {exc}") from exc
         if self.default_locale not in ("nl", "en"):
             raise ValueError("VERKEERSTOREN_DEFAULT_LOCALE must be nl or en")
         return self
+
+    @property
+    def outbound(self) -> Outbound:
+        """The policy for pull and webhook requests (see :mod:`verkeerstoren.outbound`)."""
+        return Outbound.from_networks(self.outbound_allowed_networks)
 
     @property
     def secure_cookies(self) -> bool:

@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.conftest import Browser
+from tests.conftest import LOCAL, Browser
 from verkeerstoren.capacity.models import AvailabilityReport, BedState, PullSource, ReportSource
 from verkeerstoren.capacity.pull import run_due_pulls
+from verkeerstoren.outbound import Outbound
 from verkeerstoren.registry.models import CareUnit, UnitBedType
 from verkeerstoren.storage import Database
 from verkeerstoren.storage.base import utcnow
@@ -75,7 +76,7 @@ def test_a_due_csv_pull_writes_reports_and_records_the_result(
     source = _register(login("provider"), f"{base}/beds.csv")
     before = _reports(session)
 
-    results = run_due_pulls(db, utcnow())
+    results = run_due_pulls(db, utcnow(), outbound=LOCAL)
 
     assert [r.ok for r in results if r.source_id == source["id"]] == [True]
     session.expire_all()
@@ -92,7 +93,8 @@ def test_a_due_csv_pull_writes_reports_and_records_the_result(
     assert stored.last_ok is True
     assert stored.last_run_at is not None
     # Not due again until its interval has passed.
-    assert [r for r in run_due_pulls(db, utcnow()) if r.source_id == source["id"]] == []
+    again = run_due_pulls(db, utcnow(), outbound=LOCAL)
+    assert [r for r in again if r.source_id == source["id"]] == []
 
 
 def test_a_json_pull_can_be_run_at_once_through_the_api(
@@ -130,7 +132,8 @@ def test_a_bad_file_writes_nothing_and_the_provider_sees_row_and_column(
     source = _register(provider, f"{base}/beds.csv")
     before = _reports(session)
 
-    results = [r for r in run_due_pulls(db, utcnow()) if r.source_id == source["id"]]
+    results = [r for r in run_due_pulls(db, utcnow(), outbound=LOCAL)
+               if r.source_id == source["id"]]
 
     assert [r.ok for r in results] == [False]
     assert _reports(session) == before
@@ -159,7 +162,7 @@ def test_a_pull_cannot_report_for_another_organisations_unit(
 
     # The scheduler runs without a logged-in user: its actor is confined to the source's
     # organisation, so the other organisation's row stops the whole pull.
-    result = [r for r in run_due_pulls(db, utcnow()) if r.source_id == source["id"]]
+    result = [r for r in run_due_pulls(db, utcnow(), outbound=LOCAL) if r.source_id == source["id"]]
 
     assert [r.ok for r in result] == [False]
     assert [(p.row, p.field, p.message) for p in result[0].problems] == [
@@ -205,7 +208,7 @@ def test_an_address_that_does_not_answer_is_recorded_as_failed(
 ) -> None:
     base, _ = provider_site
     source = _register(login("provider"), f"{base}/missing.csv")
-    result = [r for r in run_due_pulls(db, utcnow()) if r.source_id == source["id"]]
+    result = [r for r in run_due_pulls(db, utcnow(), outbound=LOCAL) if r.source_id == source["id"]]
     assert [r.ok for r in result] == [False]
     assert result[0].problems[0].params == {"status": 404}
 
@@ -224,3 +227,45 @@ def test_the_provider_registers_a_pull_on_the_upload_page(
         "url": "file:///etc/passwd", "format": "csv", "csrf_token": provider.csrf})
     assert refused.status_code == 422
     assert "moet beginnen met http://" in refused.text
+
+
+def test_an_internal_address_is_refused_when_registered(
+    login: Callable[[str], Browser],
+) -> None:
+    provider = login("provider")
+    for url in ("http://169.254.169.254/latest/meta-data/", "http://10.0.0.5/beds.csv",
+                "http://[::ffff:a00:5]/beds.csv"):
+        answer = provider.post("/api/v1/pull-sources", json={"url": url})
+        assert answer.status_code == 422, url
+        assert answer.json()["errors"][0]["field"] == "url"
+        assert "internal network address" in answer.json()["errors"][0]["message"]
+    page = provider.post("/capacity/pull-sources", data={
+        "url": "http://10.0.0.5/beds.csv", "format": "csv", "csrf_token": provider.csrf})
+    assert page.status_code == 422
+    assert "het adres 10.0.0.5 verwijst naar een intern netwerkadres (10.0.0.5)" in page.text
+    assert provider.get("/api/v1/pull-sources").json() == []
+
+
+def test_a_pull_is_refused_at_fetch_time_and_the_provider_sees_why(
+    login: Callable[[str], Browser], session: Session, db: Database,
+    provider_site: tuple[str, Served], own_unit: UnitBedType,
+) -> None:
+    """Saved while allowed (or while the name pointed elsewhere), refused when fetched."""
+    base, routes = provider_site
+    routes["/beds.csv"] = (200, (
+        "unit_id,bed_type_code,staffed,occupied\n"
+        f"{own_unit.unit_id},{own_unit.bed_type_code},3,1\n").encode())
+    provider = login("provider")
+    source = _register(provider, f"{base}/beds.csv")
+    before = _reports(session)
+
+    results = [r for r in run_due_pulls(db, utcnow(), outbound=Outbound())
+               if r.source_id == source["id"]]
+
+    assert [r.ok for r in results] == [False]
+    assert results[0].problems[0].params == {"host": "127.0.0.1", "address": "127.0.0.1"}
+    assert _reports(session) == before
+    [shown] = provider.get("/api/v1/pull-sources").json()
+    assert "internal network address (127.0.0.1)" in shown["last_message"]
+    page = provider.get("/capacity/upload").text
+    assert "verwijst naar een intern netwerkadres (127.0.0.1)" in page

@@ -8,10 +8,12 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.conftest import LOCAL
 from tests.notifications.conftest import Receiver, org_of
 from verkeerstoren.access.actor import system_actor
 from verkeerstoren.notifications import delivery, service, webhooks
 from verkeerstoren.notifications.models import Webhook, WebhookAttempt, WebhookDelivery
+from verkeerstoren.outbound import Outbound
 from verkeerstoren.storage import Database
 from verkeerstoren.storage.base import utcnow
 
@@ -21,7 +23,7 @@ PAYLOAD = {"unit": "Afdeling Zonnebloem", "bed_type": "GRZ", "hold_until": "14:3
 def _queue(session: Session, url: str) -> tuple[Webhook, str, WebhookDelivery]:
     org = org_of(session, "provider")
     registered = webhooks.register(session, system_actor(), url=url, events=["reservation.new"],
-                                   organisation_id=org)
+                                   organisation_id=org, outbound=LOCAL)
     title, body = service.MESSAGES["reservation.new"]
     service.notify(session, organisation_id=org, event="reservation.new", title=title,
                    body=body, payload=PAYLOAD)
@@ -45,7 +47,7 @@ def test_a_delivery_is_signed_with_the_webhook_secret_over_timestamp_and_raw_bod
     receiver.statuses = [204]
     _, secret, queued = _queue(session, receiver.url)
 
-    run = delivery.deliver_due(db, utcnow())
+    run = delivery.deliver_due(db, utcnow(), outbound=LOCAL)
 
     assert run.delivered == 1
     [got] = receiver.requests
@@ -69,7 +71,7 @@ def test_a_failed_delivery_is_retried_after_a_minute_and_then_delivered(
     _, _, queued = _queue(session, receiver.url)
     start = utcnow()
 
-    first = delivery.deliver_due(db, start)
+    first = delivery.deliver_due(db, start, outbound=LOCAL)
     assert (first.delivered, first.retrying) == (0, 1)
     failed = _reload(session, queued)
     assert failed.status == "pending"
@@ -78,8 +80,8 @@ def test_a_failed_delivery_is_retried_after_a_minute_and_then_delivered(
     assert failed.last_error == "HTTP 500"
     assert failed.next_attempt_at == start + timedelta(minutes=1)
 
-    assert delivery.deliver_due(db, start + timedelta(seconds=59)).attempted == 0
-    second = delivery.deliver_due(db, start + timedelta(minutes=1))
+    assert delivery.deliver_due(db, start + timedelta(seconds=59), outbound=LOCAL).attempted == 0
+    second = delivery.deliver_due(db, start + timedelta(minutes=1), outbound=LOCAL)
     assert second.delivered == 1
 
     done = _reload(session, queued)
@@ -101,7 +103,7 @@ def test_backoff_doubles_and_the_delivery_gives_up_after_eight_attempts(
     now = utcnow()
     waits = []
     for _ in range(delivery.MAX_ATTEMPTS):
-        delivery.deliver_due(db, now)
+        delivery.deliver_due(db, now, outbound=LOCAL)
         current = _reload(session, queued)
         if current.status == "failed":
             break
@@ -112,7 +114,7 @@ def test_backoff_doubles_and_the_delivery_gives_up_after_eight_attempts(
     assert final.status == "failed"
     assert final.attempts == delivery.MAX_ATTEMPTS
     assert len(receiver.requests) == delivery.MAX_ATTEMPTS
-    assert delivery.deliver_due(db, now + timedelta(days=1)).attempted == 0
+    assert delivery.deliver_due(db, now + timedelta(days=1), outbound=LOCAL).attempted == 0
 
 
 def test_an_unreachable_address_is_logged_as_an_error_and_retried(
@@ -120,9 +122,24 @@ def test_an_unreachable_address_is_logged_as_an_error_and_retried(
 ) -> None:
     # Port 9 (discard) on the loopback: nothing listens there, the connection is refused.
     _, _, queued = _queue(session, "http://127.0.0.1:9/nothing-here")
-    run = delivery.deliver_due(db, utcnow())
+    run = delivery.deliver_due(db, utcnow(), outbound=LOCAL)
     assert run.retrying == 1
     current = _reload(session, queued)
     assert current.last_status_code is None
     assert current.last_error
     assert "ConnectError" in current.last_error
+
+
+def test_a_delivery_to_an_internal_address_is_refused_when_posted(
+    session: Session, db: Database, receiver: Receiver
+) -> None:
+    """Registered while allowed (or while its name pointed elsewhere): refused at delivery."""
+    receiver.statuses = [200]
+    _, _, queued = _queue(session, receiver.url)
+
+    run = delivery.deliver_due(db, utcnow(), outbound=Outbound())
+
+    assert run.retrying == 1
+    assert receiver.requests == []
+    current = _reload(session, queued)
+    assert current.last_error == "refused: 127.0.0.1 resolves to internal address 127.0.0.1"

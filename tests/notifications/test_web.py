@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from tests.conftest import Browser
+from tests.conftest import LOCAL, Browser
 from tests.notifications.conftest import Receiver, org_of
 from verkeerstoren.notifications import delivery, service
 from verkeerstoren.storage import Database
@@ -138,8 +138,8 @@ def test_the_webhook_page_registers_and_the_delivery_log_shows_every_attempt(
     _notify(session, "provider", "Afdeling Log")
 
     start = utcnow()
-    delivery.deliver_due(db, start)
-    delivery.deliver_due(db, start + delivery.backoff(1))
+    delivery.deliver_due(db, start, outbound=LOCAL)
+    delivery.deliver_due(db, start + delivery.backoff(1), outbound=LOCAL)
 
     [logged] = browser.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json()
     assert logged["status"] == "delivered"
@@ -148,3 +148,17 @@ def test_the_webhook_page_registers_and_the_delivery_log_shows_every_attempt(
     html = browser.get(f"/notifications/webhooks/{hook['id']}").text
     assert "HTTP 500" in html
     assert "afgeleverd" in html
+
+
+def test_a_webhook_to_an_internal_address_is_refused_with_a_clear_message(login: Login) -> None:
+    browser = login("provider")
+    for url in ("http://169.254.169.254/latest/", "https://192.168.1.10/hook",
+                "http://[fd00::1]/hook"):  # the test app allows 127.0.0.0/8
+        answer = browser.post("/api/v1/webhooks", json={"url": url, "events": ["report.stale"]})
+        assert answer.status_code == 422, (url, answer.text)
+        assert "internal network address" in answer.json()["errors"][0]["message"]
+    page = browser.post("/notifications/webhooks", data={
+        "url": "https://192.168.1.10/hook", "events": "report.stale", "csrf_token": browser.csrf})
+    assert page.status_code == 422
+    assert "verwijst naar een intern netwerkadres (192.168.1.10)" in page.text
+    assert browser.get("/api/v1/webhooks").json() == []

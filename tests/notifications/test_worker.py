@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
+from tests.conftest import LOCAL
 from tests.notifications.conftest import Receiver, org_of
 from verkeerstoren.access.actor import system_actor
 from verkeerstoren.cli import main
@@ -23,7 +24,7 @@ def test_the_worker_posts_queued_deliveries_in_the_background_and_stops_cleanly(
     receiver.statuses = [200]
     org = org_of(session, "provider")
     webhooks.register(session, system_actor(), url=receiver.url, events=["reservation.new"],
-                      organisation_id=org)
+                      organisation_id=org, outbound=LOCAL)
     title, body = service.MESSAGES["reservation.new"]
     service.notify(session, organisation_id=org, event="reservation.new", title=title,
                    body=body, payload={"unit": "A", "bed_type": "B", "hold_until": "12:00"})

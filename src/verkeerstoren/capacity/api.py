@@ -145,13 +145,14 @@ def list_pull_sources(ctx: ReportCtx) -> list[pull.PullSourceOut]:
 @router.post("/pull-sources", response_model=pull.PullSourceOut, status_code=201)
 def add_pull_source(ctx: ReportCtx, body: pull.PullSourceIn) -> pull.PullSourceOut:
     """Register a CSV or JSON URL that publishes your availability (polled every interval)."""
-    return pull.to_out(pull.register_source(ctx.session, ctx.user, body))
+    source = pull.register_source(ctx.session, ctx.user, body, outbound=ctx.settings.outbound)
+    return pull.to_out(source)
 
 
 @router.post("/pull-sources/{source_id}/run", response_model=pull.PullSourceOut)
 def run_pull_source(ctx: ReportCtx, source_id: Id) -> pull.PullSourceOut:
     """Pull this endpoint now; the answer carries the result (all or nothing)."""
-    pull.run_now(ctx.session, ctx.user, source_id)
+    pull.run_now(ctx.session, ctx.user, source_id, outbound=ctx.settings.outbound)
     return pull.to_out(pull.get_source(ctx.session, ctx.user, source_id))
 
 

@@ -203,7 +203,7 @@ def _add_pull(request: Request, ctx: Ctx, tpl: Templates, values: dict[str, list
         data = pull.PullSourceIn.model_validate({
             "url": one("url") or "", "format": one("format") or "csv",
             "interval_minutes": one("interval_minutes") or 5})
-        pull.register_source(ctx.session, ctx.user, data)
+        pull.register_source(ctx.session, ctx.user, data, outbound=ctx.settings.outbound)
     except ValidationError as exc:
         error = "; ".join(ctx._(p.message, **p.params) for p in validation.problems(exc))
     except ValidationProblem as problem:
@@ -222,7 +222,7 @@ async def add_pull(request: Request, ctx: ReportCtx, tpl: TemplatesDep) -> Respo
 
 @router.post("/capacity/pull-sources/{source_id}/run", response_model=None)
 def run_pull(ctx: ReportCtx, source_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
-    pull.run_now(ctx.session, ctx.user, source_id)
+    pull.run_now(ctx.session, ctx.user, source_id, outbound=ctx.settings.outbound)
     return RedirectResponse("/capacity/upload#pull", status_code=303)
 
 

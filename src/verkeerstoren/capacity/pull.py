@@ -30,7 +30,14 @@ from verkeerstoren.capacity import importer
 from verkeerstoren.capacity.models import PullFormat, PullSource, ReportSource
 from verkeerstoren.capacity.schemas import ReportIn
 from verkeerstoren.capacity.service import submit_reports
-from verkeerstoren.errors import Forbidden, NotFound, ValidationErrors, ValidationProblem
+from verkeerstoren.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ValidationErrors,
+    ValidationProblem,
+)
+from verkeerstoren.outbound import Outbound, RefusedAddress
 from verkeerstoren.registry.models import Organisation
 from verkeerstoren.storage import Database
 from verkeerstoren.storage.base import utcnow
@@ -127,8 +134,12 @@ def check_url(url: str) -> str:
     return url.strip()
 
 
-def register_source(session: Session, actor: Actor, data: PullSourceIn) -> PullSource:
-    """Register an endpoint for the actor's own organisation (admins may name another)."""
+def register_source(session: Session, actor: Actor, data: PullSourceIn, *,
+                    outbound: Outbound) -> PullSource:
+    """Register an endpoint for the actor's own organisation (admins may name another).
+
+    ``outbound`` refuses an address on an internal network (checked again at every pull).
+    """
     scoped = actor.scoped_organisation
     if scoped is not None and data.organisation_id not in (None, scoped):
         raise Forbidden("a provider registers pulls for its own organisation only")
@@ -137,7 +148,9 @@ def register_source(session: Session, actor: Actor, data: PullSourceIn) -> PullS
         raise ValidationProblem("organisation_id", "this field is required")
     if session.get(Organisation, org_id) is None:
         raise NotFound("organisation", org_id)
-    source = PullSource(organisation_id=org_id, url=check_url(data.url), format=data.format,
+    url = check_url(data.url)
+    outbound.check_url(url)
+    source = PullSource(organisation_id=org_id, url=url, format=data.format,
                         interval_minutes=data.interval_minutes, active=data.active)
     session.add(source)
     session.flush()
@@ -163,12 +176,15 @@ def get_source(session: Session, actor: Actor, source_id: int) -> PullSource:
     return source
 
 
-def fetch(url: str) -> bytes:
-    """GET the URL (10 s timeout, at most 5 MB); raises ValidationProblem on any failure."""
+def fetch(url: str, outbound: Outbound) -> bytes:
+    """GET the URL (10 s timeout, at most 5 MB); raises ValidationProblem on any failure.
+
+    Every connection, redirects included, is checked against ``outbound`` when it is made.
+    """
     check_url(url)
     try:
-        with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=True,
-                          max_redirects=3) as client, client.stream(
+        with outbound.client(timeout=TIMEOUT_SECONDS, follow_redirects=True,
+                             max_redirects=3) as client, client.stream(
                 "GET", url, headers={"Accept": "text/csv, application/json"}) as answer:
             if answer.status_code != 200:
                 raise ValidationProblem("url", "the address answered with HTTP status {status}",
@@ -182,6 +198,8 @@ def fetch(url: str) -> bytes:
                                             params={"mb": MAX_BYTES // (1024 * 1024)})
                 chunks.append(chunk)
             return b"".join(chunks)
+    except RefusedAddress as refused:
+        raise refused.problem() from None
     except httpx.TimeoutException as exc:
         raise ValidationProblem("url", "the address did not answer within {s} seconds",
                                 params={"s": int(TIMEOUT_SECONDS)}) from exc
@@ -242,6 +260,8 @@ def apply_payload(session: Session, source: PullSource, raw: bytes,
         result = PullResult(source.id, False, problems=exc.problems)
     except ValidationProblem as exc:
         result = PullResult(source.id, False, problems=[exc])
+    except Conflict as exc:  # a unit changed under a large import; the savepoint undid it
+        result = PullResult(source.id, False, problems=[ValidationProblem("file", str(exc))])
     record(session, source, result, now)
     return result
 
@@ -254,11 +274,16 @@ def record(session: Session, source: PullSource, result: PullResult, now: dateti
     session.flush()
 
 
-def run_now(session: Session, actor: Actor, source_id: int, *,
-            fetcher: Fetcher = fetch, now: datetime | None = None) -> PullResult:
+def _fetcher(outbound: Outbound) -> Fetcher:
+    return lambda url: fetch(url, outbound)
+
+
+def run_now(session: Session, actor: Actor, source_id: int, *, outbound: Outbound,
+            fetcher: Fetcher | None = None, now: datetime | None = None) -> PullResult:
     """Pull one source at once, inside the caller's transaction (the "run now" button)."""
     source = get_source(session, actor, source_id)
     now = now or utcnow()
+    fetcher = fetcher or _fetcher(outbound)
     try:
         raw = fetcher(source.url)
     except ValidationProblem as problem:
@@ -294,10 +319,11 @@ def _claim(db: Database, source_id: int, now: datetime) -> PullSource | None:
         return source
 
 
-def run_due_pulls(db: Database, now: datetime | None = None, *,
-                  fetcher: Fetcher = fetch) -> list[PullResult]:
+def run_due_pulls(db: Database, now: datetime | None = None, *, outbound: Outbound,
+                  fetcher: Fetcher | None = None) -> list[PullResult]:
     """Pull every active source whose interval has passed; one transaction per source."""
     now = now or utcnow()
+    fetcher = fetcher or _fetcher(outbound)
     with db.session() as session:
         ids = [s.id for s in session.scalars(
             select(PullSource).where(PullSource.active.is_(True)).order_by(PullSource.id))
@@ -363,12 +389,12 @@ def to_out(source: PullSource) -> PullSourceOut:
         last_accepted=info["accepted"] if source.last_ok else None, last_problems=problems)
 
 
-async def run_forever(db: Database, every_seconds: float = 60.0) -> None:
+async def run_forever(db: Database, outbound: Outbound, every_seconds: float = 60.0) -> None:
     """The app's background task: run due pulls every minute until cancelled."""
     while True:
         await asyncio.sleep(every_seconds)
         try:
             # Pulls do blocking network and database I/O; keep them off the event loop.
-            await asyncio.to_thread(run_due_pulls, db)
+            await asyncio.to_thread(run_due_pulls, db, outbound=outbound)
         except Exception:  # one bad pull round must not stop the scheduler
             log.exception("scheduled pull round failed")

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.audit import service as audit
-from verkeerstoren.capacity import states
+from verkeerstoren.capacity import bulk_copy, states
 from verkeerstoren.capacity.models import AvailabilityReport, ReportSource
 from verkeerstoren.capacity.schemas import ReportIn
 from verkeerstoren.errors import ValidationErrors, ValidationProblem
@@ -47,6 +47,21 @@ def _targets(session: Session, keys: set[Key]) -> dict[Key, _Target]:
         for unit_id, code, org_id, physical in rows:
             found[(unit_id, code)] = _Target(org_id, physical)
     return found
+
+
+def _looked_up(
+    rows: Sequence[ReportIn], found: list[tuple[int | None, int | None, int | None]],
+) -> tuple[dict[Key, _Target], dict[Key, int]]:
+    """The staged lookup (one entry per row, in order) as :func:`_targets` and holds."""
+    targets: dict[Key, _Target] = {}
+    holds: dict[Key, int] = {}
+    for row, (org_id, physical, held) in zip(rows, found, strict=True):
+        key = (row.unit_id, row.bed_type_code)
+        if org_id is not None and physical is not None:
+            targets[key] = _Target(org_id, physical)
+        if held is not None:
+            holds[key] = held
+    return targets, holds
 
 
 def _problems_for(
@@ -111,8 +126,13 @@ def submit_reports(
                 raise ValidationErrors([ValidationProblem(
                     "unit_id", "the same unit and bed type appear twice", row=index)])
             seen.add(key)
-    targets = _targets(session, keys)
-    holds = states.locked_holds(session, keys)
+    copied = len(rows) >= bulk_copy.MIN_ROWS and states.is_postgresql(session)
+    if copied:
+        bulk_copy.stage(session, rows)
+        targets, holds = _looked_up(rows, bulk_copy.lookup(session))
+    else:
+        targets = _targets(session, keys)
+        holds = states.locked_holds(session, keys)
     scoped = actor.scoped_organisation
     problems: list[ValidationProblem] = []
     reports: list[dict[str, Any]] = []
@@ -125,6 +145,8 @@ def submit_reports(
         if found:
             problems.extend(found)
             continue
+        if copied:
+            continue  # the rows are in the staging table already
         assert target is not None
         reports.append({
             "organisation_id": target.organisation_id,
@@ -143,17 +165,23 @@ def submit_reports(
         })
     if problems:
         raise ValidationErrors(problems)
-    ids = states.insert_reports(session, reports)
-    states.apply_reports(session, reports, ids, holds.keys())
+    if copied:
+        first, last = bulk_copy.write(session, now=now, source=source.value,
+                                      reported_by=actor.label[:254], expected=len(rows))
+        states.expire_loaded(session, keys)
+    else:
+        ids = states.insert_reports(session, reports)
+        states.apply_reports(session, reports, ids, holds.keys())
+        first, last = ids[0], ids[-1]
     audit.append(session, actor, action="report", entity="availability_report",
-                 entity_id=f"{ids[0]}..{ids[-1]}" if len(ids) > 1 else ids[0],
-                 detail={"rows": len(ids), "source": source.value})
-    if len(reports) <= 50:
-        changed = [[r["unit_id"], r["bed_type_code"]] for r in reports]
+                 entity_id=f"{first}..{last}" if len(rows) > 1 else first,
+                 detail={"rows": len(rows), "source": source.value})
+    if len(rows) <= 50:
+        changed = [[r.unit_id, r.bed_type_code] for r in rows]
         events.emit(session, "availability", keys=changed)
     else:
-        events.emit(session, "availability", count=len(reports))
-    return len(ids)
+        events.emit(session, "availability", count=len(rows))
+    return len(rows)
 
 
 def history(

@@ -80,7 +80,7 @@ def _table(model: type[Base]) -> Table:
     return table
 
 
-def _is_postgresql(session: Session) -> bool:
+def is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
@@ -94,7 +94,7 @@ def locked_holds(session: Session, keys: Collection[Key]) -> dict[Key, int]:
     ordered = sorted(keys)
     if not ordered:
         return {}
-    if _is_postgresql(session):
+    if is_postgresql(session):
         rows = session.connection().execute(_PG_LOCK_HOLDS, {
             "unit_ids": [k[0] for k in ordered], "codes": [k[1] for k in ordered]})
         return {(unit_id, code): held for unit_id, code, held in rows}
@@ -116,7 +116,7 @@ def insert_reports(session: Session, reports: list[dict[str, Any]]) -> list[int]
     """Insert history rows; returns their ids in the order of ``reports``."""
     table = _table(AvailabilityReport)
     connection = session.connection()
-    if _is_postgresql(session):
+    if is_postgresql(session):
         # Ids first, then one INSERT over unnest-ed arrays: a multi-row VALUES of 10,000 rows
         # spent seconds in the driver's placeholder parsing.
         ids = list(connection.execute(_PG_NEXT_IDS, {"n": len(reports)}).scalars())
@@ -183,18 +183,20 @@ def apply_reports(
     table = _table(BedState)
     if inserts:
         connection.execute(insert(table), inserts)
-    if updates and _is_postgresql(session):
+    if updates and is_postgresql(session):
         connection.execute(_PG_UPDATE, {name: [u[name] for u in updates]
                                         for name in _STATE_COLUMNS})
     elif updates:
         _sqlite_executemany(connection, table, updates,
                             where=("unit_id", "bed_type_code"), increment="version")
-    _expire_loaded(session, {(r["unit_id"], r["bed_type_code"]) for r in reports})
+    expire_loaded(session, {(r["unit_id"], r["bed_type_code"]) for r in reports})
 
 
-def _expire_loaded(session: Session, keys: set[Key]) -> None:
-    # The statements above bypass the ORM; copies of these rows loaded earlier in this
-    # session would otherwise show the old figures.
+def expire_loaded(session: Session, keys: Collection[Key]) -> None:
+    """Expire loaded BedState objects of these keys (after a write that bypassed the ORM).
+
+    Copies of these rows loaded earlier in this session would otherwise show old figures.
+    """
     for state in list(session.identity_map.all_states()):
         obj = state.obj()
         if isinstance(obj, BedState) and state.identity is not None and (

@@ -86,7 +86,8 @@ def list_webhooks(ctx: HooksCtx) -> list[WebhookOut]:
 def register_webhook(ctx: HooksEditCtx, body: WebhookIn) -> WebhookCreatedOut:
     """Register a webhook; the answer holds its signing secret, shown only this once."""
     created = webhooks.register(ctx.session, ctx.user, url=body.url, events=body.events,
-                                organisation_id=body.organisation_id)
+                                organisation_id=body.organisation_id,
+                                outbound=ctx.settings.outbound)
     return WebhookCreatedOut(**hook_out(created.webhook).model_dump(), secret=created.secret)
 
 

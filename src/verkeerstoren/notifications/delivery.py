@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from verkeerstoren import __version__
 from verkeerstoren.notifications.models import Webhook, WebhookAttempt, WebhookDelivery
+from verkeerstoren.outbound import Outbound, RefusedAddress
 from verkeerstoren.storage import Database
 
 log = logging.getLogger(__name__)
@@ -152,6 +153,8 @@ def post(job: Job, client: httpx.Client) -> Outcome:
             status = response.status_code
         if not 200 <= status < 300:
             error = f"HTTP {status}"
+    except RefusedAddress as refused:
+        error = f"refused: {refused}"
     except httpx.TimeoutException:
         error = f"no answer within {TIMEOUT_SECONDS:.0f} s"
     except httpx.HTTPError as exc:
@@ -160,10 +163,11 @@ def post(job: Job, client: httpx.Client) -> Outcome:
     return Outcome(job, status, error, elapsed)
 
 
-def _post_all(jobs: list[Job]) -> list[Outcome]:
+def _post_all(jobs: list[Job], outbound: Outbound) -> list[Outcome]:
     if not jobs:
         return []
-    with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
+    # Every connection is checked against the policy when it is made (internal addresses).
+    with outbound.client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
         if len(jobs) == 1:
             return [post(jobs[0], client)]
         with ThreadPoolExecutor(max_workers=min(PARALLEL_POSTS, len(jobs))) as pool:
@@ -196,10 +200,14 @@ def _record(db: Database, outcomes: list[Outcome], now: datetime) -> DeliveryRun
     return run
 
 
-def deliver_due(db: Database, now: datetime, *, limit: int = BATCH) -> DeliveryRun:
-    """Post every delivery that is due at ``now`` (up to ``limit``) and record the attempts."""
+def deliver_due(db: Database, now: datetime, *, outbound: Outbound,
+                limit: int = BATCH) -> DeliveryRun:
+    """Post every delivery that is due at ``now`` (up to ``limit``) and record the attempts.
+
+    ``outbound`` refuses connections to internal addresses (the attempt fails with the reason).
+    """
     jobs = _claim(db, now, limit)
-    outcomes = _post_all(jobs)
+    outcomes = _post_all(jobs, outbound)
     run = _record(db, outcomes, now)
     if run.attempted:
         log.info("webhooks: %s delivered, %s to retry, %s failed",

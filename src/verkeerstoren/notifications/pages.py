@@ -141,7 +141,8 @@ def _register(request: Request, ctx: Ctx, tpl: Templates,
                                     params={"max_length": 500})
         created = webhooks.register(
             ctx.session, ctx.user, url=url, events=chosen[:20],
-            organisation_id=int(org) if org.isdigit() and 0 < int(org) <= MAX_ID else None)
+            organisation_id=int(org) if org.isdigit() and 0 < int(org) <= MAX_ID else None,
+            outbound=ctx.settings.outbound)
     except ValidationProblem as problem:
         error = ctx._(problem.message, **problem.params)
     except DomainError as exc:

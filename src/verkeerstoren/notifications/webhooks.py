@@ -20,6 +20,7 @@ from verkeerstoren.access.roles import Permission
 from verkeerstoren.errors import Forbidden, NotFound, ValidationProblem
 from verkeerstoren.notifications.models import Webhook, WebhookAttempt, WebhookDelivery
 from verkeerstoren.notifications.service import EVENTS
+from verkeerstoren.outbound import Outbound
 from verkeerstoren.registry.models import Organisation
 from verkeerstoren.storage.base import utcnow
 
@@ -89,10 +90,15 @@ def register(
     url: str,
     events: Sequence[str],
     organisation_id: int | None = None,
+    outbound: Outbound,
 ) -> Registered:
-    """Register a webhook for the actor's organisation (an admin may name another one)."""
+    """Register a webhook for the actor's organisation (an admin may name another one).
+
+    ``outbound`` refuses an address on an internal network (checked again at every delivery).
+    """
     target = _target_organisation(session, actor, organisation_id)
     clean_url = check_url(url)
+    outbound.check_url(clean_url)
     chosen = check_events(events)
     existing = session.scalars(select(Webhook).where(Webhook.organisation_id == target)).all()
     if len(existing) >= MAX_WEBHOOKS_PER_ORGANISATION:

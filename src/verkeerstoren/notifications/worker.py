@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from verkeerstoren.notifications.delivery import DeliveryRun, deliver_due
 from verkeerstoren.notifications.reminders import remind_stale
+from verkeerstoren.outbound import Outbound
 from verkeerstoren.settings import Environment, Settings
 from verkeerstoren.storage import Database
 from verkeerstoren.storage.base import utcnow
@@ -30,14 +31,15 @@ class RoundResult:
     reminded: int | None  # None when reminders were not due this round
 
 
-def run_round(db: Database, *, remind: bool = True) -> RoundResult:
+def run_round(db: Database, *, outbound: Outbound, remind: bool = True) -> RoundResult:
     """One round: post every due delivery, then (optionally) send stale-report reminders."""
-    deliveries = deliver_due(db, utcnow())
+    deliveries = deliver_due(db, utcnow(), outbound=outbound)
     reminded = remind_stale(db, utcnow()) if remind else None
     return RoundResult(deliveries, reminded)
 
 
-async def run_forever(db: Database, every_seconds: float = DELIVERY_EVERY_SECONDS,
+async def run_forever(db: Database, outbound: Outbound,
+                      every_seconds: float = DELIVERY_EVERY_SECONDS,
                       remind_every_seconds: float = REMIND_EVERY_SECONDS) -> None:
     """Run rounds until cancelled; a failing round is logged and the next one tried."""
     last_remind = float("-inf")
@@ -45,7 +47,7 @@ async def run_forever(db: Database, every_seconds: float = DELIVERY_EVERY_SECOND
         remind = time.monotonic() - last_remind >= remind_every_seconds
         try:
             # Posting and the database are blocking I/O; keep them off the event loop.
-            await asyncio.to_thread(run_round, db, remind=remind)
+            await asyncio.to_thread(run_round, db, outbound=outbound, remind=remind)
             if remind:
                 last_remind = time.monotonic()
         except Exception:
@@ -80,4 +82,5 @@ def start_worker(db: Database, settings: Settings, *, enabled: bool | None = Non
         enabled = settings.environment is not Environment.TEST
     if not enabled:
         return Worker(None)
-    return Worker(asyncio.create_task(run_forever(db), name="notification-worker"))
+    return Worker(asyncio.create_task(run_forever(db, settings.outbound),
+                                       name="notification-worker"))
