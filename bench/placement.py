@@ -11,7 +11,9 @@ states), then measures
    (each its own connection; one reservation per transaction, each for its own open request),
    and in the same run the ceiling: ``pgbench`` with the same client count running a bare
    ``UPDATE bed_free SET free = free - 1 WHERE id = :id AND free > 0`` on a table with as many
-   rows as ``bed_state`` (run before and after ours; the mean is the ceiling).
+   rows as ``bed_state`` (run before and after ours; the mean is the ceiling); and, as a
+   reference between the two, ``bench/reservation_floor.py``: one SQL statement per reservation
+   from plain psycopg (what a Python client costs before the reservation's other duties).
 
 Prints a Markdown block for docs/performance.md (also written to var/bench/) and drops the
 database.
@@ -40,6 +42,7 @@ from typing import Any
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
 
+from bench import reservation_floor
 from bench.capacity import Figure
 from bench.registry import _table, build
 from bench.servers import fresh_database
@@ -124,6 +127,7 @@ class Throughput:
     errors: int
     latencies_ms: list[float]
     pgbench_tps: list[float]
+    floor: tuple[float, int] = (0.0, 0)  # reservation_floor: (elapsed s, reservations)
 
     @property
     def ours(self) -> float:
@@ -253,16 +257,21 @@ def throughput(db: Database, workers: int, seconds: float) -> Throughput:
     jobs = _open_requests(db, utcnow())
     print(f"{len(jobs)} open requests on distinct free beds; pgbench table {rows} rows",
           flush=True)
+    # Ours takes requests from the front, the one-statement floor from the back: never the same.
+    half = len(jobs) // 2
     ceiling = [_pgbench(db.url, rows, workers, seconds)]
-    elapsed, reserved, conflicts, errors, latencies = _run_ours(db.url, jobs, workers, seconds)
+    elapsed, reserved, conflicts, errors, latencies = _run_ours(db.url, jobs[:half], workers,
+                                                                seconds)
+    floor = reservation_floor.run(db.url, jobs[half:], workers, seconds)
     ceiling.append(_pgbench(db.url, rows, workers, seconds))
-    return Throughput(workers, elapsed, reserved, conflicts, errors, latencies, ceiling)
+    return Throughput(workers, elapsed, reserved, conflicts, errors, latencies, ceiling, floor)
 
 
 def _throughput_lines(t: Throughput) -> list[str]:
     ratio = t.ours / t.ceiling if t.ceiling else float("nan")
     verdict = "met" if ratio >= 0.30 else "**missed**"
     lat = Figure("", t.latencies_ms)
+    floor_rate = t.floor[1] / t.floor[0] if t.floor[0] else 0.0
     return [
         "| measure | clients | per second | note |",
         "|---|---|---|---|",
@@ -272,6 +281,10 @@ def _throughput_lines(t: Throughput) -> list[str]:
         f"| pgbench ceiling: bare `UPDATE … WHERE free > 0` | {t.workers} (-j 2) | "
         f"{t.ceiling:.0f} | before / after ours: "
         f"{' / '.join(f'{x:.0f}' for x in t.pgbench_tps)} tps |",
+        f"| reference, not the app: one CTE statement per reservation, plain psycopg, no audit "
+        f"or notification (`bench/reservation_floor.py`) | {t.workers} processes | "
+        f"{floor_rate:.0f} | {t.floor[1]} in {t.floor[0]:.1f} s; "
+        f"{100 * floor_rate / t.ceiling:.1f} % of the ceiling |",
         "",
         f"Ratio ours / ceiling: **{100 * ratio:.1f} %** (target ≥ 30 %: {verdict}).",
     ]
