@@ -8,8 +8,9 @@ staffed − occupied − blocked as reported.
 Only the window's reports and one report per unit before it are read, from one index
 (``ix_availability_report_unit_type_time`` covers the figures too), in unit and time order: each
 report's change to its unit's figures is summed per bed type and day in one pass, and the days
-are added up. No window functions or sorts in the database (on PostgreSQL those spilled to disk
-for 90 days of a region: 1.5 s on the bench registry, against ≈ 0.1 s for this).
+are added up. A first version did this with LAG window functions in SQL: 90 days of one bench
+region (39,000 reports) took 2.0 s on SQLite and 1.5 s on PostgreSQL (its sorts spilled to
+disk); this one 0.10 s and 0.19 s, on a machine under the same heavy load (docs/performance.md).
 """
 
 from __future__ import annotations
