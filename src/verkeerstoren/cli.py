@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -73,8 +74,14 @@ def serve(demo: bool, host: str, port: int) -> None:
         _build_demo(settings)
     else:
         migrate.upgrade(settings.database_url)
+    app = create_app(settings)
+    # What exists now (modules, app, templates) lives as long as the process: keep it out of
+    # the collector's view, so the full collections that big requests (a board build makes
+    # tens of thousands of objects) trigger do not walk it each time — such pauses were the
+    # board's p95 (bench/capacity.py; docs/performance.md, issue 4).
+    gc.freeze()
     click.echo(f"Serving on http://{host}:{port}/")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 @main.command("migrate")

@@ -1,4 +1,4 @@
-"""The per-process board cache: emptied by availability events, never hides a figure gone stale."""
+"""The per-process board cache: kept current by availability events; no figure gone stale."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def _row(data: Board, ubt: UnitBedType) -> Any:
                 if (r.unit_id, r.bed_type_code) == (ubt.unit_id, ubt.bed_type_code))
 
 
-def test_a_cached_board_is_served_until_a_report_invalidates_it(
+def test_a_cached_board_is_served_until_a_report_changes_it(
     db: Database, session: Session, own_unit: UnitBedType
 ) -> None:
     bus = EventBus()
@@ -57,7 +57,8 @@ def test_a_cached_board_is_served_until_a_report_invalidates_it(
 
     after = cache.get(session, flt)
     assert after is not first
-    assert cache.builds == 2
+    # A report names its keys: the board is refreshed for them, not built again.
+    assert (cache.builds, cache.refreshes) == (1, 1)
     assert _row(after.board, own_unit).remark == "na de cache"
     assert b'"remark":"na de cache"' in after.json()
 
@@ -102,15 +103,15 @@ def test_a_build_that_overlapped_an_event_is_not_kept(
     session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cache = BoardCache()
-    real = board_module.board_until
+    real = board_module.fetch
 
     def build_during_a_report(*args: Any, **kwargs: Any) -> Any:
         cache.invalidate()  # a report committed while this board was being read
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(board_cache, "board_until", build_during_a_report)
+    monkeypatch.setattr(board_cache, "fetch", build_during_a_report)
     cache.get(session, BoardFilter(region_id=1))
-    monkeypatch.setattr(board_cache, "board_until", real)
+    monkeypatch.setattr(board_cache, "fetch", real)
     cache.get(session, BoardFilter(region_id=1))
     assert cache.builds == 2
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from typing import Annotated
 
@@ -117,8 +118,14 @@ def get_board(
     """All current availability in the region, fresh and available first."""
     flt = _filter(bed_type, feature, gemeente, wijk, fresh_only, available_only, region_id)
     db: Database = request.app.state.db
-    entry = board_cache.cached_board(db.events, ctx.session, flt)
-    return Response(entry.json(), media_type="application/json")
+    started = time.perf_counter()
+    entry, how = board_cache.served_board(db.events, ctx.session, flt)
+    body = entry.json()
+    # How this answer was made (full build, refresh of changed rows, cache) and how long it
+    # took: for operators' browser tools and for bench/capacity.py, which must know that a
+    # "cold" request really built the board.
+    timing = f'board;desc="{how}";dur={(time.perf_counter() - started) * 1000:.1f}'
+    return Response(body, media_type="application/json", headers={"Server-Timing": timing})
 
 
 @router.get("/board/export", response_class=Response)

@@ -1,15 +1,26 @@
-"""The live regional board: current availability of every unit and bed type, filtered."""
+"""The live regional board: current availability of every unit and bed type, filtered.
+
+Built in two steps so that a cache can refresh a few rows instead of the whole board
+(:mod:`capacity.board_cache`): :func:`fetch` reads the raw database rows (all of the filter's
+rows, or only some unit × bed-type keys), and :func:`assemble` turns raw rows into the board at
+a moment ``now`` (freshness, available, filters, order, totals). Both are lean on purpose: a
+cold board of one region (≈ 1,500 rows) must build in well under 50 ms (bench/capacity.py), so
+rows stay tuples and dicts, and pydantic only serialises (no per-row validation).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from pydantic import TypeAdapter
+from sqlalchemy import Select, func, select, tuple_, type_coerce
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
+from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
-from verkeerstoren.capacity.freshness import age_hours
 from verkeerstoren.capacity.models import BedState
 from verkeerstoren.capacity.schemas import Board
 from verkeerstoren.registry.models import (
@@ -22,6 +33,10 @@ from verkeerstoren.registry.models import (
     unit_feature,
 )
 from verkeerstoren.storage.base import utcnow
+
+Key = tuple[int, str]
+Raw = tuple[Any, ...]  # one database row, in the order of _columns()
+NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -39,13 +54,89 @@ class BoardFilter:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+class _Total(TypedDict):
+    key: str
+    label: str
+    staffed: int
+    available: int
+    fresh_available: int
+
+
+class _Row(TypedDict):
+    # Same fields, types and order as schemas.BoardRow: the JSON must not change.
+    unit_id: int
+    unit: str
+    organisation_id: int
+    organisation: str
+    location: str
+    gemeente_code: str
+    gemeente: str
+    wijk_code: str | None
+    latitude: float | None
+    longitude: float | None
+    bed_type_code: str
+    bed_type: str
+    features: list[str]
+    physical: int
+    staffed: int
+    occupied: int
+    blocked: int
+    held: int
+    available: int
+    expected_free_date: date | None
+    remark: str | None
+    reported_at: datetime | None
+    age_hours: float | None
+    stale: bool
+    phone: str | None
+
+
+class _Board(TypedDict):
+    rows: list[_Row]
+    totals_by_bed_type: list[_Total]
+    totals_by_gemeente: list[_Total]
+    generated_at: datetime
+
+
+# Serialises plain dicts in Rust, in schema order, exactly as Board.model_dump_json would
+# (a test compares the bytes), without validating 1,500 rows first.
+_JSON = TypeAdapter(_Board)
+
+
+@dataclass
+class BoardData:
+    """A built board as plain rows: what the API serialises and the pages render."""
+
+    rows: list[dict[str, Any]]
+    totals_by_bed_type: list[dict[str, Any]]
+    totals_by_gemeente: list[dict[str, Any]]
+    generated_at: datetime
+    turns_stale: datetime  # when its first fresh figure turns stale (a cache's expiry)
+
+    def _plain(self) -> dict[str, Any]:
+        return {"rows": self.rows, "totals_by_bed_type": self.totals_by_bed_type,
+                "totals_by_gemeente": self.totals_by_gemeente,
+                "generated_at": self.generated_at}
+
+    def json(self) -> bytes:
+        return _JSON.dump_json(self._plain())  # type: ignore[arg-type]
+
+    def model(self) -> Board:
+        """The board as the pydantic model (for callers that want attributes and types)."""
+        return Board.model_validate(self._plain())
+
+
 def board(session: Session, flt: BoardFilter, *, now: datetime | None = None) -> Board:
     """Every registered unit × bed type with its current state (zeros when never reported)."""
-    return board_until(session, flt, now=now or utcnow())[0]
+    return build(session, flt, now=now or utcnow()).model()
 
 
-def board_until(session: Session, flt: BoardFilter, *, now: datetime) -> tuple[Board, datetime]:
-    """The board, and the moment its first fresh figure turns stale (for a cache's expiry)."""
+def build(session: Session, flt: BoardFilter, *, now: datetime) -> BoardData:
+    """The board from scratch: one query, then :func:`assemble`."""
+    return assemble(fetch(session, flt).values(), flt, now)
+
+
+def _columns() -> tuple[Any, ...]:
     # The unit's features as one "a,b" string from a correlated subquery: one round trip,
     # instead of a second query with an IN list of every unit on the board.
     features = (
@@ -53,18 +144,23 @@ def board_until(session: Session, flt: BoardFilter, *, now: datetime) -> tuple[B
         .where(unit_feature.c.unit_id == CareUnit.id)
         .scalar_subquery()
     )
+    return (
+        UnitBedType.unit_id, UnitBedType.bed_type_code, UnitBedType.physical_beds,
+        CareUnit.name, CareUnit.phone, CareUnit.organisation_id, Organisation.name,
+        Location.name, Location.gemeente_code, Gemeente.name, Location.wijk_code,
+        Location.latitude, Location.longitude, BedType.name, BedType.max_report_age_hours,
+        BedType.sort_order, features,
+        # The driver's own values (SQLite: ISO text; PostgreSQL: datetime/date), converted in
+        # _converters: SQLAlchemy's per-value result processing was a third of the build.
+        type_coerce(BedState.reported_at, NullType()), BedState.physical, BedState.staffed,
+        BedState.occupied, BedState.blocked, BedState.held,
+        type_coerce(BedState.expected_free_date, NullType()), BedState.remark,
+    )
+
+
+def _statement(flt: BoardFilter) -> Select[Any]:
     stmt = (
-        select(
-            UnitBedType.unit_id, UnitBedType.bed_type_code, UnitBedType.physical_beds,
-            CareUnit.name, CareUnit.phone, CareUnit.organisation_id, Organisation.name,
-            Location.name, Location.gemeente_code, Gemeente.name, Location.wijk_code,
-            Location.latitude, Location.longitude, BedType.name, BedType.max_report_age_hours,
-            BedType.sort_order, features,
-            # Columns, not the BedState entity: building thousands of ORM objects per board
-            # request cost more than the query itself (bench/capacity.py).
-            BedState.reported_at, BedState.physical, BedState.staffed, BedState.occupied,
-            BedState.blocked, BedState.held, BedState.expected_free_date, BedState.remark,
-        )
+        select(*_columns())
         .join(CareUnit, CareUnit.id == UnitBedType.unit_id)
         .join(Organisation, Organisation.id == CareUnit.organisation_id)
         .join(Location, Location.id == CareUnit.location_id)
@@ -93,30 +189,87 @@ def board_until(session: Session, flt: BoardFilter, *, now: datetime) -> tuple[B
             .where(unit_feature.c.unit_id == CareUnit.id, unit_feature.c.feature_code == code)
             .exists()
         )
+    return stmt
 
-    rows: list[tuple[bool, int, int, str, str, dict[str, Any]]] = []
-    max_ages: dict[int, timedelta] = {}
-    turns_stale = datetime.max.replace(tzinfo=UTC)
+
+def _sqlite_datetime(value: str | None) -> datetime | None:
+    # SQLAlchemy stores UTC as naive ISO text on SQLite ("2026-11-23 20:12:00.000000").
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _pg_datetime(value: datetime | None) -> datetime | None:
+    # psycopg answers in the connection's time zone; the board speaks UTC.
+    return None if value is None else value.astimezone(UTC)
+
+
+def _sqlite_date(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def fetch(session: Session, flt: BoardFilter,
+          keys: Collection[Key] | None = None) -> dict[Key, Raw]:
+    """The filter's raw rows by unit × bed type; only ``keys`` (and those in the filter) if
+    given. Datetimes and dates come back as Python values, in UTC."""
+    stmt = _statement(flt)
+    if keys is not None:
+        if not keys:
+            return {}
+        stmt = stmt.where(tuple_(UnitBedType.unit_id, UnitBedType.bed_type_code)
+                          .in_(sorted(keys)))
+    # Core, not the ORM session: no ORM row processing for a plain tuple result.
+    connection = session.connection()
+    to_datetime: Callable[[Any], datetime | None]
+    to_date: Callable[[Any], date | None]
+    if connection.dialect.name == "sqlite":
+        to_datetime, to_date = _sqlite_datetime, _sqlite_date
+    else:
+        to_datetime, to_date = _pg_datetime, _same
+    out: dict[Key, Raw] = {}
+    for row in connection.execute(stmt):
+        values = tuple(row)
+        if values[17] is not None:
+            values = (*values[:17], to_datetime(values[17]), *values[18:23],
+                      to_date(values[23]), values[24])
+        out[(values[0], values[1])] = values
+    return out
+
+
+def assemble(raws: Iterable[Raw], flt: BoardFilter, now: datetime) -> BoardData:
+    """The board at ``now`` from raw rows: freshness, the derived figures, the filter's
+    fresh/available options, the board's order and the totals. Pure, no I/O."""
+    limits: dict[int, timedelta] = {}
+    turns_stale = NEVER
+    fresh_only, available_only = flt.fresh_only, flt.available_only
+    ranked: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
     for (unit_id, code, physical, unit, phone, org_id, org, location, gm_code, gm_name, wijk,
          lat, lon, bt_name, max_age, sort_order, feature_codes, reported_at, s_physical,
-         staffed, occupied, blocked, held, expected_free, remark) in session.execute(stmt):
-        limit = max_ages.get(max_age)
+         staffed, occupied, blocked, held, expected_free, remark) in raws:
+        limit = limits.get(max_age)
         if limit is None:
-            limit = max_ages[max_age] = timedelta(hours=max_age)
-        # Same rule as freshness.is_stale, inlined: this loop runs for every board row.
-        stale = reported_at is None or now - reported_at > limit
-        if not stale and reported_at + limit < turns_stale:
-            turns_stale = reported_at + limit
+            limit = limits[max_age] = timedelta(hours=max_age)
+        # Same rule as freshness.is_stale and age_hours, inlined: this loop runs per row.
+        if reported_at is None:
+            stale = True
+            age = None
+        else:
+            stale = now - reported_at > limit
+            if not stale and reported_at + limit < turns_stale:
+                turns_stale = reported_at + limit
+            age = max(0.0, (now - reported_at).total_seconds() / 3600)
         staffed = staffed or 0
         occupied = occupied or 0
         blocked = blocked or 0
         held = held or 0
         available = staffed - occupied - blocked - held
-        if flt.fresh_only and stale:
+        if (fresh_only and stale) or (available_only and available <= 0):
             continue
-        if flt.available_only and available <= 0:
-            continue
-        rows.append((stale, -available, sort_order, gm_name, unit, {
+        # Fresh availability first; stale figures cannot be trusted for a placement. The
+        # key decides ties, so a refreshed board orders exactly as a fresh build.
+        ranked.append(((stale, -available, sort_order, gm_name, unit, unit_id, code), {
             "unit_id": unit_id, "unit": unit, "organisation_id": org_id, "organisation": org,
             "location": location, "gemeente_code": gm_code, "gemeente": gm_name,
             "wijk_code": wijk, "latitude": lat, "longitude": lon, "bed_type_code": code,
@@ -125,31 +278,27 @@ def board_until(session: Session, flt: BoardFilter, *, now: datetime) -> tuple[B
             "physical": s_physical if s_physical is not None else physical,
             "staffed": staffed, "occupied": occupied, "blocked": blocked, "held": held,
             "available": available, "expected_free_date": expected_free, "remark": remark,
-            "reported_at": reported_at, "age_hours": age_hours(reported_at, now),
-            "stale": stale, "phone": phone,
+            "reported_at": reported_at, "age_hours": age, "stale": stale, "phone": phone,
         }))
-    # Fresh availability first; stale figures cannot be trusted for a placement.
-    rows.sort(key=lambda r: r[:5])
-    ordered = [r[5] for r in rows]
-    # One validation of the whole board: pydantic-core builds the rows several times faster
-    # than a Python-level model_construct per row.
-    return Board.model_validate({
-        "rows": ordered,
-        "totals_by_bed_type": _totals(ordered, "bed_type_code", "bed_type"),
-        "totals_by_gemeente": _totals(ordered, "gemeente_code", "gemeente"),
-        "generated_at": now,
-    }), turns_stale
+    ranked.sort(key=lambda item: item[0])
+    rows = [item[1] for item in ranked]
+    return BoardData(rows, _totals(rows, "bed_type_code", "bed_type"),
+                     _totals(rows, "gemeente_code", "gemeente"), now, turns_stale)
 
 
 def _totals(rows: list[dict[str, Any]], key: str, label: str) -> list[dict[str, Any]]:
     sums: dict[tuple[str, str], list[int]] = {}
     for row in rows:
-        acc = sums.setdefault((row[key], row[label]), [0, 0, 0])
-        free = max(row["available"], 0)
+        acc = sums.get((row[key], row[label]))
+        if acc is None:
+            acc = sums[(row[key], row[label])] = [0, 0, 0]
+        free = row["available"]
+        if free > 0:
+            acc[1] += free
+            if not row["stale"]:
+                acc[2] += free
         acc[0] += row["staffed"]
-        acc[1] += free
-        acc[2] += 0 if row["stale"] else free
     return [
         {"key": k[0], "label": k[1], "staffed": v[0], "available": v[1], "fresh_available": v[2]}
-        for k, v in sorted(sums.items(), key=lambda item: item[0][1])
+        for k, v in sorted(sums.items(), key=lambda item: (item[0][1], item[0][0]))
     ]

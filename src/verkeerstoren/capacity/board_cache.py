@@ -1,17 +1,23 @@
-"""A per-process cache of the regional board per filter, emptied by every availability event.
+"""A per-process cache of the regional board per filter, kept current by availability events.
 
 Every open board refetches after each report, so without a cache one report costs one full
-board build per open board. The cache is correct because:
+board build per open board. An event that names its keys (``keys=[[unit_id, bed_type]]``: a
+report of up to 50 rows, a hold, a release, a fill) does not throw the boards away: the next
+request re-reads only those keys and re-assembles the board from the kept raw rows
+(:func:`board.assemble`, the same code a full build runs, at the new moment). An event without
+keys (a bulk report) empties the cache. The cache is correct because:
 
 * every change of a bed state (report, hold, release, fill) emits an ``availability`` event,
   and :class:`EventBus` calls our listener *before* any live board hears of the event, so a
-  refetch never meets the old entry (on PostgreSQL the LISTEN thread of every process feeds its
-  bus, so this holds across processes);
-* a build that overlapped an event is not stored (generation check), so a board read from a
-  snapshot before a commit cannot outlive that commit's event;
-* an entry expires when its first fresh figure turns stale, and after at most
-  :data:`MAX_AGE` anyway (ages drift by at most that much; registry edits, which emit no
-  event, show within that time; a lost LISTEN connection heals within it);
+  refetch never meets a board without that change (on PostgreSQL the LISTEN thread of every
+  process feeds its bus, so this holds across processes);
+* events are numbered; an entry remembers the number that was current *before* its rows were
+  read, so a change that commits while a board is being read is applied again at the next
+  request (re-reading a key is idempotent), and a build that overlapped an emptying of the
+  cache is not stored;
+* an entry expires when its first fresh figure turns stale, and at most :data:`MAX_AGE` after
+  its last full build (refreshes do not extend that: registry edits, which emit no event, show
+  within that time; a lost LISTEN connection heals within it);
 * only boards read by the app's own read-only transactions are shared (see
   :func:`cached_board`).
 
@@ -24,38 +30,60 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections import OrderedDict
-from dataclasses import dataclass, fields
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from verkeerstoren.capacity.board import BoardFilter, board, board_until
+from verkeerstoren.capacity.board import (
+    NEVER,
+    BoardData,
+    BoardFilter,
+    Key,
+    Raw,
+    assemble,
+    build,
+    fetch,
+)
 from verkeerstoren.capacity.schemas import Board
 from verkeerstoren.storage.base import utcnow
 from verkeerstoren.storage.events import EventBus
 
 MAX_AGE = timedelta(seconds=30)
 MAX_ENTRIES = 64  # filters come from query strings; bound the memory they can take
+MAX_CHANGES = 2000  # keyed events remembered; an entry older than that is rebuilt
+MAX_REFRESH_KEYS = 500  # more changed keys than this: a full build is as cheap
 
 CacheKey = tuple[Any, ...]
 
 
 @dataclass
 class CachedBoard:
-    """One built board, its JSON (made on first use) and when it stops being valid."""
+    """One board, its raw rows (for refreshes), its JSON (made on first use) and validity."""
 
-    board: Board
+    data: BoardData
     expires: datetime
+    raw: dict[Key, Raw] = field(default_factory=dict)
+    seq: int = 0  # every keyed event up to this number is in the rows
+    full_expiry: datetime = NEVER  # MAX_AGE after the last full build
     _json: bytes | None = None
+    _model: Board | None = None
 
     def json(self) -> bytes:
         """The board serialised once for every API client that asks for it."""
         if self._json is None:
-            self._json = self.board.model_dump_json().encode()
+            self._json = self.data.json()
         return self._json
+
+    @property
+    def board(self) -> Board:
+        """The board as the pydantic model (built on first use)."""
+        if self._model is None:
+            self._model = self.data.model()
+        return self._model
 
 
 class BoardCache:
@@ -65,13 +93,23 @@ class BoardCache:
         self._entries: OrderedDict[CacheKey, CachedBoard] = OrderedDict()
         self._building: dict[CacheKey, threading.Lock] = {}
         self._lock = threading.Lock()
-        self._generation = 0
+        self._generation = 0  # bumped when the cache is emptied
+        self._seq = 0  # number of the last keyed event
+        self._changes: deque[tuple[int, tuple[Key, ...]]] = deque(maxlen=MAX_CHANGES)
         self.builds = 0  # for tests and the benchmark: how often the board was really built
+        self.refreshes = 0  # … and how often only changed keys were re-read
 
     def on_event(self, message: dict[str, Any]) -> None:
-        """EventBus listener: an availability change empties the cache."""
-        if message.get("type") == "availability":
+        """EventBus listener: note the changed keys, or empty the cache if it does not say."""
+        if message.get("type") != "availability":
+            return
+        keys = _event_keys(message)
+        if keys is None:
             self.invalidate()
+            return
+        with self._lock:
+            self._seq += 1
+            self._changes.append((self._seq, keys))
 
     def invalidate(self) -> None:
         """Forget every board, and any build still running."""
@@ -81,38 +119,96 @@ class BoardCache:
 
     def get(self, session: Session, flt: BoardFilter, *, now: datetime | None = None
             ) -> CachedBoard:
-        """The board for this filter, from the cache or freshly built (then cached)."""
+        """The board for this filter: cached, refreshed for changed keys, or built anew."""
+        return self.serve(session, flt, now=now)[0]
+
+    def serve(self, session: Session, flt: BoardFilter, *, now: datetime | None = None
+              ) -> tuple[CachedBoard, str]:
+        """The board and how this call got it: "cached", "refresh" or "full" (a build)."""
         now = now or utcnow()
         key = _key(flt)
         with self._lock:
-            found = self._valid(key, now)
-            if found is not None:
-                return found
+            found, changed = self._lookup(key, now)
+            if found is not None and not changed:
+                return found, "cached"
             build_lock = self._building.setdefault(key, threading.Lock())
         # One request builds; the others that asked at the same time wait for its result
         # instead of all building the same board (every open board refetches at once).
         with build_lock:
             with self._lock:
-                found = self._valid(key, now)
-                generation = self._generation
+                found, changed = self._lookup(key, now)
+                generation, seq = self._generation, self._seq
+            if found is not None and not changed:
+                return found, "cached"
             if found is not None:
-                return found
-            data, turns_stale = board_until(session, flt, now=now)
-            entry = CachedBoard(data, min(now + MAX_AGE, turns_stale))
+                entry, how = self._refreshed(session, flt, found, changed, now, seq)
+            else:
+                raw = fetch(session, flt)
+                data = assemble(raw.values(), flt, now)
+                entry = CachedBoard(data, min(now + MAX_AGE, data.turns_stale), raw, seq,
+                                    now + MAX_AGE)
+                how = "full"
             with self._lock:
-                self.builds += 1
+                if how == "full":
+                    self.builds += 1
+                elif how == "refresh":
+                    self.refreshes += 1
                 self._building.pop(key, None)  # later callers find the entry instead
                 if generation == self._generation:
                     self._entries[key] = entry
+                    self._entries.move_to_end(key)
                     while len(self._entries) > MAX_ENTRIES:
                         self._entries.popitem(last=False)
-            return entry
+            return entry, how
 
-    def _valid(self, key: CacheKey, now: datetime) -> CachedBoard | None:
+    def _refreshed(self, session: Session, flt: BoardFilter, found: CachedBoard,
+                   changed: set[Key], now: datetime, seq: int) -> tuple[CachedBoard, str]:
+        # A key that is not among the raw rows cannot join the board through an event: which
+        # rows a filter selects depends on the registry only (fresh/available are decided in
+        # assemble), so a report elsewhere in the country leaves this board as it is.
+        relevant = changed.intersection(found.raw)
+        if not relevant:
+            return replace(found, seq=seq), "cached"
+        raw = dict(found.raw)
+        for changed_key in relevant:
+            raw.pop(changed_key)  # back below if still in the filter
+        raw.update(fetch(session, flt, relevant))
+        data = assemble(raw.values(), flt, now)
+        return CachedBoard(data, min(found.full_expiry, data.turns_stale), raw, seq,
+                           found.full_expiry), "refresh"
+
+    def _lookup(self, key: CacheKey, now: datetime) -> tuple[CachedBoard | None, set[Key]]:
+        """The entry and the keys changed since it was read; (None, ∅) when it must be built
+        anew (none, expired, or too many or forgotten changes)."""
         entry = self._entries.get(key)
         if entry is None or now >= entry.expires:
+            return None, set()
+        if entry.seq == self._seq:
+            return entry, set()
+        if not self._changes or self._changes[0][0] > entry.seq + 1:
+            return None, set()  # some of the changes since are no longer remembered
+        changed: set[Key] = set()
+        for number, keys in reversed(self._changes):
+            if number <= entry.seq:
+                break
+            changed.update(keys)
+            if len(changed) > MAX_REFRESH_KEYS:
+                return None, set()
+        return entry, changed
+
+
+def _event_keys(message: dict[str, Any]) -> tuple[Key, ...] | None:
+    """The unit × bed-type keys an event names, or None when it does not name them all."""
+    keys = message.get("keys")
+    if not isinstance(keys, list):
+        return None
+    out: list[Key] = []
+    for item in keys:
+        if (not isinstance(item, list | tuple) or len(item) != 2
+                or not isinstance(item[0], int) or not isinstance(item[1], str)):
             return None
-        return entry
+        out.append((item[0], item[1]))
+    return tuple(out)
 
 
 _caches: weakref.WeakKeyDictionary[EventBus, BoardCache] = weakref.WeakKeyDictionary()
@@ -130,7 +226,14 @@ def cache_for(bus: EventBus) -> BoardCache:
 
 
 def cached_board(bus: EventBus, session: Session, flt: BoardFilter) -> CachedBoard:
-    """The board for a read-only request; built uncached when the session could differ.
+    """The board for a read-only request (see :func:`served_board`)."""
+    return served_board(bus, session, flt)[0]
+
+
+def served_board(bus: EventBus, session: Session, flt: BoardFilter
+                 ) -> tuple[CachedBoard, str]:
+    """The board for a read-only request and how it was got; built uncached when the
+    session could differ.
 
     Not shared: boards read by a session that filters rows by organisation (an edit
     context), with extra filter options, or inside a transaction the session does not own
@@ -140,8 +243,8 @@ def cached_board(bus: EventBus, session: Session, flt: BoardFilter) -> CachedBoa
     if (session.info.get("scope_org") is not None or flt.extra
             or isinstance(session.get_bind(), Connection)):
         now = utcnow()
-        return CachedBoard(board(session, flt, now=now), now)
-    return cache_for(bus).get(session, flt)
+        return CachedBoard(build(session, flt, now=now), now), "full"
+    return cache_for(bus).serve(session, flt)
 
 
 def _key(flt: BoardFilter) -> CacheKey:

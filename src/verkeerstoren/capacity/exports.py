@@ -30,19 +30,25 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def board_file(board: Board, fmt: str) -> tuple[bytes, str, str]:
     """The board as (content, media type, file name) in the requested format (csv or xlsx)."""
+    return table_file(list(HEADER), _rows(board), fmt, "regiobord")
+
+
+def table_file(header: list[str], rows: list[list[object]], fmt: str, name: str
+               ) -> tuple[bytes, str, str]:
+    """A table as (content, media type, file name) in the requested format (csv or xlsx)."""
     if fmt == "xlsx":
         book = Workbook()
         sheet = book.active
         assert sheet is not None
-        sheet.title = "regiobord"
-        sheet.append(list(HEADER))
-        for row in _rows(board):
+        sheet.title = name[:31]  # Excel's limit for a sheet name
+        sheet.append(header)
+        for row in rows:
             sheet.append(row)
         out = io.BytesIO()
         book.save(out)
-        return out.getvalue(), XLSX, "regiobord.xlsx"
+        return out.getvalue(), XLSX, f"{name}.xlsx"
     text = io.StringIO()
     writer = csv.writer(text)
-    writer.writerow(HEADER)
-    writer.writerows(_rows(board))
-    return text.getvalue().encode("utf-8"), "text/csv; charset=utf-8", "regiobord.csv"
+    writer.writerow(header)
+    writer.writerows(rows)
+    return text.getvalue().encode("utf-8"), "text/csv; charset=utf-8", f"{name}.csv"

@@ -17,7 +17,17 @@ from starlette.concurrency import run_in_threadpool
 from verkeerstoren import validation
 from verkeerstoren.access.roles import Permission
 from verkeerstoren.capacity import board as board_service
-from verkeerstoren.capacity import board_cache, home, importer, intake, maps, pull, service
+from verkeerstoren.capacity import (
+    board_cache,
+    exports,
+    history,
+    home,
+    importer,
+    intake,
+    maps,
+    pull,
+    service,
+)
 from verkeerstoren.capacity.freshness import age_text
 from verkeerstoren.capacity.models import ReportSource
 from verkeerstoren.capacity.schemas import IntakeIn, ReportIn
@@ -28,6 +38,7 @@ from verkeerstoren.registry.models import (
     Feature,
     Gemeente,
     NursingTeam,
+    Region,
     Skill,
 )
 from verkeerstoren.storage import Database
@@ -69,10 +80,12 @@ def _board_filter(bed_type: list[str] | None, feature: list[str] | None,
 def _table_context(request: Request, ctx: Ctx, flt: board_service.BoardFilter
                    ) -> dict[str, Any]:
     # Cached per process: every open board refetches this table after each report.
+    # The template reads the plain rows (Jinja's r.unit finds r["unit"]): validating them
+    # into pydantic models first would cost more than the refresh itself.
     db: Database = request.app.state.db
-    data = board_cache.cached_board(db.events, ctx.session, flt).board
+    data = board_cache.cached_board(db.events, ctx.session, flt).data
     now = data.generated_at
-    ages = {(r.unit_id, r.bed_type_code): age_text(r.reported_at, now, ctx.locale)
+    ages = {(r["unit_id"], r["bed_type_code"]): age_text(r["reported_at"], now, ctx.locale)
             for r in data.rows}
     return {"board": data, "ages": ages}
 
@@ -108,6 +121,44 @@ def board_map(ctx: BoardCtx, bed_type: Codes = None, feature: Codes = None,
     data = board_service.board(ctx.session, flt)
     spec = maps.board_map(data, ctx.settings.data_dir, ctx._("Free beds per location"))
     return Response(json.dumps(spec), media_type="application/json")
+
+
+def _history(ctx: Ctx, region_id: int | None, days: int
+             ) -> tuple[list[Region], Region | None, list[history.DayTotal]]:
+    regions = list(ctx.session.scalars(
+        select(Region).where(select(Gemeente.code).where(Gemeente.region_id == Region.id)
+                             .exists()).order_by(Region.name)))
+    chosen = next((r for r in regions if r.id == region_id), regions[0] if regions else None)
+    totals = (history.region_history(ctx.session, chosen.id, days, now=utcnow())
+              if chosen is not None else [])
+    return regions, chosen, totals
+
+
+Days = Annotated[int, Query(ge=1, le=max(history.PERIODS))]
+RegionId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+
+
+@router.get("/board/history", response_class=HTMLResponse)
+def history_page(request: Request, ctx: BoardCtx, tpl: TemplatesDep, region_id: RegionId = None,
+                 days: Days = history.PERIODS[0]) -> HTMLResponse:
+    """Available beds per bed type over the last 30 or 90 days for one region."""
+    regions, chosen, totals = _history(ctx, region_id, days)
+    chart = history.chart_spec(totals, ctx._) if totals else None
+    return tpl.render(request, ctx, "capacity/history.html", regions=regions, chosen=chosen,
+                      days=days, periods=history.PERIODS, totals=totals,
+                      chart=json.dumps(chart) if chart else None)
+
+
+@router.get("/board/history/export", response_class=Response)
+def history_export(ctx: BoardCtx, region_id: RegionId = None, days: Days = history.PERIODS[0],
+                   format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv") -> Response:
+    """The region's history table as CSV or Excel."""
+    _, chosen, totals = _history(ctx, region_id, days)
+    name = f"beschikbaarheid-regio-{chosen.id if chosen else 0}-{days}d"
+    content, media_type, filename = exports.table_file(
+        list(history.HEADER), history.table_rows(totals), format, name)
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @router.get("/board/events")

@@ -1,7 +1,7 @@
 """Parallel audit chains: a chain number on every audit row.
 
-Revision ID: 0006_audit_chains
-Revises: 0005_notifications
+Revision ID: 0007_audit_chains
+Revises: 0006_report_history_index
 Create Date: 2026-11-23
 
 Existing rows form chain 0. Plain ALTER TABLE ADD COLUMN (no table rebuild), so SQLite keeps the
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_audit_chains"
-down_revision: str | None = "0005_notifications"
+revision: str = "0007_audit_chains"
+down_revision: str | None = "0006_report_history_index"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,195 @@
+"""The board cache refreshes only the keys an event names, and stays equal to a fresh build.
+
+The property: whatever mix of reports, holds, releases, bulk changes and passing time, every
+board the cache hands out is byte for byte the board a full build makes from the database at
+that board's moment (``generated_at``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.conftest import Browser
+from verkeerstoren.access.actor import system_actor
+from verkeerstoren.capacity import holds, service
+from verkeerstoren.capacity.board import BoardFilter, build
+from verkeerstoren.capacity.board_cache import BoardCache, _event_keys
+from verkeerstoren.capacity.models import ReportSource
+from verkeerstoren.capacity.schemas import Board, ReportIn
+from verkeerstoren.errors import DomainError
+from verkeerstoren.registry.models import CareUnit, Gemeente, Location, UnitBedType
+from verkeerstoren.storage import Database
+from verkeerstoren.storage.base import utcnow
+
+Key = tuple[int, str]
+
+
+def _publish(db: Database, cache: BoardCache, pending: list[dict[str, Any]],
+             keys: list[Key]) -> None:
+    # Deliver what the commit would: SQLite's queued events, or (PostgreSQL, where the test's
+    # NOTIFY is rolled back with it) the message every process's LISTEN thread would get.
+    if db.is_sqlite:
+        for message in pending:
+            cache.on_event(message)
+    else:
+        cache.on_event({"type": "availability", "keys": [list(k) for k in keys]})
+
+
+def _filters(session: Session) -> list[BoardFilter]:
+    region = session.scalar(select(Gemeente.region_id).where(Gemeente.region_id.is_not(None))
+                            .order_by(Gemeente.code))
+    gemeente = session.scalar(select(Location.gemeente_code).order_by(Location.id))
+    code = session.scalar(select(UnitBedType.bed_type_code).order_by(UnitBedType.unit_id))
+    assert region is not None
+    assert gemeente is not None
+    assert code is not None
+    return [
+        BoardFilter(),
+        BoardFilter(region_id=region, fresh_only=True),
+        BoardFilter(bed_types=(code,), available_only=True),
+        BoardFilter(gemeenten=(gemeente,)),
+    ]
+
+
+operation = st.one_of(
+    st.tuples(st.just("report"), st.integers(0, 10_000), st.floats(0, 1), st.floats(0, 1),
+              st.booleans()),
+    st.tuples(st.just("hold"), st.integers(0, 10_000)),
+    st.tuples(st.just("release"), st.integers(0, 10_000)),
+    st.tuples(st.just("bulk")),
+    st.tuples(st.just("time"), st.integers(1, 40 * 3600)),
+)
+
+
+def test_a_refreshed_board_equals_a_fresh_build(db: Database, session: Session) -> None:
+    keys: list[tuple[int, str, int]] = [
+        (u, c, p) for u, c, p in session.execute(
+            select(UnitBedType.unit_id, UnitBedType.bed_type_code, UnitBedType.physical_beds)
+            .join(CareUnit).where(CareUnit.active.is_(True))
+            .order_by(UnitBedType.unit_id, UnitBedType.bed_type_code))]
+    filters = _filters(session)
+    actor = system_actor("property")
+    seen: Counter[str] = Counter()
+
+    @settings(max_examples=25, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(operation, min_size=1, max_size=12))
+    def run(operations: list[tuple[Any, ...]]) -> None:
+        example = session.begin_nested()  # every example starts from the same database
+        try:
+            cache = BoardCache()
+            now = utcnow()
+            held: Counter[Key] = Counter()
+            for flt in filters:
+                cache.get(session, flt, now=now)
+            for op in operations:
+                kind = op[0]
+                if kind == "time":
+                    now += timedelta(seconds=op[1])
+                elif kind == "bulk":
+                    cache.on_event({"type": "availability", "count": 60})
+                else:
+                    unit_id, code, physical = keys[op[1] % len(keys)]
+                    key = (unit_id, code)
+                    step = session.begin_nested()
+                    try:
+                        if kind == "report":
+                            staffed = round(physical * op[2])
+                            occupied = round(max(staffed - held[key], 0) * op[3])
+                            service.submit_reports(session, actor, [ReportIn(
+                                unit_id=unit_id, bed_type_code=code, staffed=staffed,
+                                occupied=occupied, remark="rapport" if op[4] else None,
+                                expected_free_date=(now + timedelta(days=2)).date()
+                                if op[4] else None)], ReportSource.API, now=now)
+                        elif kind == "hold":
+                            if holds.hold_bed(session, unit_id, code, now - timedelta(days=3)):
+                                held[key] += 1
+                        elif held[key]:
+                            holds.release_hold(session, unit_id, code)
+                            held[key] -= 1
+                        # Taken before the savepoint ends, which would drop them.
+                        pending = session.info.pop("pending_events", [])
+                        step.commit()
+                    except DomainError:
+                        step.rollback()
+                        session.info.pop("pending_events", None)
+                        continue
+                    _publish(db, cache, pending, [key])
+                for flt in filters:
+                    entry, how = cache.serve(session, flt, now=now)
+                    seen[how] += 1
+                    fresh = build(session, flt, now=entry.data.generated_at)
+                    assert entry.json() == fresh.json(), (flt, how)
+        finally:
+            example.rollback()
+
+    run()
+    # The property is only worth something if all three ways of answering were exercised.
+    assert seen["refresh"], seen
+    assert seen["full"], seen
+    assert seen["cached"], seen
+
+
+def test_a_report_refreshes_the_board_without_a_full_build(
+    db: Database, session: Session
+) -> None:
+    cache = BoardCache()
+    flt = BoardFilter()
+    first = cache.get(session, flt)
+    row = next(r for r in first.data.rows if r["staffed"] >= 1)
+    key = (row["unit_id"], row["bed_type_code"])
+    service.submit_reports(session, system_actor("test"), [ReportIn(
+        unit_id=key[0], bed_type_code=key[1], staffed=row["staffed"], occupied=0,
+        remark="ververst")], ReportSource.API)
+    _publish(db, cache, session.info.pop("pending_events", []), [key])
+    after, how = cache.serve(session, flt)
+    assert how == "refresh"
+    assert (cache.builds, cache.refreshes) == (1, 1)
+    changed = next(r for r in after.data.rows if (r["unit_id"], r["bed_type_code"]) == key)
+    assert changed["remark"] == "ververst"
+    assert changed["occupied"] == 0
+    # An event without keys (a bulk report of more than 50 rows) empties the cache.
+    cache.on_event({"type": "availability", "count": 60})
+    assert cache.serve(session, flt)[1] == "full"
+
+
+def test_a_change_outside_the_filter_leaves_the_board_as_it_is(session: Session) -> None:
+    cache = BoardCache()
+    code = session.scalar(select(UnitBedType.bed_type_code).order_by(UnitBedType.unit_id))
+    assert code is not None
+    flt = BoardFilter(bed_types=(code,))
+    first = cache.get(session, flt)
+    cache.on_event({"type": "availability", "keys": [[1, "no_such_bed_type"]]})
+    entry, how = cache.serve(session, flt)
+    assert how == "cached"
+    assert entry.data is first.data
+    assert cache.refreshes == 0
+
+
+def test_event_keys_must_all_be_unit_and_bed_type_pairs() -> None:
+    assert _event_keys({"keys": [[1, "grz"], [2, "hospice"]]}) == ((1, "grz"), (2, "hospice"))
+    assert _event_keys({"count": 60}) is None
+    assert _event_keys({"truncated": True}) is None
+    assert _event_keys({"keys": [[1, "grz"], ["x", "grz"]]}) is None
+    assert _event_keys({"keys": [[1]]}) is None
+
+
+def test_the_board_json_is_the_board_models_json(session: Session) -> None:
+    data = build(session, BoardFilter(), now=utcnow())
+    assert data.rows
+    assert data.json() == data.model().model_dump_json().encode()
+    assert Board.model_validate_json(data.json()) == data.model()
+
+
+def test_the_api_says_how_it_made_the_board(login: Callable[[str], Browser]) -> None:
+    answer = login("coordinator").get("/api/v1/board")
+    assert answer.status_code == 200
+    assert answer.headers["server-timing"].startswith('board;desc="full";dur=')
