@@ -262,7 +262,7 @@ def throughput(db: Database, workers: int, seconds: float) -> Throughput:
     ceiling = [_pgbench(db.url, rows, workers, seconds)]
     elapsed, reserved, conflicts, errors, latencies = _run_ours(db.url, jobs[:half], workers,
                                                                 seconds)
-    floor = reservation_floor.run(db.url, jobs[half:], workers, seconds)
+    floor = reservation_floor.run(db.libpq_url, jobs[half:], workers, seconds)
     ceiling.append(_pgbench(db.url, rows, workers, seconds))
     return Throughput(workers, elapsed, reserved, conflicts, errors, latencies, ceiling, floor)
 

@@ -26,21 +26,18 @@ from verkeerstoren.capacity.models import ReportSource
 from verkeerstoren.capacity.schemas import Board, ReportIn
 from verkeerstoren.errors import DomainError
 from verkeerstoren.registry.models import CareUnit, Gemeente, Location, UnitBedType
-from verkeerstoren.storage import Database
+from verkeerstoren.storage import Database, events
 from verkeerstoren.storage.base import utcnow
 
 Key = tuple[int, str]
 
 
-def _publish(db: Database, cache: BoardCache, pending: list[dict[str, Any]],
-             keys: list[Key]) -> None:
-    # Deliver what the commit would: SQLite's queued events, or (PostgreSQL, where the test's
-    # NOTIFY is rolled back with it) the message every process's LISTEN thread would get.
-    if db.is_sqlite:
-        for message in pending:
-            cache.on_event(message)
-    else:
-        cache.on_event({"type": "availability", "keys": [list(k) for k in keys]})
+def _publish(cache: BoardCache, pending: list[dict[str, Any]], keys: list[Key]) -> None:
+    # Deliver what the commit would (SQLite in memory; PostgreSQL through NOTIFY and every
+    # process's LISTEN thread): the test's transaction is rolled back, never committed.
+    assert all({"type": "availability", "keys": [list(k)]} in pending for k in keys), pending
+    for message in pending:
+        cache.on_event(message)
 
 
 def _filters(session: Session) -> list[BoardFilter]:
@@ -115,14 +112,11 @@ def test_a_refreshed_board_equals_a_fresh_build(db: Database, session: Session) 
                         elif held[key]:
                             holds.release_hold(session, unit_id, code)
                             held[key] -= 1
-                        # Taken before the savepoint ends, which would drop them.
-                        pending = session.info.pop("pending_events", [])
                         step.commit()
                     except DomainError:
-                        step.rollback()
-                        session.info.pop("pending_events", None)
+                        step.rollback()  # takes the step's queued events with it
                         continue
-                    _publish(db, cache, pending, [key])
+                    _publish(cache, events.queued(session), [])
                 for flt in filters:
                     entry, how = cache.serve(session, flt, now=now)
                     seen[how] += 1
@@ -149,7 +143,7 @@ def test_a_report_refreshes_the_board_without_a_full_build(
     service.submit_reports(session, system_actor("test"), [ReportIn(
         unit_id=key[0], bed_type_code=key[1], staffed=row["staffed"], occupied=0,
         remark="ververst")], ReportSource.API)
-    _publish(db, cache, session.info.pop("pending_events", []), [key])
+    _publish(cache, events.queued(session), [key])
     after, how = cache.serve(session, flt)
     assert how == "refresh"
     assert (cache.builds, cache.refreshes) == (1, 1)
