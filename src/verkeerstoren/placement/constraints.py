@@ -30,6 +30,7 @@ from sqlalchemy import (
     func,
     literal,
     not_,
+    null,
     or_,
     select,
     union_all,
@@ -222,6 +223,7 @@ class Survey:
     start: int  # rank of keys[0] among the options (database order)
     keys: list[tuple[int, str]]  # (unit id, bed type), best first by the database's score
     scores: list[float]  # the database's score of each key (tests compare it to matching's)
+    rates: dict[int, float]  # acceptance rate of the keys' organisations that have one
 
 
 def survey(session: Session, need: Need, found: Rules, now: datetime, since: datetime,
@@ -245,13 +247,16 @@ def survey(session: Session, need: Need, found: Rules, now: datetime, since: dat
         "MATERIALIZED")
     counts = select(literal(0).label("part"), rows.c.bits, func.count().label("n"),
                     literal(None, Integer).label("unit_id"),
-                    literal(None, String).label("bed_type_code")).group_by(rows.c.bits)
+                    literal(None, String).label("bed_type_code"),
+                    literal(None, Integer).label("organisation_id"),
+                    cast(null(), Float).label("rate")).group_by(rows.c.bits)
     start = max(0, offset - WINDOW)
     rate = acceptance_sql(since)
     score = score_sql(need, dialect, now, rows.c, rate.c.rate)
     scored = score.label("score")  # ordered by name: the database computes it once a row
     window = (
-        select(rows.c.unit_id, rows.c.bed_type_code, scored)
+        select(rows.c.unit_id, rows.c.bed_type_code, scored, rows.c.organisation_id,
+               rate.c.rate)
         .outerjoin(rate, rate.c.organisation_id == rows.c.organisation_id)
         .where(rows.c.bits == 0)
         .order_by(scored.desc(), rows.c.unit_id, rows.c.bed_type_code)
@@ -259,12 +264,14 @@ def survey(session: Session, need: Need, found: Rules, now: datetime, since: dat
         .subquery("window")
     )
     ranked = select(literal(1).label("part"), literal(None, Integer).label("bits"),
-                    window.c.score.label("n"), window.c.unit_id, window.c.bed_type_code)
+                    window.c.score.label("n"), window.c.unit_id, window.c.bed_type_code,
+                    window.c.organisation_id, window.c.rate)
     considered_n = excluded = 0
     by_rule: dict[Rule, int] = {}
     keys: list[tuple[int, str, float]] = []
+    rates: dict[int, float] = {}
     statement = union_all(counts, ranked) if limit else counts
-    for part, bits, n, unit_id, code in session.execute(statement):
+    for part, bits, n, unit_id, code, organisation_id, rate_value in session.execute(statement):
         if part == 0:
             n = int(n)  # PostgreSQL unites the count with the scores as double precision
             considered_n += n
@@ -275,11 +282,13 @@ def survey(session: Session, need: Need, found: Rules, now: datetime, since: dat
                         by_rule[rule] = by_rule.get(rule, 0) + n
         else:
             keys.append((unit_id, code, n))
+            if rate_value is not None:
+                rates[organisation_id] = rate_value
     # UNION ALL promises no order: restore the window's.
     keys.sort(key=lambda k: (-k[2], k[0], k[1]))
     return Survey(considered_n, excluded, {r: by_rule[r] for r in Rule if r in by_rule},
                   start, [(unit_id, code) for unit_id, code, _ in keys],
-                  [float(value) for _, _, value in keys])
+                  [float(value) for _, _, value in keys], rates)
 
 
 def details(session: Session, keys: list[tuple[int, str]]) -> list[Any]:

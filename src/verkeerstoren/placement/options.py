@@ -178,8 +178,9 @@ def options_for(session: Session, request: PlacementRequest, *, now: datetime | 
     offset, limit = max(0, offset), max(0, limit)
     seen = survey(session, need, found, now, now - ACCEPTANCE_WINDOW, offset, limit)
     options = seen.considered - seen.excluded
-    window = _candidates(session, details(session, seen.keys),
-                         acceptance_rates(session, now), now)
+    # The acceptance rates come with the keys: the same division as acceptance_rates(), by
+    # the database (tests/placement/test_constraints.py compares the candidates field by field).
+    window = _candidates(session, details(session, seen.keys), seen.rates, now)
     skip = offset - seen.start
     page = tuple(rank(need, window)[skip:skip + limit])
     return Ranking(page, min(offset, options), options, seen.considered, seen.excluded,
