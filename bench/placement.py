@@ -1,7 +1,8 @@
 """Placement benchmark (issue 5): ranked options at national size, reservation throughput.
 
 Run: ``.venv/bin/python -m bench.placement [--database sqlite|postgresql]
-[--locations 2000 --units 20000] [--runs 60] [--workers 8 --seconds 10]``. Builds a fresh
+[--locations 2000 --units 20000] [--runs 60] [--workers 8 --seconds 10]``
+(``--seconds 0`` skips the throughput part). Builds a fresh
 database with ``bench.registry`` (no report history: placement reads only the current bed
 states), then measures
 
@@ -56,7 +57,7 @@ from verkeerstoren.placement.models import (
     RequestStatus,
     Urgency,
 )
-from verkeerstoren.placement.options import options_for
+from verkeerstoren.placement.options import PAGE, excluded_for, options_for
 from verkeerstoren.placement.reservations import reserve
 from verkeerstoren.registry.models import BedType, Gemeente, Organisation
 from verkeerstoren.registry.reference import BED_TYPES, FEATURES
@@ -88,7 +89,7 @@ def _varied_requests(rng: random.Random, count: int, gemeenten: list[str],
     return out
 
 
-def options_figure(db: Database, runs: int, seed: int = 5) -> Figure:
+def options_figures(db: Database, runs: int, seed: int = 5) -> list[Figure]:
     """(1) options_for() for one request at a time, each in a fresh session."""
     with db.session() as session:
         gemeenten = list(session.scalars(select(Gemeente.code)))
@@ -99,19 +100,29 @@ def options_figure(db: Database, runs: int, seed: int = 5) -> Figure:
     samples: list[float] = []
     candidates: list[int] = []
     options: list[int] = []
+    excluded_ms: list[float] = []
     for n, request in enumerate(requests):
         with db.session() as session:
             started = time.perf_counter()
             found = options_for(session, request)
             elapsed = (time.perf_counter() - started) * 1000
+        # What the request page's "show them" link asks next: one rule's excluded units.
+        with db.session() as session:
+            started = time.perf_counter()
+            excluded_for(session, request, rule=next(iter(found.excluded_by_rule), None))
+            excluded_elapsed = (time.perf_counter() - started) * 1000
         if n >= 3:  # warm-up: caches, connection pool, statement compilation
             samples.append(elapsed)
-            candidates.append(len(found.options) + len(found.excluded))
-            options.append(len(found.options))
-    note = (f"{runs} varied requests; candidates per request median "
+            excluded_ms.append(excluded_elapsed)
+            candidates.append(found.considered)
+            options.append(found.total)
+    note = (f"{runs} varied requests; first page of {PAGE} options explained, exclusions "
+            f"counted per rule; candidates per request median "
             f"{statistics.median(candidates):.0f} (max {max(candidates)}), options median "
             f"{statistics.median(options):.0f}")
-    return Figure("options_for(), one request, national registry", samples, 50, note)
+    return [Figure("options_for(), one request, national registry", samples, 50, note),
+            Figure("excluded_for(), one rule's first page (on demand)", excluded_ms, None,
+                   "the excluded units of the request's first rule, nearest first")]
 
 
 # ---- reservation throughput (PostgreSQL) ----------------------------------------------------
@@ -313,9 +324,11 @@ def main(argv: list[str] | None = None) -> None:
         reg = build(db, locations=args.locations, units=args.units, reports=0)
         print(f"built in {reg.seconds:.1f} s ({len(reg.keys)} unit × bed type rows)",
               flush=True)
-        figures = [options_figure(db, args.runs)]
-        print(figures[0].row(), flush=True)
-        rates = None if db.is_sqlite else throughput(db, args.workers, args.seconds)
+        figures = options_figures(db, args.runs)
+        for figure in figures:
+            print(figure.row(), flush=True)
+        rates = (None if db.is_sqlite or args.seconds <= 0
+                 else throughput(db, args.workers, args.seconds))
         db.dispose()
     total = time.perf_counter() - started
     lines = [

@@ -213,3 +213,77 @@ def test_the_work_queue_and_request_pages_render_in_dutch(
     assert page.status_code == 200
     assert "Opties" in page.text
     assert login("provider").get("/placement/incoming").status_code == 200
+
+
+def test_options_come_in_pages_and_exclusions_are_counted_then_listed_on_demand(
+    login: Callable[[str], Browser], make_request: Callable[..., PlacementRequest]
+) -> None:
+    request = make_request("short_stay_high", features=["oxygen"])
+    coordinator = login("coordinator")
+    base = f"/api/v1/placement/requests/{request.id}"
+    first = coordinator.get(f"{base}/options?limit=2").json()
+    assert first["considered"] == first["total"] + first["excluded_total"]
+    assert len(first["options"]) == min(2, first["total"])
+    assert all(o["why"] for o in first["options"])
+    counts = {c["rule"]: c["count"] for c in first["excluded_by_rule"]}
+    assert counts, "the demo has units without oxygen or without a fresh free bed"
+    assert sum(counts.values()) >= first["excluded_total"]
+    rule, count = next(iter(counts.items()))
+    listed = coordinator.get(f"{base}/excluded?rule={rule}&limit=200").json()
+    assert listed["total"] == count
+    assert len(listed["excluded"]) == min(count, 200)
+    assert all(rule in {_rule_of(r["message"]) for r in e["why"]} for e in listed["excluded"])
+    every = coordinator.get(f"{base}/excluded?limit=200").json()
+    assert every["total"] == first["excluded_total"]
+    if first["total"] > 2:
+        second = coordinator.get(f"{base}/options?limit=2&offset=2").json()
+        firsts = {(o["unit_id"], o["bed_type_code"]) for o in first["options"]}
+        assert not firsts & {(o["unit_id"], o["bed_type_code"]) for o in second["options"]}
+        assert second["options"][0]["score"] <= first["options"][-1]["score"]
+
+    page = coordinator.get(f"/placement/requests/{request.id}")
+    assert "Uitgesloten afdelingen" in page.text
+    assert "Toon ze, dichtstbijzijnde eerst" in page.text
+    excluded_page = coordinator.get(f"/placement/requests/{request.id}/excluded?rule={rule}")
+    assert excluded_page.status_code == 200
+    assert "Waarom uitgesloten" in excluded_page.text
+    # Hand-edited addresses: the first page, not an error.
+    assert coordinator.get(f"/placement/requests/{request.id}/excluded?rule=nonsense"
+                           "&offset=-3").status_code == 200
+    assert coordinator.get(f"/placement/requests/{request.id}?offset=abc").status_code == 200
+
+
+def _rule_of(message: str) -> str:
+    return {"lacks: {features}": "features", "report is out of date": "stale",
+            "no free bed": "no_free_bed", "not a requested bed type": "bed_type",
+            "{financing} does not pay for this bed type": "financing"}[message]
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=201", "offset=-1", "rule=nonsense",
+                                   "limit=abc", "offset=99999999999"])
+def test_odd_paging_input_is_a_clear_422(
+    login: Callable[[str], Browser], make_request: Callable[..., PlacementRequest], query: str
+) -> None:
+    request = make_request("short_stay_high")
+    coordinator = login("coordinator")
+    for what in ("options", "excluded"):
+        answer = coordinator.get(f"/api/v1/placement/requests/{request.id}/{what}?{query}")
+        if what == "options" and query.startswith("rule="):
+            assert answer.status_code == 200  # options take no rule; unknown parameters pass
+        else:
+            assert answer.status_code == 422, (what, query, answer.text)
+
+
+def test_the_first_options_page_ends_where_the_second_begins(
+    login: Callable[[str], Browser], make_request: Callable[..., PlacementRequest]
+) -> None:
+    request = make_request("short_stay_low")
+    coordinator = login("coordinator")
+    base = f"/api/v1/placement/requests/{request.id}/options"
+    whole = coordinator.get(f"{base}?limit=200").json()
+    assert whole["total"] > 3, "the demo has a few options for this request"
+    paged = [o for offset in range(0, min(whole["total"], 200), 3)
+             for o in coordinator.get(f"{base}?limit=3&offset={offset}").json()["options"]]
+    # Scores shift a little between calls (reports age); the order does not.
+    assert [(o["unit_id"], o["bed_type_code"]) for o in paged[:200]] == [
+        (o["unit_id"], o["bed_type_code"]) for o in whole["options"]]

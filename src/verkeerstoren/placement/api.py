@@ -10,11 +10,13 @@ from fastapi import APIRouter, Path, Query
 from verkeerstoren.access.roles import Permission
 from verkeerstoren.errors import ValidationProblem
 from verkeerstoren.placement import service
-from verkeerstoren.placement.matching import Match, Reason
+from verkeerstoren.placement.matching import RULE_SUMMARY, Reason, Rule
 from verkeerstoren.placement.models import PlacementRequest, Reservation
+from verkeerstoren.placement.options import Excluded, Ranking
 from verkeerstoren.placement.schemas import (
     AcceptIn,
     AnalysisOut,
+    ExcludedOut,
     ExclusionOut,
     OptionOut,
     OptionsOut,
@@ -24,6 +26,7 @@ from verkeerstoren.placement.schemas import (
     RequestOut,
     ReservationOut,
     ReserveIn,
+    RuleCountOut,
     UnplacedIn,
 )
 from verkeerstoren.storage.base import utcnow
@@ -37,24 +40,40 @@ RequestViewCtx = Annotated[Ctx, view(Permission.PLACEMENT_REQUEST)]
 WorkCtx = Annotated[Ctx, edit(Permission.PLACEMENT_WORK)]
 AnswerCtx = Annotated[Ctx, edit(Permission.RESERVATION_ANSWER)]
 AnalysisCtx = Annotated[Ctx, view(Permission.UNPLACED_VIEW)]
+MatchCtx = Annotated[Ctx, view(Permission.PLACEMENT_WORK)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+Limit = Annotated[int, Query(ge=1, le=200)]
 
 
 def _reasons(reasons: tuple[Reason, ...]) -> list[ReasonOut]:
     return [ReasonOut(message=r.message, text=r.text) for r in reasons]
 
 
-def options_out(found: Match) -> OptionsOut:
-    """The pure match result in API form."""
+def options_out(found: Ranking, limit: int) -> OptionsOut:
+    """One page of options in API form, with the exclusions counted per rule."""
     return OptionsOut(
+        total=found.total, offset=found.offset, limit=limit, considered=found.considered,
         options=[OptionOut(unit_id=o.candidate.unit_id, unit=o.candidate.unit,
                            organisation=o.candidate.organisation,
                            bed_type_code=o.candidate.bed_type_code,
                            available=o.candidate.available, score=o.score,
                            distance_km=o.distance_km, why=_reasons(o.reasons))
                  for o in found.options],
+        excluded_total=found.excluded,
+        excluded_by_rule=[RuleCountOut(rule=rule, message=RULE_SUMMARY[rule],
+                                       text=RULE_SUMMARY[rule], count=n)
+                          for rule, n in found.excluded_by_rule.items()],
+    )
+
+
+def excluded_out(found: Excluded, limit: int) -> ExcludedOut:
+    return ExcludedOut(
+        rule=found.rule, total=found.total, offset=found.offset, limit=limit,
         excluded=[ExclusionOut(unit_id=e.candidate.unit_id, unit=e.candidate.unit,
-                               bed_type_code=e.candidate.bed_type_code, why=_reasons(e.reasons))
-                  for e in found.excluded],
+                               organisation=e.candidate.organisation,
+                               bed_type_code=e.candidate.bed_type_code,
+                               distance_km=e.distance_km, why=_reasons(e.reasons))
+                  for e in found.exclusions],
     )
 
 
@@ -77,10 +96,23 @@ def get(ctx: RequestViewCtx, request_id: Id) -> PlacementRequest:
 
 
 @router.get("/placement/requests/{request_id}/options", response_model=OptionsOut)
-def options(ctx: Annotated[Ctx, view(Permission.PLACEMENT_WORK)], request_id: Id) -> OptionsOut:
-    """Ranked options with why, and the units excluded with why."""
+def options(ctx: MatchCtx, request_id: Id, offset: Offset = 0,
+            limit: Limit = service.PAGE) -> OptionsOut:
+    """Ranked options with why (one page, best first), and how many units each hard
+    constraint excluded."""
     request = service.get_request(ctx.session, ctx.user, request_id, purpose="match")
-    return options_out(service.options_for(ctx.session, request))
+    found = service.options_for(ctx.session, request, offset=offset, limit=limit)
+    return options_out(found, limit)
+
+
+@router.get("/placement/requests/{request_id}/excluded", response_model=ExcludedOut)
+def excluded(ctx: MatchCtx, request_id: Id, rule: Rule | None = None, offset: Offset = 0,
+             limit: Limit = service.PAGE) -> ExcludedOut:
+    """The excluded units (breaking `rule`, or any rule), nearest to the patient first, each
+    with every rule it breaks."""
+    request = service.get_request(ctx.session, ctx.user, request_id, purpose="match")
+    found = service.excluded_for(ctx.session, request, rule=rule, offset=offset, limit=limit)
+    return excluded_out(found, limit)
 
 
 @router.post("/placement/requests/{request_id}/reservations", response_model=ReservationOut,

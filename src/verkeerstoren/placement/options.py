@@ -1,29 +1,43 @@
-"""Gathering candidates for a request from the database and ranking them with `matching`."""
+"""A request's options and exclusions: the database filters, counts and pre-ranks
+(placement/constraints.py); `matching` scores, orders and explains the rows a page shows."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from verkeerstoren.capacity.freshness import age_hours, is_stale
-from verkeerstoren.capacity.models import BedState
-from verkeerstoren.placement.matching import Candidate, Match, Need, match
-from verkeerstoren.placement.models import PlacementRequest, Reservation, ReservationStatus
-from verkeerstoren.registry.models import (
-    BedType,
-    CareUnit,
-    Location,
-    Organisation,
-    UnitBedType,
-    unit_feature,
+from verkeerstoren.placement.constraints import (
+    CANDIDATE_COLUMNS,
+    considered,
+    details,
+    excluded_rows,
+    max_report_ages,
+    rules,
+    survey,
 )
+from verkeerstoren.placement.matching import (
+    Candidate,
+    Exclusion,
+    Need,
+    Option,
+    Rule,
+    exclude,
+    rank,
+)
+from verkeerstoren.placement.models import PlacementRequest, Reservation, ReservationStatus
+from verkeerstoren.registry.models import Location, UnitBedType, unit_feature
 from verkeerstoren.storage.base import utcnow
 
 ACCEPTANCE_WINDOW = timedelta(days=90)
+# Options explained per page: what a coordinator reads; "show more" asks for the next page.
+PAGE = 50
 # How far (in postcode numbers) a registered location may lie from the patient's postcode area
 # to stand in for its position; Dutch PC4 numbers are geographically clustered.
 NEAREST_PC4_SPAN = 25
@@ -72,48 +86,29 @@ def acceptance_rates(session: Session, now: datetime) -> dict[int, float]:
     return {org: (acc or 0) / total for org, acc, total in rows if total}
 
 
-def candidates(session: Session, bed_types: Sequence[str], rates: dict[int, float],
-               now: datetime) -> list[Candidate]:
-    """Every active unit offering one of these bed types, with its live state, as candidates.
-
-    The same rows as the board (zeros and stale when never reported), but only the columns
-    matching needs: building the board's pydantic rows, totals and order for a whole country
-    cost ten times the query (bench/placement.py).
-    """
-    rows = session.execute(
-        select(
-            UnitBedType.unit_id, UnitBedType.bed_type_code, CareUnit.name,
-            CareUnit.organisation_id, Organisation.name, Location.gemeente_code,
-            Location.latitude, Location.longitude, BedType.max_report_age_hours,
-            BedState.reported_at, BedState.staffed, BedState.occupied, BedState.blocked,
-            BedState.held, BedState.expected_free_date,
-        )
-        .join(CareUnit, CareUnit.id == UnitBedType.unit_id)
-        .join(Organisation, Organisation.id == CareUnit.organisation_id)
-        .join(Location, Location.id == CareUnit.location_id)
-        .join(BedType, BedType.code == UnitBedType.bed_type_code)
-        .outerjoin(
-            BedState,
-            (BedState.unit_id == UnitBedType.unit_id)
-            & (BedState.bed_type_code == UnitBedType.bed_type_code),
-        )
-        .where(CareUnit.active.is_(True), UnitBedType.bed_type_code.in_(bed_types))
-    ).all()
+def _features(session: Session, units: Any) -> dict[int, frozenset[str]]:
     features: dict[int, set[str]] = defaultdict(set)
     for unit_id, code in session.execute(
-        select(unit_feature.c.unit_id, unit_feature.c.feature_code).where(
-            unit_feature.c.unit_id.in_(
-                select(UnitBedType.unit_id).where(UnitBedType.bed_type_code.in_(bed_types))))
+        select(unit_feature.c.unit_id, unit_feature.c.feature_code)
+        .where(unit_feature.c.unit_id.in_(units))
     ):
         features[unit_id].add(code)
+    return {unit_id: frozenset(codes) for unit_id, codes in features.items()}
+
+
+def _candidates(session: Session, rows: Sequence[Any], rates: dict[int, float],
+                now: datetime, features: dict[int, frozenset[str]] | None = None,
+                ) -> list[Candidate]:
+    """Candidates from rows of constraints.CANDIDATE_COLUMNS."""
+    if features is None:
+        features = _features(session, sorted({row[0] for row in rows}))
     none: frozenset[str] = frozenset()
-    frozen = {unit_id: frozenset(codes) for unit_id, codes in features.items()}
     return [
         Candidate(
             unit_id=unit_id, unit=unit, organisation=org, bed_type_code=code,
             available=(staffed or 0) - (occupied or 0) - (blocked or 0) - (held or 0),
             stale=is_stale(reported_at, max_age, now), age_hours=age_hours(reported_at, now),
-            features=frozen.get(unit_id, none), gemeente_code=gemeente,
+            features=features.get(unit_id, none), gemeente_code=gemeente,
             expected_free_date=expected_free, latitude=lat, longitude=lon,
             accept_rate=rates.get(org_id),
         )
@@ -122,13 +117,23 @@ def candidates(session: Session, bed_types: Sequence[str], rates: dict[int, floa
     ]
 
 
-def options_for(session: Session, request: PlacementRequest,
-                *, now: datetime | None = None) -> Match:
-    """Ranked options and explained exclusions for a request, from the live bed states."""
-    now = now or utcnow()
-    rates = acceptance_rates(session, now)
+def candidates(session: Session, bed_types: Sequence[str], rates: dict[int, float],
+               now: datetime) -> list[Candidate]:
+    """Every active unit offering one of these bed types, with its live state, as candidates.
+
+    The reference: `matching.match` over these is what options_for() must equal
+    (tests/placement/test_constraints.py); the pages use options_for(), which lets the
+    database filter and count instead of building ~3,600 candidates per request.
+    """
+    rows = session.execute(considered(list(bed_types), *CANDIDATE_COLUMNS)).all()
+    features = _features(session, select(UnitBedType.unit_id)
+                         .where(UnitBedType.bed_type_code.in_(bed_types)))
+    return _candidates(session, rows, rates, now, features)
+
+
+def need_for(session: Session, request: PlacementRequest, now: datetime) -> Need:
     point = area_point(session, request.postcode_area)
-    need = Need(
+    return Need(
         bed_types=tuple(request.bed_types),
         features=frozenset(request.features),
         wanted_start=request.wanted_start,
@@ -138,4 +143,64 @@ def options_for(session: Session, request: PlacementRequest,
         longitude=point[1] if point else None,
         preferred_gemeenten=frozenset(request.preferred_gemeenten),
     )
-    return match(need, candidates(session, request.bed_types, rates, now))
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One page of a request's options, explained, and its exclusions counted per rule."""
+
+    options: tuple[Option, ...]
+    offset: int
+    total: int  # every candidate that breaks no hard constraint
+    considered: int  # every active unit × requested bed type
+    excluded: int
+    excluded_by_rule: dict[Rule, int]
+
+
+@dataclass(frozen=True)
+class Excluded:
+    """One page of the excluded units (of one rule, or all), nearest first, each with why."""
+
+    exclusions: tuple[Exclusion, ...]
+    offset: int
+    total: int
+    rule: Rule | None
+    excluded: int  # every excluded unit, whatever the rule
+    excluded_by_rule: dict[Rule, int]
+
+
+def options_for(session: Session, request: PlacementRequest, *, now: datetime | None = None,
+                offset: int = 0, limit: int = PAGE) -> Ranking:
+    """Options [offset, offset + limit) best first, explained; exclusions counted per rule."""
+    now = now or utcnow()
+    need = need_for(session, request, now)
+    found = rules(need, max_report_ages(session, need.bed_types), now)
+    offset, limit = max(0, offset), max(0, limit)
+    seen = survey(session, need, found, now, now - ACCEPTANCE_WINDOW, offset, limit)
+    options = seen.considered - seen.excluded
+    # The acceptance rates come with the keys: the same division as acceptance_rates(), by
+    # the database (tests/placement/test_constraints.py compares the candidates field by field).
+    window = _candidates(session, details(session, seen.keys), seen.rates, now)
+    skip = offset - seen.start
+    page = tuple(rank(need, window)[skip:skip + limit])
+    return Ranking(page, min(offset, options), options, seen.considered, seen.excluded,
+                   seen.by_rule)
+
+
+def excluded_for(session: Session, request: PlacementRequest, *, rule: Rule | None = None,
+                 now: datetime | None = None, offset: int = 0,
+                 limit: int = PAGE) -> Excluded:
+    """The excluded units (breaking `rule`, or any), nearest to the patient first, with why."""
+    now = now or utcnow()
+    need = need_for(session, request, now)
+    found = rules(need, max_report_ages(session, need.bed_types), now)
+    offset, limit = max(0, offset), max(0, limit)
+    seen = survey(session, need, found, now, now, 0, 0)
+    total = seen.excluded if rule is None else seen.by_rule.get(rule, 0)
+    rows = excluded_rows(session, need, found, rule, offset, limit) if limit else []
+    shown = _candidates(session, rows, acceptance_rates(session, now), now)
+    # Rows the database excluded; matching says why (None would mean the two disagree, which
+    # tests/placement/test_constraints.py rules out).
+    found_exclusions = tuple(e for e in (exclude(need, c) for c in shown) if e is not None)
+    return Excluded(found_exclusions, min(offset, total), total, rule, seen.excluded,
+                    seen.by_rule)

@@ -16,6 +16,7 @@ from verkeerstoren import validation
 from verkeerstoren.access.roles import Permission
 from verkeerstoren.errors import Conflict, ValidationProblem
 from verkeerstoren.placement import service
+from verkeerstoren.placement.matching import RULE_SUMMARY, Rule
 from verkeerstoren.placement.models import (
     Financing,
     RequestStatus,
@@ -59,7 +60,7 @@ def work_queue(request: Request, ctx: WorkCtx, tpl: TemplatesDep) -> HTMLRespons
     rows = []
     for item in live:
         held = next((v for v in item.reservations if v.status is ReservationStatus.HELD), None)
-        best = service.options_for(ctx.session, item, now=now).options[:3]
+        best = service.options_for(ctx.session, item, now=now, limit=3).options
         rows.append({"request": item, "held": held, "best": best,
                      "age_minutes": int((now - item.created_at).total_seconds() // 60),
                      "left_seconds": int((held.held_until - now).total_seconds()) if held else 0})
@@ -126,25 +127,43 @@ async def create_request(request: Request, ctx: RequestCtx, tpl: TemplatesDep) -
 
 
 def _detail(request: Request, ctx: Ctx, tpl: Templates, request_id: int,
-            error: str | None = None, status_code: int = 200) -> HTMLResponse:
+            error: str | None = None, status_code: int = 200, offset: int = 0) -> HTMLResponse:
     item = service.get_request(ctx.session, ctx.user, request_id)
     can_work = ctx.user.can(Permission.PLACEMENT_WORK)
-    found = service.options_for(ctx.session, item) if can_work else None
+    found = service.options_for(ctx.session, item, offset=offset) if can_work else None
     history = list(ctx.session.scalars(
         select(StatusChange).where(StatusChange.request_id == item.id).order_by(StatusChange.id)))
     now = utcnow()
     held = next((v for v in item.reservations if v.status is ReservationStatus.HELD), None)
     return tpl.render(request, ctx, "placement/request.html", status_code=status_code,
-                      item=item, match=found, history=history, held=held, error=error,
+                      item=item, match=found, page=service.PAGE, rules=RULE_SUMMARY,
+                      history=history, held=held, error=error,
                       can_work=can_work, reasons=list(UnplacedReason),
                       left_seconds=int((held.held_until - now).total_seconds()) if held else 0,
                       live=item.status in (RequestStatus.OPEN, RequestStatus.RESERVED))
 
 
+def _offset(value: str | None) -> int:
+    # A hand-edited ?offset= shows the first page rather than an error.
+    return min(int(value), 10**6) if value and value.isdigit() else 0
+
+
 @router.get("/placement/requests/{request_id}", response_class=HTMLResponse)
 def request_page(request: Request, ctx: Annotated[Ctx, view(Permission.PLACEMENT_REQUEST)],
-                 tpl: TemplatesDep, request_id: int) -> HTMLResponse:
-    return _detail(request, ctx, tpl, request_id)
+                 tpl: TemplatesDep, request_id: int, offset: str | None = None) -> HTMLResponse:
+    return _detail(request, ctx, tpl, request_id, offset=_offset(offset))
+
+
+@router.get("/placement/requests/{request_id}/excluded", response_class=HTMLResponse)
+def excluded_page(request: Request, ctx: Annotated[Ctx, view(Permission.PLACEMENT_WORK)],
+                  tpl: TemplatesDep, request_id: int, rule: str | None = None,
+                  offset: str | None = None) -> HTMLResponse:
+    """The excluded units of one rule (or all), nearest to the patient first, each with why."""
+    item = service.get_request(ctx.session, ctx.user, request_id, purpose="match")
+    chosen = Rule(rule) if rule in set(Rule) else None
+    found = service.excluded_for(ctx.session, item, rule=chosen, offset=_offset(offset))
+    return tpl.render(request, ctx, "placement/excluded.html", item=item, found=found,
+                      rules=RULE_SUMMARY, page=service.PAGE)
 
 
 def _reserve(request: Request, ctx: Ctx, tpl: Templates, request_id: int,

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from verkeerstoren.placement.matching import Rule
 from verkeerstoren.placement.models import (
     Financing,
     RequestStatus,
@@ -175,12 +176,41 @@ class OptionOut(BaseModel):
 class ExclusionOut(BaseModel):
     unit_id: int
     unit: str
+    organisation: str
     bed_type_code: str
+    distance_km: float | None
     why: list[ReasonOut]
 
 
+class RuleCountOut(BaseModel):
+    """How many units one hard constraint excluded (a unit breaking two counts under both)."""
+
+    rule: Rule
+    message: str
+    text: str
+    count: int
+
+
 class OptionsOut(BaseModel):
+    """One page of the options, best first, and the exclusions counted per rule; the excluded
+    units themselves, each with why, come from .../excluded."""
+
+    total: int = Field(description="options: units meeting every hard constraint")
+    offset: int
+    limit: int
+    considered: int = Field(description="active units offering a requested bed type")
     options: list[OptionOut]
+    excluded_total: int
+    excluded_by_rule: list[RuleCountOut]
+
+
+class ExcludedOut(BaseModel):
+    """One page of the excluded units (of one rule, or all), nearest to the patient first."""
+
+    rule: Rule | None
+    total: int
+    offset: int
+    limit: int
     excluded: list[ExclusionOut]
 
 

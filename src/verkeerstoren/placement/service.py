@@ -1,7 +1,7 @@
 """Placement use cases (O4/O5): the one import for callers (API, pages, CLI, tests)."""
 
 from verkeerstoren.placement.analysis import analyse
-from verkeerstoren.placement.options import area_point, options_for
+from verkeerstoren.placement.options import PAGE, area_point, excluded_for, options_for
 from verkeerstoren.placement.requests import (
     cancel_request,
     close_unplaced,
@@ -22,6 +22,7 @@ from verkeerstoren.placement.reservations import (
 
 __all__ = [
     "DEFAULT_HOLD_MINUTES",
+    "PAGE",
     "NoFreeBed",
     "accept",
     "analyse",
@@ -31,6 +32,7 @@ __all__ = [
     "close_unplaced",
     "create_request",
     "decline",
+    "excluded_for",
     "expire_due",
     "get_request",
     "incoming",

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -182,7 +183,11 @@ class UnitBedType(Base):
     unit: Mapped[CareUnit] = relationship(back_populates="bed_types")
     bed_type: Mapped[BedType] = relationship()
 
-    __table_args__ = (CheckConstraint("physical_beds >= 0", name="beds_nonnegative"),)
+    __table_args__ = (
+        CheckConstraint("physical_beds >= 0", name="beds_nonnegative"),
+        # Placement reads the units of one or two bed types: 1/11 of the rows, not a full scan.
+        Index("ix_unit_bed_type_bed_type", "bed_type_code", "unit_id"),
+    )
 
     @property
     def scope_owner_id(self) -> int | None:
