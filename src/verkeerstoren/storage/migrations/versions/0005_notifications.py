@@ -12,7 +12,6 @@ from alembic import op
 import verkeerstoren.storage.base
 
 revision: str = "0005_notifications"
-# TEMP while developing (the chain must stay linear for everyone's tests); brief says "0002".
 down_revision: str | None = "0004_kpi"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

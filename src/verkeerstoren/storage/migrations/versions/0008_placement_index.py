@@ -1,15 +1,15 @@
 """placement: index unit_bed_type and bed_state by bed type (options read one or two)
 
-Revision ID: 0006_placement_index
-Revises: 0005_notifications
+Revision ID: 0008_placement_index
+Revises: 0007_audit_chains
 """
 
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0006_placement_index"
-down_revision: str | None = "0005_notifications"
+revision: str = "0008_placement_index"
+down_revision: str | None = "0007_audit_chains"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
