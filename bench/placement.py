@@ -23,7 +23,6 @@ database.
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import os
 import platform
 import random
@@ -46,7 +45,7 @@ from sqlalchemy.engine import make_url
 from bench import reservation_floor
 from bench.capacity import Figure
 from bench.registry import _table, build
-from bench.servers import fresh_database
+from bench.servers import fresh_database, run_workers
 from verkeerstoren.access.actor import system_actor
 from verkeerstoren.capacity.models import BedState
 from verkeerstoren.errors import Conflict
@@ -211,20 +210,8 @@ def _worker(url: str, jobs: list[tuple[int, int, str]], start: Any, seconds: flo
 
 def _run_ours(url: str, jobs: list[tuple[int, int, str]], workers: int,
               seconds: float) -> tuple[float, int, int, int, list[float]]:
-    ctx = mp.get_context("spawn")
-    start = ctx.Barrier(workers + 1)
-    out = ctx.Queue()
     # Disjoint slices: every worker reserves beds no other worker touches (distinct beds).
-    procs = [ctx.Process(target=_worker, args=(url, jobs[w::workers], start, seconds, out))
-             for w in range(workers)]
-    for proc in procs:
-        proc.start()
-    start.wait(timeout=300)
-    began = time.perf_counter()
-    results = [out.get(timeout=seconds + 300) for _ in procs]
-    elapsed = time.perf_counter() - began
-    for proc in procs:
-        proc.join(timeout=30)
+    elapsed, results = run_workers(_worker, url, jobs, workers, seconds)
     latencies = [x for r in results for x in r[3]]
     return (elapsed, sum(r[0] for r in results), sum(r[1] for r in results),
             sum(r[2] for r in results), latencies)

@@ -11,13 +11,13 @@ rest of the reservation's work (see docs/performance.md, issue 5).
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import time
 from datetime import timedelta
 from typing import Any
 
 import psycopg
 
+from bench.servers import run_workers
 from verkeerstoren.storage.base import utcnow
 
 _ONE_STATEMENT = """
@@ -67,17 +67,5 @@ def _worker(url: str, jobs: list[tuple[int, int, str]], start: Any, seconds: flo
 def run(url: str, jobs: list[tuple[int, int, str]], workers: int,
         seconds: float) -> tuple[float, int]:
     """(elapsed seconds, reservations) by ``workers`` processes over disjoint slices of jobs."""
-    ctx = mp.get_context("spawn")
-    start = ctx.Barrier(workers + 1)
-    out = ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(url, jobs[w::workers], start, seconds, out))
-             for w in range(workers)]
-    for proc in procs:
-        proc.start()
-    start.wait(timeout=300)
-    began = time.perf_counter()
-    reserved = sum(out.get(timeout=seconds + 300) for _ in procs)
-    elapsed = time.perf_counter() - began
-    for proc in procs:
-        proc.join(timeout=30)
-    return elapsed, reserved
+    elapsed, results = run_workers(_worker, url, jobs, workers, seconds)
+    return elapsed, sum(results)

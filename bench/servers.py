@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import socket
 import subprocess
@@ -9,9 +10,10 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, text
@@ -84,3 +86,27 @@ def app_servers(url: str, count: int, log_dir: Path) -> Iterator[list[str]]:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def run_workers(target: Callable[..., None], url: str, jobs: Sequence[Any], workers: int,
+                seconds: float) -> tuple[float, list[Any]]:
+    """Spawn ``workers`` processes on disjoint slices of ``jobs``, start them together.
+
+    ``target(url, jobs, start_barrier, seconds, out_queue)`` works until its time is up and
+    puts one result on the queue. Returns (seconds from the common start to the last result,
+    the results).
+    """
+    ctx = mp.get_context("spawn")
+    start = ctx.Barrier(workers + 1)
+    out = ctx.Queue()
+    procs = [ctx.Process(target=target, args=(url, jobs[w::workers], start, seconds, out))
+             for w in range(workers)]
+    for proc in procs:
+        proc.start()
+    start.wait(timeout=300)
+    began = time.perf_counter()
+    results = [out.get(timeout=seconds + 300) for _ in procs]
+    elapsed = time.perf_counter() - began
+    for proc in procs:
+        proc.join(timeout=30)
+    return elapsed, results
