@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -94,3 +94,17 @@ def test_a_committed_report_is_published_to_subscribers(
 
     asyncio.run(scenario())
     assert received[0]["type"] == "availability"
+
+
+def test_sqlite_datetimes_parse_as_utc_with_or_without_an_offset() -> None:
+    from verkeerstoren.capacity.board import _sqlite_datetime
+
+    # The fast path (naive text + "+00:00") must give what fromisoformat().replace() gave.
+    for text in ("2026-11-21 16:40:19.598214", "2026-11-21 16:40:19", "2026-11-21 16:40",
+                 "2026-11-21 16:40:19.598214+00:00", "2026-11-21T16:40:19Z",
+                 "2026-11-21 16:40:19-02:00"):
+        parsed = _sqlite_datetime(text)
+        assert parsed == datetime.fromisoformat(text).replace(tzinfo=UTC), text
+        assert parsed is not None
+        assert parsed.tzinfo is UTC
+    assert _sqlite_datetime(None) is None
