@@ -36,6 +36,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import False_
 
 from verkeerstoren.capacity.models import BedState
 from verkeerstoren.placement.matching import (
@@ -88,10 +89,14 @@ def considered(bed_types: tuple[str, ...] | list[str], *columns: Any,
                      .join(Organisation, Organisation.id == CareUnit.organisation_id)
                      .join(Location, Location.id == CareUnit.location_id)
                      .join(BedType, BedType.code == UnitBedType.bed_type_code))
+    # The bed type filter is repeated on bed_state: implied by the join condition, but
+    # PostgreSQL does not carry it across an outer join by itself, and without it hashes all
+    # of bed_state (every bed type) instead of using its (bed_type_code, unit_id) index.
     return statement.outerjoin(
         BedState,
         (BedState.unit_id == UnitBedType.unit_id)
-        & (BedState.bed_type_code == UnitBedType.bed_type_code),
+        & (BedState.bed_type_code == UnitBedType.bed_type_code)
+        & BedState.bed_type_code.in_(bed_types),
     ).where(CareUnit.active.is_(True), UnitBedType.bed_type_code.in_(bed_types))
 
 
@@ -112,7 +117,14 @@ class Rules:
 
 
 def rules(need: Need, max_age_hours: dict[str, int], now: datetime) -> Rules:
-    """`matching.violations` as SQL (same order of rules, same comparisons)."""
+    """`matching.violations` as SQL (same order of rules, same comparisons), for the rows of
+    considered(need.bed_types).
+
+    Those rows only have requested bed types, which lets every comparison with a bed type be
+    decided in Python once instead of in the database for every row: the bed type rule never
+    holds, financing fails exactly for the requested types it does not pay, and the stale
+    threshold only needs the bed type when the requested types' maximum ages differ.
+    """
     code = UnitBedType.bed_type_code
     lacks = [
         not_(exists().where(unit_feature.c.unit_id == UnitBedType.unit_id,
@@ -120,14 +132,23 @@ def rules(need: Need, max_age_hours: dict[str, int], now: datetime) -> Rules:
         for feature in sorted(need.features)
     ]
     # is_stale(): never reported, or now - reported_at > max age  <=>  reported_at < now - age.
-    too_old = [and_(code == bed_type, BedState.reported_at < now - timedelta(hours=hours))
-               for bed_type, hours in sorted(max_age_hours.items())]
+    by_age: dict[int, list[str]] = {}
+    for bed_type in sorted(set(need.bed_types)):
+        # A requested type without a bed type row has no rows either (foreign key).
+        if bed_type in max_age_hours:
+            by_age.setdefault(max_age_hours[bed_type], []).append(bed_type)
+    too_old = [
+        (BedState.reported_at < now - timedelta(hours=hours)) if len(by_age) == 1
+        else and_(code.in_(sorted(types)), BedState.reported_at < now - timedelta(hours=hours))
+        for hours, types in sorted(by_age.items())
+    ]
+    unpaid = sorted(set(need.bed_types) - set(paying_bed_types(need)))
     free_in_time = and_(BedState.expected_free_date.is_not(None),
                         BedState.expected_free_date <= need.wanted_start)
     return Rules({
-        Rule.BED_TYPE: code.not_in(need.bed_types),
+        Rule.BED_TYPE: false(),
         Rule.FEATURES: or_(*lacks) if lacks else false(),
-        Rule.FINANCING: code.not_in(paying_bed_types(need)),
+        Rule.FINANCING: code.in_(unpaid) if unpaid else false(),
         Rule.STALE: or_(BedState.reported_at.is_(None), *too_old),
         Rule.NO_FREE_BED: and_(available() <= 0, not_(free_in_time)),
     })
@@ -143,7 +164,8 @@ def rule_bits(found: Rules) -> ColumnElement[int]:
     """The rules a row breaks as one number (bit i: the i-th rule of `Rule`), 0 for options."""
     bits: ColumnElement[int] = literal(0)
     for bit, rule in enumerate(Rule):
-        bits = bits + case((found.broken[rule], 1 << bit), else_=0)
+        if not isinstance(found.broken[rule], False_):  # decided in Python: never broken
+            bits = bits + case((found.broken[rule], 1 << bit), else_=0)
     return bits
 
 
