@@ -21,7 +21,6 @@ from sqlalchemy import (
     Float,
     Integer,
     Select,
-    String,
     and_,
     case,
     cast,
@@ -36,6 +35,8 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.expression import False_
 
 from verkeerstoren.capacity.models import BedState
 from verkeerstoren.placement.matching import (
@@ -88,10 +89,14 @@ def considered(bed_types: tuple[str, ...] | list[str], *columns: Any,
                      .join(Organisation, Organisation.id == CareUnit.organisation_id)
                      .join(Location, Location.id == CareUnit.location_id)
                      .join(BedType, BedType.code == UnitBedType.bed_type_code))
+    # The bed type filter is repeated on bed_state: implied by the join condition, but
+    # PostgreSQL does not carry it across an outer join by itself, and without it hashes all
+    # of bed_state (every bed type) instead of using its (bed_type_code, unit_id) index.
     return statement.outerjoin(
         BedState,
         (BedState.unit_id == UnitBedType.unit_id)
-        & (BedState.bed_type_code == UnitBedType.bed_type_code),
+        & (BedState.bed_type_code == UnitBedType.bed_type_code)
+        & BedState.bed_type_code.in_(bed_types),
     ).where(CareUnit.active.is_(True), UnitBedType.bed_type_code.in_(bed_types))
 
 
@@ -112,7 +117,14 @@ class Rules:
 
 
 def rules(need: Need, max_age_hours: dict[str, int], now: datetime) -> Rules:
-    """`matching.violations` as SQL (same order of rules, same comparisons)."""
+    """`matching.violations` as SQL (same order of rules, same comparisons), for the rows of
+    considered(need.bed_types).
+
+    Those rows only have requested bed types, which lets every comparison with a bed type be
+    decided in Python once instead of in the database for every row: the bed type rule never
+    holds, financing fails exactly for the requested types it does not pay, and the stale
+    threshold only needs the bed type when the requested types' maximum ages differ.
+    """
     code = UnitBedType.bed_type_code
     lacks = [
         not_(exists().where(unit_feature.c.unit_id == UnitBedType.unit_id,
@@ -120,14 +132,23 @@ def rules(need: Need, max_age_hours: dict[str, int], now: datetime) -> Rules:
         for feature in sorted(need.features)
     ]
     # is_stale(): never reported, or now - reported_at > max age  <=>  reported_at < now - age.
-    too_old = [and_(code == bed_type, BedState.reported_at < now - timedelta(hours=hours))
-               for bed_type, hours in sorted(max_age_hours.items())]
+    by_age: dict[int, list[str]] = {}
+    for bed_type in sorted(set(need.bed_types)):
+        # A requested type without a bed type row has no rows either (foreign key).
+        if bed_type in max_age_hours:
+            by_age.setdefault(max_age_hours[bed_type], []).append(bed_type)
+    too_old = [
+        (BedState.reported_at < now - timedelta(hours=hours)) if len(by_age) == 1
+        else and_(code.in_(sorted(types)), BedState.reported_at < now - timedelta(hours=hours))
+        for hours, types in sorted(by_age.items())
+    ]
+    unpaid = sorted(set(need.bed_types) - set(paying_bed_types(need)))
     free_in_time = and_(BedState.expected_free_date.is_not(None),
                         BedState.expected_free_date <= need.wanted_start)
     return Rules({
-        Rule.BED_TYPE: code.not_in(need.bed_types),
+        Rule.BED_TYPE: false(),
         Rule.FEATURES: or_(*lacks) if lacks else false(),
-        Rule.FINANCING: code.not_in(paying_bed_types(need)),
+        Rule.FINANCING: code.in_(unpaid) if unpaid else false(),
         Rule.STALE: or_(BedState.reported_at.is_(None), *too_old),
         Rule.NO_FREE_BED: and_(available() <= 0, not_(free_in_time)),
     })
@@ -143,7 +164,8 @@ def rule_bits(found: Rules) -> ColumnElement[int]:
     """The rules a row breaks as one number (bit i: the i-th rule of `Rule`), 0 for options."""
     bits: ColumnElement[int] = literal(0)
     for bit, rule in enumerate(Rule):
-        bits = bits + case((found.broken[rule], 1 << bit), else_=0)
+        if not isinstance(found.broken[rule], False_):  # decided in Python: never broken
+            bits = bits + case((found.broken[rule], 1 << bit), else_=0)
     return bits
 
 
@@ -215,7 +237,7 @@ WINDOW = 20
 
 @dataclass(frozen=True)
 class Survey:
-    """The counts of one request's candidates and the keys of a window of its options."""
+    """The counts of one request's candidates and a window of its options with their rows."""
 
     considered: int
     excluded: int
@@ -224,16 +246,18 @@ class Survey:
     keys: list[tuple[int, str]]  # (unit id, bed type), best first by the database's score
     scores: list[float]  # the database's score of each key (tests compare it to matching's)
     rates: dict[int, float]  # acceptance rate of the keys' organisations that have one
+    rows: list[tuple[Any, ...]]  # CANDIDATE_COLUMNS of each key, in the same order
 
 
 def survey(session: Session, need: Need, found: Rules, now: datetime, since: datetime,
            offset: int, limit: int) -> Survey:
-    """Exclusion counts per rule and the options around [offset, offset + limit), in one
-    statement that joins and checks every candidate once.
+    """Exclusion counts per rule and the options around [offset, offset + limit) with their
+    CANDIDATE_COLUMNS, in one statement that joins and checks every candidate once.
 
     The candidates with their broken rules are materialised once (a few thousand small rows);
     the counts group them by rule bits and the pre-ranking scores only the options among
-    them. details() then fetches the few rows a page shows.
+    them; the few rows of the window are then joined to their details by primary key (one
+    round trip instead of a second query for them).
     """
     dialect = session.get_bind().dialect.name
     rows = considered(
@@ -245,33 +269,44 @@ def survey(session: Session, need: Need, found: Rules, now: datetime, since: dat
         BedState.reported_at.label("reported_at"), details=False,
     ).join(Location, Location.id == CareUnit.location_id).cte("candidate").prefix_with(
         "MATERIALIZED")
-    counts = select(literal(0).label("part"), rows.c.bits, func.count().label("n"),
-                    literal(None, Integer).label("unit_id"),
-                    literal(None, String).label("bed_type_code"),
-                    literal(None, Integer).label("organisation_id"),
-                    cast(null(), Float).label("rate")).group_by(rows.c.bits)
     start = max(0, offset - WINDOW)
     rate = acceptance_sql(since)
     score = score_sql(need, dialect, now, rows.c, rate.c.rate)
     scored = score.label("score")  # ordered by name: the database computes it once a row
     window = (
-        select(rows.c.unit_id, rows.c.bed_type_code, scored, rows.c.organisation_id,
-               rate.c.rate)
+        select(rows.c.unit_id, rows.c.bed_type_code, scored, rate.c.rate)
         .outerjoin(rate, rate.c.organisation_id == rows.c.organisation_id)
         .where(rows.c.bits == 0)
         .order_by(scored.desc(), rows.c.unit_id, rows.c.bed_type_code)
         .offset(start).limit(offset - start + limit + WINDOW)
         .subquery("window")
     )
-    ranked = select(literal(1).label("part"), literal(None, Integer).label("bits"),
-                    window.c.score.label("n"), window.c.unit_id, window.c.bed_type_code,
-                    window.c.organisation_id, window.c.rate)
+    # CANDIDATE_COLUMNS, the key taken from the window (the same values as UnitBedType's).
+    detail: list[Any] = [window.c.unit_id, window.c.bed_type_code, *CANDIDATE_COLUMNS[2:]]
+    ranked = (
+        select(literal(1).label("part"), literal(None, Integer).label("bits"),
+               window.c.score.label("n"), window.c.rate.label("rate"),
+               *[column.label(f"c{i}") for i, column in enumerate(detail)])
+        .select_from(window)
+        .join(CareUnit, CareUnit.id == window.c.unit_id)
+        .join(Organisation, Organisation.id == CareUnit.organisation_id)
+        .join(Location, Location.id == CareUnit.location_id)
+        .join(BedType, BedType.code == window.c.bed_type_code)
+        .outerjoin(BedState, (BedState.unit_id == window.c.unit_id)
+                   & (BedState.bed_type_code == window.c.bed_type_code))
+    )
+    # The counts' rows pad the detail columns with NULLs of the same types; the union's
+    # first statement (ranked) gives the result's types.
+    counts = select(literal(0).label("part"), rows.c.bits, func.count().label("n"),
+                    cast(null(), Float).label("rate"),
+                    *[cast(null(), column.type).label(f"c{i}")
+                      for i, column in enumerate(detail)]).group_by(rows.c.bits)
     considered_n = excluded = 0
     by_rule: dict[Rule, int] = {}
-    keys: list[tuple[int, str, float]] = []
+    found_rows: list[tuple[float, tuple[Any, ...]]] = []
     rates: dict[int, float] = {}
-    statement = union_all(counts, ranked) if limit else counts
-    for part, bits, n, unit_id, code, organisation_id, rate_value in session.execute(statement):
+    statement: Executable = union_all(ranked, counts) if limit else counts
+    for part, bits, n, rate_value, *candidate in session.execute(statement):
         if part == 0:
             n = int(n)  # PostgreSQL unites the count with the scores as double precision
             considered_n += n
@@ -281,26 +316,15 @@ def survey(session: Session, need: Need, found: Rules, now: datetime, since: dat
                     if bits & (1 << bit):
                         by_rule[rule] = by_rule.get(rule, 0) + n
         else:
-            keys.append((unit_id, code, n))
+            found_rows.append((n, tuple(candidate)))
             if rate_value is not None:
-                rates[organisation_id] = rate_value
+                rates[candidate[3]] = rate_value  # candidate[3]: CareUnit.organisation_id
     # UNION ALL promises no order: restore the window's.
-    keys.sort(key=lambda k: (-k[2], k[0], k[1]))
+    found_rows.sort(key=lambda r: (-r[0], r[1][0], r[1][1]))
     return Survey(considered_n, excluded, {r: by_rule[r] for r in Rule if r in by_rule},
-                  start, [(unit_id, code) for unit_id, code, _ in keys],
-                  [float(value) for _, _, value in keys], rates)
-
-
-def details(session: Session, keys: list[tuple[int, str]]) -> list[Any]:
-    """CANDIDATE_COLUMNS of these (unit id, bed type) rows, in any order."""
-    if not keys:
-        return []
-    units = sorted({unit_id for unit_id, _ in keys})
-    codes = sorted({code for _, code in keys})
-    wanted = set(keys)
-    rows = session.execute(considered(codes, *CANDIDATE_COLUMNS)
-                           .where(UnitBedType.unit_id.in_(units))).all()
-    return [row for row in rows if (row[0], row[1]) in wanted]
+                  start, [(row[0], row[1]) for _, row in found_rows],
+                  [float(value) for value, _ in found_rows], rates,
+                  [row for _, row in found_rows])
 
 
 def excluded_rows(session: Session, need: Need, found: Rules, rule: Rule | None,

@@ -16,7 +16,6 @@ from verkeerstoren.capacity.freshness import age_hours, is_stale
 from verkeerstoren.placement.constraints import (
     CANDIDATE_COLUMNS,
     considered,
-    details,
     excluded_rows,
     max_report_ages,
     rules,
@@ -180,7 +179,7 @@ def options_for(session: Session, request: PlacementRequest, *, now: datetime | 
     options = seen.considered - seen.excluded
     # The acceptance rates come with the keys: the same division as acceptance_rates(), by
     # the database (tests/placement/test_constraints.py compares the candidates field by field).
-    window = _candidates(session, details(session, seen.keys), seen.rates, now)
+    window = _candidates(session, seen.rows, seen.rates, now)
     skip = offset - seen.start
     page = tuple(rank(need, window)[skip:skip + limit])
     return Ranking(page, min(offset, options), options, seen.considered, seen.excluded,
