@@ -18,7 +18,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.audit.models import AuditEntry
 from verkeerstoren.storage import pending
-from verkeerstoren.storage.base import utcnow
+from verkeerstoren.storage.base import is_postgresql, utcnow
 
 GENESIS = "0" * 64
 # Fields whose values never go into the log, only the fact that they changed.
@@ -80,7 +80,7 @@ def _take_chain(session: Session) -> tuple[int, str]:
         # This transaction already holds a chain (an earlier write, e.g. before a query of the
         # log): keep extending it; taking a second lock could deadlock with another writer.
         chain = held[0]
-    elif connection.dialect.name == "postgresql":
+    elif is_postgresql(session):
         # Each pooled connection starts at its own random chain, so a handful of writers
         # rarely try the same locks first.
         start = connection.info.setdefault(_START, random.randrange(CHAINS))  # noqa: S311
@@ -138,7 +138,8 @@ def append_many(
 
 
 def session_has_queue(session: Session) -> bool:
-    return bool(pending.buffer(session, _QUEUE))
+    # Asked before every ORM statement (_autoflush_log): must not create the queue.
+    return pending.has(session, _QUEUE)
 
 
 def write_queued(session: Session) -> None:

@@ -22,7 +22,7 @@ from verkeerstoren.capacity.schemas import ReportIn
 from verkeerstoren.errors import ValidationErrors, ValidationProblem
 from verkeerstoren.registry.models import CareUnit, UnitBedType
 from verkeerstoren.storage import events
-from verkeerstoren.storage.base import utcnow
+from verkeerstoren.storage.base import is_postgresql, utcnow
 
 Key = tuple[int, str]
 
@@ -126,7 +126,7 @@ def submit_reports(
                 raise ValidationErrors([ValidationProblem(
                     "unit_id", "the same unit and bed type appear twice", row=index)])
             seen.add(key)
-    copied = len(rows) >= bulk_copy.MIN_ROWS and states.is_postgresql(session)
+    copied = len(rows) >= bulk_copy.MIN_ROWS and is_postgresql(session)
     if copied:
         bulk_copy.stage(session, rows)
         targets, holds = _looked_up(rows, bulk_copy.lookup(session))

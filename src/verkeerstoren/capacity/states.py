@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from verkeerstoren.capacity.models import AvailabilityReport, BedState
-from verkeerstoren.storage.base import Base
+from verkeerstoren.storage.base import Base, is_postgresql
 
 Key = tuple[int, str]
 
@@ -78,10 +78,6 @@ def _table(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
-
-
-def is_postgresql(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def locked_holds(session: Session, keys: Collection[Key]) -> dict[Key, int]:

@@ -20,6 +20,7 @@ from verkeerstoren.notifications.models import Notification
 from verkeerstoren.notifications.service import MESSAGES, notify
 from verkeerstoren.registry.models import BedType, CareUnit, UnitBedType
 from verkeerstoren.storage import Database
+from verkeerstoren.storage.base import is_postgresql
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def _unit_list(names: list[str]) -> str:
 def remind_in(session: Session, now: datetime, *, interval_hours: int = INTERVAL_HOURS) -> int:
     """Notify each organisation with stale units not reminded in the last interval; returns how
     many organisations were reminded."""
-    if session.get_bind().dialect.name == "postgresql" and not session.scalar(
+    if is_postgresql(session) and not session.scalar(
             select(func.pg_try_advisory_xact_lock(ADVISORY_LOCK_KEY))):
         return 0  # another process is reminding right now
     previous = last_reminders(session)

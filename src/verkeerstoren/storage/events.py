@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from verkeerstoren.storage import pending
+from verkeerstoren.storage.base import is_postgresql
 
 log = logging.getLogger(__name__)
 CHANNEL = "vt_events"
@@ -112,7 +113,7 @@ def send_queued(session: Session) -> None:
     PostgreSQL delivers them at commit, in order, to every process that LISTENs; repeated
     identical events (one per changed row, say) are sent once.
     """
-    if session.get_bind().dialect.name != "postgresql":
+    if not is_postgresql(session):
         return
     payloads = list(dict.fromkeys(pending.take(session, _QUEUE)))
     if payloads:

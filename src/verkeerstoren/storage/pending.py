@@ -32,6 +32,11 @@ def buffer(session: Session, name: str) -> list[Any]:
     return buffers.setdefault(name, [])
 
 
+def has(session: Session, name: str) -> bool:
+    """Whether the queue called ``name`` holds anything (without creating it)."""
+    return bool(session.info.get(_BUFFERS, {}).get(name))
+
+
 def take(session: Session, name: str) -> list[Any]:
     """Empty the queue and return what was in it."""
     buffers: dict[str, list[Any]] = session.info.get(_BUFFERS, {})

@@ -1,12 +1,17 @@
-// Draws every Vega-Lite spec on the page (<div class="vl-chart" data-spec="id"> with a JSON
-// <script type="application/json" id="id">) with the vendored vega-embed. The expression
-// interpreter keeps Vega from using eval, which the Content-Security-Policy forbids.
+// Draws every Vega-Lite spec on the page with the vendored vega-embed. An element's data-spec is
+// either the id of a <script type="application/json"> holding the spec (large specs, e.g. maps)
+// or the spec itself as JSON. The expression interpreter keeps Vega from using eval, which the
+// Content-Security-Policy forbids.
 document.addEventListener("DOMContentLoaded", () => {
   if (!window.vegaEmbed) return;
-  document.querySelectorAll(".vl-chart[data-spec]").forEach((el) => {
+  document.querySelectorAll("[data-spec]").forEach((el) => {
     const source = document.getElementById(el.dataset.spec);
-    if (!source) return;
-    const spec = JSON.parse(source.textContent);
+    let spec;
+    try {
+      spec = JSON.parse(source ? source.textContent : el.dataset.spec);
+    } catch (error) {
+      return;  // neither an id on this page nor a spec
+    }
     window.vegaEmbed(el, spec, {
       actions: false,
       ast: true,
