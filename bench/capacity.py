@@ -13,7 +13,6 @@ import asyncio
 import io
 import json
 import os
-import platform
 import signal
 import statistics
 import sys
@@ -28,10 +27,10 @@ import httpx
 import numpy as np
 
 from bench.registry import Registry, build
-from bench.servers import app_servers, fresh_database
+from bench.servers import app_servers, fresh_database, machine
 from verkeerstoren.capacity.board import BoardFilter, board
 from verkeerstoren.capacity.board import build as build_board
-from verkeerstoren.runtime import install_hooks
+from verkeerstoren.runtime import install_hooks, settle_heap
 from verkeerstoren.storage import Database, migrate
 from verkeerstoren.storage.base import utcnow
 
@@ -310,6 +309,9 @@ def main(argv: list[str] | None = None) -> None:
         reg = build(db, locations=args.locations, units=args.units, reports=args.reports)
         print(f"built in {reg.seconds:.1f} s ({len(reg.keys)} unit × bed type rows, "
               f"{reg.regions} regions)", flush=True)
+        # The process as `verkeerstoren serve` runs it: the heap that exists after start
+        # (here the registry built above) frozen, out of every garbage collection.
+        settle_heap()
         figures = board_service(db, 1, args.runs)
         processes = 1 if db.is_sqlite else 2
         with app_servers(url, processes, log_dir) as bases:
@@ -322,8 +324,7 @@ def main(argv: list[str] | None = None) -> None:
         f"### {args.database}, {args.locations} locations / {args.units} units / "
         f"{args.reports:,} reports — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
-        f"Command: `{command}` · machine: {os.cpu_count()} cores (`nproc`), "
-        f"{platform.machine()}, Python {platform.python_version()} · registry built in "
+        f"Command: `{command}` · machine: {machine()} · registry built in "
         f"{reg.seconds:.0f} s ({len(reg.keys):,} unit × bed type rows, {reg.regions} regions) · "
         f"whole run {total:.0f} s · load average at the end "
         f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} (machine shared with other work)",

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import re
 import shutil
@@ -45,7 +44,7 @@ from sqlalchemy.engine import make_url
 from bench import reservation_floor
 from bench.capacity import Figure
 from bench.registry import _table, build
-from bench.servers import fresh_database, run_workers
+from bench.servers import fresh_database, machine, run_workers
 from verkeerstoren.access.actor import system_actor
 from verkeerstoren.capacity.models import BedState
 from verkeerstoren.errors import Conflict
@@ -60,7 +59,7 @@ from verkeerstoren.placement.options import PAGE, excluded_for, options_for
 from verkeerstoren.placement.reservations import reserve
 from verkeerstoren.registry.models import BedType, Gemeente, Organisation
 from verkeerstoren.registry.reference import BED_TYPES, FEATURES
-from verkeerstoren.runtime import install_hooks
+from verkeerstoren.runtime import install_hooks, settle_heap
 from verkeerstoren.storage import Database, migrate
 from verkeerstoren.storage.base import utcnow
 
@@ -311,6 +310,9 @@ def main(argv: list[str] | None = None) -> None:
         reg = build(db, locations=args.locations, units=args.units, reports=0)
         print(f"built in {reg.seconds:.1f} s ({len(reg.keys)} unit × bed type rows)",
               flush=True)
+        # The process as `verkeerstoren serve` runs it: the heap that exists after start
+        # (here the registry built above) frozen, out of every garbage collection.
+        settle_heap()
         figures = options_figures(db, args.runs)
         for figure in figures:
             print(figure.row(), flush=True)
@@ -322,8 +324,7 @@ def main(argv: list[str] | None = None) -> None:
         f"### {args.database}, {args.locations} locations / {args.units} units — "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
-        f"Command: `{command}` · machine: {os.cpu_count()} cores (`nproc`), "
-        f"{platform.machine()}, Python {platform.python_version()} · registry built in "
+        f"Command: `{command}` · machine: {machine()} · registry built in "
         f"{reg.seconds:.0f} s ({len(reg.keys):,} unit × bed type rows) · whole run {total:.0f} s"
         f" · load average (`uptime`) before {' / '.join(f'{x:.1f}' for x in load_before)}, "
         f"after {' / '.join(f'{x:.1f}' for x in os.getloadavg())} "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import platform
 import socket
 import subprocess
 import sys
@@ -19,6 +20,20 @@ import httpx
 from sqlalchemy import create_engine, text
 
 PG_SERVER = os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def machine() -> str:
+    """The machine for a result's header: figures differ between machines of the same kind
+    (2026-11-24's AMD EPYC ran the same code about twice as fast as the day before's)."""
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            model = next((line.split(":", 1)[1].strip() for line in info
+                          if line.startswith("model name")), model)
+    except OSError:
+        pass
+    return (f"{os.cpu_count()} cores (`nproc`), {platform.machine()}, {model}, "
+            f"Python {platform.python_version()}")
 
 
 @contextmanager

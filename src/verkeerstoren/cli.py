@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from pathlib import Path
@@ -62,6 +61,7 @@ def serve(demo: bool, host: str, port: int) -> None:
     import uvicorn
 
     from verkeerstoren.app import create_app
+    from verkeerstoren.runtime import settle_heap
 
     settings = _settings()
     if demo:
@@ -75,11 +75,7 @@ def serve(demo: bool, host: str, port: int) -> None:
     else:
         migrate.upgrade(settings.database_url)
     app = create_app(settings)
-    # What exists now (modules, app, templates) lives as long as the process: keep it out of
-    # the collector's view, so the full collections that big requests (a board build makes
-    # tens of thousands of objects) trigger do not walk it each time — such pauses were the
-    # board's p95 (bench/capacity.py; docs/performance.md, issue 4).
-    gc.freeze()
+    settle_heap()  # the start-up heap out of the collector's view: see its docstring
     click.echo(f"Serving on http://{host}:{port}/")
     uvicorn.run(app, host=host, port=port, log_level="info")
 

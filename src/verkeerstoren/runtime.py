@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from verkeerstoren.access import scoping
 from verkeerstoren.audit import service as audit
 from verkeerstoren.settings import Settings
@@ -25,3 +27,16 @@ def install_hooks(db: Database) -> Database:
 
 def open_database(settings: Settings) -> Database:
     return install_hooks(Database(settings.database_url))
+
+
+def settle_heap() -> None:
+    """Move everything alive now out of the garbage collector's view (call once, after start).
+
+    What exists after start (modules, the app, compiled templates and statements, a
+    benchmark's registry) lives as long as the process. A full collection walks every tracked
+    object; big requests (a board build makes tens of thousands of objects) trigger one every
+    few builds, and walking the start-up heap made those pauses 40-50 ms: the board's p95
+    (docs/performance.md, issue 4). Frozen objects are skipped by every collection.
+    """
+    gc.collect()
+    gc.freeze()
