@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +21,9 @@ from verkeerstoren.capacity.models import AvailabilityReport, ReportSource
 from verkeerstoren.capacity.schemas import ReportIn
 from verkeerstoren.registry.models import BedType, CareUnit, Gemeente, Location, UnitBedType
 from verkeerstoren.storage.base import utcnow
+
+CHARTS_JS = (Path(__file__).resolve().parents[2] / "src" / "verkeerstoren" / "web" / "static"
+             / "vega" / "charts.js")
 
 
 def _region_keys(session: Session) -> tuple[int, list[tuple[int, str, int]]]:
@@ -96,6 +104,14 @@ def test_the_history_page_and_its_exports(session: Session,
     assert page.status_code == 200
     assert "Beschikbaarheid in de tijd" in page.text
     assert "data-spec=" in page.text
+    names = {b.code: b.name for b in session.scalars(select(BedType))}
+    spec = _chart(page.text)
+    values = spec["data"]["values"]
+    # The legend shows the bed type's Dutch name; the code rides along for reference.
+    assert spec["encoding"]["color"]["field"] == "bedtype"
+    assert {v["bedtype"] for v in values} == {names[v["bedtype_code"]] for v in values}
+    assert names[code] in {v["bedtype"] for v in values}
+    assert "/static/vega/charts.js" in page.text
     csv = coordinator.get("/board/history/export",
                           params={"region_id": region_id, "days": 30, "format": "csv"})
     assert csv.status_code == 200
@@ -108,3 +124,65 @@ def test_the_history_page_and_its_exports(session: Session,
     assert coordinator.get("/board/history", params={"days": 1000}).status_code == 422
     assert "/board/history" in coordinator.get("/board").text
     assert login("provider").get("/board/history").status_code == 403
+
+
+def _chart(page: str) -> dict[str, Any]:
+    """The Vega-Lite spec in a page's (single) data-spec attribute."""
+    found = re.search(r"data-spec='([^']*)'", page)
+    assert found is not None
+    spec: dict[str, Any] = json.loads(html.unescape(found.group(1)))
+    return spec
+
+
+def test_the_unit_page_charts_bed_type_names_not_codes(
+    session: Session, login: Callable[[str], Browser]
+) -> None:
+    _, keys = _region_keys(session)
+    unit_id, code, physical = keys[0]
+    service.submit_reports(session, system_actor("test"), [ReportIn(
+        unit_id=unit_id, bed_type_code=code, staffed=physical, occupied=0)], ReportSource.API)
+    name = session.get(BedType, code)
+    assert name is not None
+    assert name.name != code
+    page = login("coordinator").get(f"/capacity/units/{unit_id}")
+    assert page.status_code == 200
+    spec = _chart(page.text)
+    assert spec["encoding"]["color"]["field"] == "bedtype"
+    mine = [v for v in spec["data"]["values"] if v["bedtype_code"] == code]
+    assert mine
+    assert all(v["bedtype"] == name.name for v in mine)
+    # The report table under the chart names the bed type too.
+    assert f"<td>{html.escape(name.name)}</td>" in page.text
+    assert "/static/vega/charts.js" in page.text
+
+
+def _js_object(source: str, const: str) -> Any:
+    """A plain object literal assigned to ``const`` in charts.js, read as JSON."""
+    found = re.search(rf"const {const} = (\{{.*?\}});", source, re.S)
+    assert found is not None, const
+    text = re.sub(r"//[^\n]*", "", found.group(1))  # comments
+    text = re.sub(r"^(\s*)(\w+):", r'\1"\2":', text, flags=re.M)  # unquoted keys
+    text = re.sub(r",(\s*[}\]])", r"\1", text)  # trailing commas
+    return json.loads(text)
+
+
+def test_the_shared_chart_loader_sets_the_dutch_locale_of_the_pdf_report() -> None:
+    """Every browser chart is drawn by charts.js: its number and time locale is nl-NL, the very
+    definitions vl-convert uses for the report's charts (so "nov", "ma", "1.234,5")."""
+    import vl_convert
+
+    source = CHARTS_JS.read_text(encoding="utf-8")
+    number = _js_object(source, "NL_NUMBER")
+    times = _js_object(source, "NL_TIME")
+    assert number == vl_convert.get_format_locale("nl-NL")
+    assert times == vl_convert.get_time_format_locale("nl-NL")
+    assert times["shortMonths"][10] == "nov"
+    assert times["shortDays"][1] == "ma"
+    # Both set globally (the board's map is drawn by board.js) and passed to every embed.
+    assert "vega.formatLocale(NL_NUMBER)" in source
+    assert "vega.timeFormatLocale(NL_TIME)" in source
+    assert "formatLocale: NL_NUMBER" in source
+    assert "timeFormatLocale: NL_TIME" in source
+    # Vega's axis multi-format is English-style ("03 PM", "nov 08"): overridden for every chart.
+    assert '"%H:%M"' in source
+    assert "config: NL_CONFIG" in source

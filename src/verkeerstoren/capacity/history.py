@@ -11,10 +11,13 @@ report's change to its unit's figures is summed per bed type and day in one pass
 are added up. A first version did this with LAG window functions in SQL: 90 days of one bench
 region (39,000 reports) took 2.0 s on SQLite and 1.5 s on PostgreSQL (its sorts spilled to
 disk); this one 0.10 s and 0.19 s, on a machine under the same heavy load (docs/performance.md).
+
+The unit page's chart (one unit's reports over time) is drawn here too, like the region's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -133,21 +136,55 @@ def region_history(session: Session, region_id: int, days: int, *,
 
 
 def chart_spec(totals: list[DayTotal], translate: Any) -> dict[str, Any]:
-    """A Vega-Lite line chart: available beds per bed type and day."""
+    """A Vega-Lite line chart: available beds per bed type and day.
+
+    The colour is the bed type's (Dutch) name, which the legend shows; the code rides along."""
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
         "width": "container", "height": 300,
-        "data": {"values": [{"dag": t.day.isoformat(), "bedtype": t.bed_type,
-                             "beschikbaar": t.available, "bemand": t.staffed}
+        "data": {"values": [{"dag": t.day.isoformat(), "bedtype_code": t.bed_type_code,
+                             "bedtype": t.bed_type, "beschikbaar": t.available,
+                             "bemand": t.staffed}
                             for t in totals]},
         "mark": {"type": "line", "point": False, "interpolate": "step-after"},
         "encoding": {
             "x": {"field": "dag", "type": "temporal", "title": translate("Day")},
             "y": {"field": "beschikbaar", "type": "quantitative",
-                  "title": translate("Available beds (end of day)")},
+                  "title": translate("Available beds (end of day)"),
+                  "axis": {"tickMinStep": 1}},  # whole beds: no "0,5" ticks
             "color": {"field": "bedtype", "type": "nominal", "title": translate("Bed type")},
             "tooltip": [{"field": "dag", "type": "temporal"}, {"field": "bedtype"},
                         {"field": "beschikbaar"}, {"field": "bemand"}],
+        },
+    }
+
+
+def bed_type_names(session: Session) -> dict[str, str]:
+    """Every bed type's (Dutch) name by its code."""
+    return {code: name for code, name in session.execute(select(BedType.code, BedType.name))}
+
+
+def unit_chart_spec(reports: Sequence[AvailabilityReport], names: Mapping[str, str],
+                    translate: Any) -> dict[str, Any]:
+    """A Vega-Lite line chart of one unit: free beds per bed type at each report.
+
+    Coloured by the bed type's name (the legend is read by people); a code without a bed type
+    row falls back to the code itself."""
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "width": "container", "height": 260,
+        "data": {"values": [
+            {"tijd": r.reported_at.isoformat(), "bedtype_code": r.bed_type_code,
+             "bedtype": names.get(r.bed_type_code, r.bed_type_code),
+             "vrij": r.staffed - r.occupied - r.blocked, "bezet": r.occupied}
+            for r in reports
+        ]},
+        "mark": {"type": "line", "point": True, "interpolate": "step-after"},
+        "encoding": {
+            "x": {"field": "tijd", "type": "temporal", "title": translate("Reported at")},
+            "y": {"field": "vrij", "type": "quantitative", "title": translate("Free beds"),
+                  "axis": {"tickMinStep": 1}},  # whole beds: no "0,5" ticks
+            "color": {"field": "bedtype", "type": "nominal", "title": translate("Bed type")},
         },
     }
 

@@ -311,23 +311,10 @@ def unit_page(request: Request, ctx: BoardCtx, tpl: TemplatesDep, unit_id: int) 
     if unit is None:
         raise NotFound("care_unit", unit_id)
     reports = service.history(ctx.session, unit_id)
-    chart = {
-        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-        "width": "container", "height": 260,
-        "data": {"values": [
-            {"tijd": r.reported_at.isoformat(), "bedtype": r.bed_type_code,
-             "vrij": r.staffed - r.occupied - r.blocked, "bezet": r.occupied}
-            for r in reports
-        ]},
-        "mark": {"type": "line", "point": True, "interpolate": "step-after"},
-        "encoding": {
-            "x": {"field": "tijd", "type": "temporal", "title": ctx._("Reported at")},
-            "y": {"field": "vrij", "type": "quantitative", "title": ctx._("Free beds")},
-            "color": {"field": "bedtype", "type": "nominal", "title": ctx._("Bed type")},
-        },
-    }
+    names = history.bed_type_names(ctx.session)
+    chart = history.unit_chart_spec(reports, names, ctx._)
     return tpl.render(request, ctx, "capacity/unit.html", unit=unit, reports=reports,
-                      chart=json.dumps(chart))
+                      bed_types=names, chart=json.dumps(chart))
 
 
 @router.get("/district-nursing", response_class=HTMLResponse)
