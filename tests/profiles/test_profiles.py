@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from tests.opendata.fixtures import load_region
-from verkeerstoren.profiles import service
+from verkeerstoren.profiles import charts, service
 from verkeerstoren.profiles.data import regions
+from verkeerstoren.profiles.indicators import INDICATORS
 
 
 def row(profile: service.Profile, key: str) -> service.Row:
@@ -68,3 +71,32 @@ def test_gemeente_only_indicators_are_mapped_per_gemeente(session: Session) -> N
     assert overview.level == "GM"
     assert len(overview.ranking) == 12
     assert overview.region_value is None  # a standardised ratio is not averaged
+
+
+def _colour_fields(spec: dict[str, Any]) -> list[str]:
+    return [layer["encoding"]["color"]["condition"]["field"] for layer in spec["layer"]
+            if "color" in layer.get("encoding", {})]
+
+
+def _texts(spec: dict[str, Any]) -> list[str]:
+    return [layer["mark"]["text"] for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+
+
+def test_a_map_without_any_value_says_no_data_instead_of_a_nan_legend(session: Session) -> None:
+    # Nothing loaded (the demo before import-opendata): no areas, no values, for every indicator.
+    for ind in INDICATORS:
+        spec = service.region_overview(session, None, ind.key).map_spec
+        assert _colour_fields(spec) == [], ind.key  # a scale over no values: a "NaN" legend
+        assert _texts(spec) == ["no data"], ind.key
+    # Boundaries loaded but no health figures: grey wijken, still no colour scale.
+    load_region(session, ("pdok_wijken", "pdok_gemeenten"))
+    spec = service.region_overview(session, None, "good_health@18+").map_spec
+    assert len(spec["datasets"]["areas"]) == 123
+    assert _colour_fields(spec) == []
+    svg = charts.render(spec, "svg").decode()
+    assert "NaN" not in svg
+    assert "no data" in svg
+    # Figures for some areas: the usual colour legend, no message.
+    filled = service.region_overview(session, None, "pct_age_65plus").map_spec
+    assert _colour_fields(filled) == ["properties.value"]
+    assert _texts(filled) == []

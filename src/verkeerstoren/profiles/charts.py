@@ -20,9 +20,18 @@ def _title(text: str, source: str) -> alt.TitleParams:
 
 def choropleth(features: list[dict[str, Any]], outlines: list[dict[str, Any]], *, title: str,
                legend: str, source: str, scheme: str, no_data: str) -> Spec:
-    """Areas coloured by ``properties.value`` over the real boundaries, gemeente outlines on top."""
-    spec: Spec = json.loads(_map_skeleton(title, legend, source, scheme, bool(outlines)))
-    spec["datasets"] = {"areas": features, "outlines": outlines}
+    """Areas coloured by ``properties.value`` over the real boundaries, gemeente outlines on top.
+
+    Without a single value (no open data loaded, or none for this indicator in these areas) the
+    areas stay grey and the map says ``no_data``: a colour scale over no values has no domain,
+    and Vega draws that legend as one "NaN" label."""
+    if any(_is_number(f["properties"].get("value")) for f in features):
+        skeleton = _map_skeleton(title, legend, source, scheme, bool(outlines))
+    else:
+        skeleton = _empty_map_skeleton(title, source, no_data, bool(outlines))
+    spec: Spec = json.loads(skeleton)
+    # Added to, not replaced: Altair moves inline data (the no-data text's row) there too.
+    spec.setdefault("datasets", {}).update(areas=features, outlines=outlines)
     spec["usermeta"] = {"no_data": no_data}
     return spec
 
@@ -48,6 +57,32 @@ def _map_skeleton(title: str, legend: str, source: str, scheme: str, with_outlin
     if with_outlines:
         layers.append(alt.Chart(alt.NamedData(name="outlines")).mark_geoshape(
             fill=None, stroke="#333", strokeWidth=1.0))
+    chart = alt.layer(*layers).project(type="mercator").properties(
+        width=620, height=560, title=_title(title, source))
+    return json.dumps(chart.to_dict(validate=False))
+
+
+def _is_number(value: Any) -> bool:
+    # NaN counts as missing, as Vega's isValid() does.
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == value
+
+
+@lru_cache(maxsize=64)
+def _empty_map_skeleton(title: str, source: str, no_data: str, with_outlines: bool) -> str:
+    """The map without values: grey areas (still named in the tooltip), no colour legend, and
+    the no-data text in the middle."""
+    areas = alt.Chart(alt.NamedData(name="areas")).mark_geoshape(
+        fill="#ddd", stroke="#fff", strokeWidth=0.4).encode(
+        tooltip=[alt.Tooltip("properties.name:N", title="naam"),
+                 alt.Tooltip("properties.gemeente_name:N", title="gemeente")])
+    message = alt.Chart(alt.InlineData(values=[{}])).mark_text(
+        text=no_data, fontSize=16, color="#555", font=FONT).encode(
+        x=alt.value(310), y=alt.value(280))
+    layers: list[alt.Chart] = [areas]
+    if with_outlines:
+        layers.append(alt.Chart(alt.NamedData(name="outlines")).mark_geoshape(
+            fill=None, stroke="#333", strokeWidth=1.0))
+    layers.append(message)
     chart = alt.layer(*layers).project(type="mercator").properties(
         width=620, height=560, title=_title(title, source))
     return json.dumps(chart.to_dict(validate=False))
