@@ -40,8 +40,15 @@ def _build_demo(settings: Settings) -> None:
     with db.session() as session:
         session.info["actor"] = system_actor("demo builder")
         result = build_demo(session, data_dir)
-    db.dispose()
     click.echo(result.message)
+    if data_dir is not None:
+        # The regiobeeld, demand projections and KPIs of the demo region read the real open
+        # data of its gemeenten: without it those pages would show empty maps (about 1 s).
+        from verkeerstoren.opendata.command import run_import
+
+        run_import(db, data_dir, kind=None, path=None, year=None, whole_country=False,
+                   echo=lambda line: None if line.startswith(" ") else click.echo(line))
+    db.dispose()
     click.echo("Demo data is invented and marked '(demo)'. Demo users (e-mail / password / role):")
     for user in result.users:
         click.echo(f"  {user.email:40} {user.password:24} {user.role.value}")

@@ -229,3 +229,30 @@ def test_split_codes_cuts_ranges_into_contiguous_pieces() -> None:
     assert split_codes([(2711, 2729)], 3) == [[(2711, 2717)], [(2718, 2723)], [(2724, 2729)]]
     assert split_codes([(2261, 2267), (2271, 2275)], 2) == [
         [(2261, 2266)], [(2267, 2267), (2271, 2275)]]
+
+
+@needs_data
+def test_the_demo_command_loads_the_open_data_of_the_region(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    # `serve --demo` and `demo` build through the same function: without the open data the
+    # regiobeeld of the demo region showed empty maps.
+    from click.testing import CliRunner
+
+    from verkeerstoren.cli import main
+    from verkeerstoren.opendata.models import AreaValue
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    monkeypatch.setenv("VERKEERSTOREN_DATABASE_URL", url)
+    monkeypatch.setenv("VERKEERSTOREN_DATA_DIR", str(DATA_DIR))
+    answer = CliRunner().invoke(main, ["demo"])
+    assert answer.exit_code == 0, answer.output
+    assert "data set(s) for 12 gemeenten of the registry" in answer.output
+    db = Database(url)
+    try:
+        with db.session() as session:
+            stored = session.scalar(select(func.count()).select_from(AreaValue))
+            assert stored is not None
+            assert stored > 1000
+    finally:
+        db.dispose()
