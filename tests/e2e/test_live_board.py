@@ -81,3 +81,38 @@ def test_the_board_fits_a_phone_screen(served_demo: str, browser: Browser) -> No
         assert width <= PHONE["width"] + 1
     finally:
         phone.close()
+
+
+def test_a_filtered_board_stays_filtered_when_it_refreshes(
+    served_demo: str, browser: Browser
+) -> None:
+    desk = browser.new_context(viewport={"width": 1366, "height": 900}, locale="nl-NL")
+    phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="nl-NL")
+    try:
+        board = _login(desk, served_demo, "coordinator", "/board")
+        # The demo providers report in Zoetermeer (Haaglanden); look at the other region.
+        board.get_by_label("Regio").select_option(label="Gooi en Vechtstreek")
+        board.get_by_label("Alleen beschikbare bedden").check()
+        board.get_by_role("button", name="Filteren").click()
+        board.wait_for_url("**/board?**region_id=**")
+        expect(board.locator("#live-status.on")).to_be_attached(timeout=10_000)
+        rows = board.locator("#board-table tbody tr[data-unit]")
+        expect(rows.first).to_be_attached()
+        expect(board.locator("#board-table")).not_to_contain_text("Zoetermeer")
+        board.evaluate("document.getElementById('board-live').addEventListener("
+                       "'board:updated', () => { window.__refreshed = true; })")
+
+        form_page = _login(phone, served_demo, "provider", "/capacity/report")
+        form = form_page.locator("form.report-card").first
+        form.locator("input[name=blocked]").fill("0")
+        form.get_by_role("button", name="Opslaan").click()
+        expect(form_page.get_by_role("status")).to_contain_text("opgeslagen")
+
+        board.wait_for_function("window.__refreshed === true", timeout=5_000)
+        expect(rows.first).to_be_attached()
+        expect(board.locator("#board-table")).not_to_contain_text("Zoetermeer")
+        for value in rows.locator("td.available strong").all_inner_texts():
+            assert int(value) > 0
+    finally:
+        phone.close()
+        desk.close()

@@ -35,6 +35,7 @@ IntakeCtx = Annotated[Ctx, edit(Permission.INTAKE_REPORT)]
 SearchCtx = Annotated[Ctx, view(Permission.NURSING_SEARCH)]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Codes = Annotated[list[str] | None, Query(max_length=50)]
+RegionId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 MAX_UPLOAD = 20 * 1024 * 1024
 
 
@@ -113,7 +114,7 @@ def get_board(
     wijk: Codes = None,
     fresh_only: bool = False,
     available_only: bool = False,
-    region_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    region_id: RegionId = None,
 ) -> Response:
     """All current availability in the region, fresh and available first."""
     flt = _filter(bed_type, feature, gemeente, wijk, fresh_only, available_only, region_id)
@@ -133,11 +134,16 @@ def export_board(
     ctx: BoardCtx,
     format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
     bed_type: Codes = None,
+    feature: Codes = None,
     gemeente: Codes = None,
+    wijk: Codes = None,
+    fresh_only: bool = False,
+    available_only: bool = False,
+    region_id: RegionId = None,
 ) -> Response:
-    """The board as CSV or Excel."""
-    data = board_service.board(ctx.session, _filter(bed_type, None, gemeente, None, False,
-                                                    False, None))
+    """The board as CSV or Excel, with the same filters as the board."""
+    data = board_service.board(ctx.session, _filter(bed_type, feature, gemeente, wijk,
+                                                    fresh_only, available_only, region_id))
     content, media_type, filename = exports.board_file(data, format)
     return Response(content, media_type=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,5 +1,5 @@
-"""Pages: the live regional board, the provider's report form and upload, unit history,
-and district-nursing intake and search."""
+"""Pages: the provider's report form and upload, unit history, the board's history, and
+district-nursing intake and search. The live board itself is in :mod:`.regional_board.pages`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -18,38 +18,36 @@ from verkeerstoren import validation
 from verkeerstoren.access.roles import Permission
 from verkeerstoren.capacity import board as board_service
 from verkeerstoren.capacity import (
-    board_cache,
     exports,
     history,
     home,
     importer,
     intake,
-    maps,
     pull,
     service,
 )
 from verkeerstoren.capacity.freshness import age_text
 from verkeerstoren.capacity.models import ReportSource
+from verkeerstoren.capacity.regional_board import pages as board_pages
+from verkeerstoren.capacity.regional_board.pages import Codes, regions_with_gemeenten
 from verkeerstoren.capacity.schemas import IntakeIn, ReportIn
 from verkeerstoren.errors import NotFound, ValidationErrors, ValidationProblem
 from verkeerstoren.registry.models import (
-    BedType,
     CareUnit,
-    Feature,
-    Gemeente,
     NursingTeam,
     Region,
     Skill,
 )
-from verkeerstoren.storage import Database
 from verkeerstoren.storage.base import utcnow
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import edit, view
 from verkeerstoren.web.forms import form_lists
-from verkeerstoren.web.sse import sse_response
 from verkeerstoren.web.templating import NavItem, Templates, templates
 
 router = APIRouter(include_in_schema=False)
+# The live board has its own module (its filters made this one too long); the app mounts
+# one pages router per capability, so this one carries the board's routes too.
+router.include_router(board_pages.router)
 NAV = [
     NavItem("Regional board", "/board", Permission.BOARD_VIEW),
     NavItem("Report beds", "/capacity/report", Permission.CAPACITY_REPORT),
@@ -64,70 +62,11 @@ BoardCtx = Annotated[Ctx, view(Permission.BOARD_VIEW)]
 ReportCtx = Annotated[Ctx, edit(Permission.CAPACITY_REPORT)]
 IntakeCtx = Annotated[Ctx, edit(Permission.INTAKE_REPORT)]
 SearchCtx = Annotated[Ctx, view(Permission.NURSING_SEARCH)]
-Codes = Annotated[list[str] | None, Query(max_length=50)]
-
-
-def _board_filter(bed_type: list[str] | None, feature: list[str] | None,
-                  gemeente: list[str] | None, fresh_only: bool) -> board_service.BoardFilter:
-    return board_service.BoardFilter(
-        bed_types=tuple(c for c in bed_type or () if c),
-        features=tuple(c for c in feature or () if c),
-        gemeenten=tuple(c for c in gemeente or () if c),
-        fresh_only=fresh_only,
-    )
-
-
-def _table_context(request: Request, ctx: Ctx, flt: board_service.BoardFilter
-                   ) -> dict[str, Any]:
-    # Cached per process: every open board refetches this table after each report.
-    # The template reads the plain rows (Jinja's r.unit finds r["unit"]): validating them
-    # into pydantic models first would cost more than the refresh itself.
-    db: Database = request.app.state.db
-    data = board_cache.cached_board(db.events, ctx.session, flt).data
-    now = data.generated_at
-    ages = {(r["unit_id"], r["bed_type_code"]): age_text(r["reported_at"], now, ctx.locale)
-            for r in data.rows}
-    return {"board": data, "ages": ages}
-
-
-@router.get("/board", response_class=HTMLResponse)
-def board_page(request: Request, ctx: BoardCtx, tpl: TemplatesDep, bed_type: Codes = None,
-               feature: Codes = None, gemeente: Codes = None,
-               fresh_only: bool = False) -> HTMLResponse:
-    flt = _board_filter(bed_type, feature, gemeente, fresh_only)
-    session = ctx.session
-    return tpl.render(
-        request, ctx, "capacity/board.html", **_table_context(request, ctx, flt), flt=flt,
-        bed_types=session.scalars(select(BedType).order_by(BedType.sort_order)).all(),
-        features=session.scalars(select(Feature).order_by(Feature.name)).all(),
-        gemeenten=session.scalars(select(Gemeente).order_by(Gemeente.name)).all(),
-        query=request.url.query,
-    )
-
-
-@router.get("/board/table", response_class=HTMLResponse)
-def board_table(request: Request, ctx: BoardCtx, tpl: TemplatesDep, bed_type: Codes = None,
-                feature: Codes = None, gemeente: Codes = None,
-                fresh_only: bool = False) -> HTMLResponse:
-    flt = _board_filter(bed_type, feature, gemeente, fresh_only)
-    return tpl.render(request, ctx, "capacity/_board_table.html",
-                      **_table_context(request, ctx, flt))
-
-
-@router.get("/board/map.json")
-def board_map(ctx: BoardCtx, bed_type: Codes = None, feature: Codes = None,
-              gemeente: Codes = None, fresh_only: bool = False) -> Response:
-    flt = _board_filter(bed_type, feature, gemeente, fresh_only)
-    data = board_service.board(ctx.session, flt)
-    spec = maps.board_map(data, ctx.settings.data_dir, ctx._("Free beds per location"))
-    return Response(json.dumps(spec), media_type="application/json")
 
 
 def _history(ctx: Ctx, region_id: int | None, days: int
              ) -> tuple[list[Region], Region | None, list[history.DayTotal]]:
-    regions = list(ctx.session.scalars(
-        select(Region).where(select(Gemeente.code).where(Gemeente.region_id == Region.id)
-                             .exists()).order_by(Region.name)))
+    regions = regions_with_gemeenten(ctx.session)
     chosen = next((r for r in regions if r.id == region_id), regions[0] if regions else None)
     totals = (history.region_history(ctx.session, chosen.id, days, now=utcnow())
               if chosen is not None else [])
@@ -159,17 +98,6 @@ def history_export(ctx: BoardCtx, region_id: RegionId = None, days: Days = histo
         list(history.HEADER), history.table_rows(totals), format, name)
     return Response(content, media_type=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-@router.get("/board/events")
-async def board_events(request: Request, ctx: BoardCtx) -> StreamingResponse:
-    """Server-Sent Events: one message per committed change of availability."""
-    db: Database = request.app.state.db
-
-    def pick(message: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-        return str(message.get("type", "message")), message
-
-    return sse_response(request, db.events, pick)
 
 
 def _own_units(ctx: Ctx) -> list[CareUnit]:

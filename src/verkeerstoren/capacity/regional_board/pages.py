@@ -1,0 +1,187 @@
+"""The live regional board page: its filters, the table every open board refetches, the map
+and the event stream that tells open boards to refetch."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import Session
+
+from verkeerstoren.access.roles import Permission
+from verkeerstoren.capacity import board as board_service
+from verkeerstoren.capacity import board_cache, maps
+from verkeerstoren.capacity.freshness import age_text
+from verkeerstoren.registry.models import (
+    BedType,
+    CareUnit,
+    Feature,
+    Gemeente,
+    Location,
+    Region,
+    Wijk,
+)
+from verkeerstoren.storage import Database
+from verkeerstoren.web.context import Ctx
+from verkeerstoren.web.deps import view
+from verkeerstoren.web.sse import sse_response
+from verkeerstoren.web.templating import Templates, templates
+
+router = APIRouter(include_in_schema=False)
+
+TemplatesDep = Annotated[Templates, Depends(templates)]
+BoardCtx = Annotated[Ctx, view(Permission.BOARD_VIEW)]
+Codes = Annotated[list[str] | None, Query(max_length=50)]
+# 0 is "all regions" chosen on purpose; leaving the parameter out lets the page pick the
+# user's own region. An id no region has simply matches nothing, as in the JSON API.
+RegionChoice = Annotated[int | None, Query(ge=0, le=2**31 - 1)]
+ALL_REGIONS = 0
+
+
+@dataclass(frozen=True)
+class BoardParams:
+    """The board's query parameters: the filter, and whether a region was asked for at all."""
+
+    flt: board_service.BoardFilter
+    region_given: bool
+
+
+def board_params(bed_type: Codes = None, feature: Codes = None, gemeente: Codes = None,
+                 wijk: Codes = None, region_id: RegionChoice = None, fresh_only: bool = False,
+                 available_only: bool = False) -> BoardParams:
+    # Empty values come from the forms' "all …" options: they mean no filter, not "code ''".
+    flt = board_service.BoardFilter(
+        bed_types=tuple(c for c in bed_type or () if c),
+        features=tuple(c for c in feature or () if c),
+        gemeenten=tuple(c for c in gemeente or () if c),
+        wijken=tuple(c for c in wijk or () if c),
+        region_id=region_id or None,
+        fresh_only=fresh_only,
+        available_only=available_only,
+    )
+    return BoardParams(flt, region_given=region_id is not None)
+
+
+Params = Annotated[BoardParams, Depends(board_params)]
+
+
+def filter_query(flt: board_service.BoardFilter) -> str:
+    """The filter as a query string for the table refetch, the map and the exports.
+
+    Spelled out from the filter the page applied rather than copied from the page's URL, so
+    a region the page chose by default reaches them too (they never pick one themselves).
+    """
+    pairs = [*(("bed_type", c) for c in flt.bed_types), *(("feature", c) for c in flt.features),
+             *(("gemeente", c) for c in flt.gemeenten), *(("wijk", c) for c in flt.wijken)]
+    if flt.region_id is not None:
+        pairs.append(("region_id", str(flt.region_id)))
+    if flt.fresh_only:
+        pairs.append(("fresh_only", "true"))
+    if flt.available_only:
+        pairs.append(("available_only", "true"))
+    return urlencode(pairs)
+
+
+def regions_with_gemeenten(session: Session) -> list[Region]:
+    """The regions a board or history can be narrowed to: those with at least one gemeente."""
+    return list(session.scalars(
+        select(Region).where(select(Gemeente.code).where(Gemeente.region_id == Region.id)
+                             .exists()).order_by(Region.name)))
+
+
+def own_region(session: Session, organisation_id: int | None) -> int | None:
+    """The one region of the organisation's locations, or None when it has none or several
+    (a coordination point serving two regions should see both, not a guess)."""
+    if organisation_id is None:
+        return None
+    found = session.scalars(
+        select(Gemeente.region_id).join(Location, Location.gemeente_code == Gemeente.code)
+        .where(Location.organisation_id == organisation_id).distinct().limit(2)).all()
+    return found[0] if len(found) == 1 else None
+
+
+def wijk_options(session: Session, flt: board_service.BoardFilter
+                 ) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(gemeente name, [(wijk code, wijk name)]) for the wijk select.
+
+    Only wijken with an active unit (the others would always give an empty board), within
+    the chosen region and gemeenten, so the list stays short; wijken already chosen are
+    always listed, so that the form shows (and can undo) them after the region changed.
+    """
+    has_units = (select(Location.id).join(CareUnit, CareUnit.location_id == Location.id)
+                 .where(Location.wijk_code == Wijk.code, CareUnit.active.is_(True)).exists())
+    in_scope: list[ColumnElement[bool]] = [has_units]
+    if flt.region_id is not None:
+        in_scope.append(Gemeente.region_id == flt.region_id)
+    if flt.gemeenten:
+        in_scope.append(Wijk.gemeente_code.in_(flt.gemeenten))
+    wanted = and_(*in_scope)
+    if flt.wijken:
+        wanted = or_(wanted, Wijk.code.in_(flt.wijken))
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for code, name, gemeente in session.execute(
+            select(Wijk.code, Wijk.name, Gemeente.name)
+            .join(Gemeente, Gemeente.code == Wijk.gemeente_code).where(wanted)
+            .order_by(Gemeente.name, Wijk.code)):
+        grouped.setdefault(gemeente, []).append((code, name))
+    return list(grouped.items())
+
+
+def _table_context(request: Request, ctx: Ctx, flt: board_service.BoardFilter
+                   ) -> dict[str, Any]:
+    # Cached per process: every open board refetches this table after each report.
+    # The template reads the plain rows (Jinja's r.unit finds r["unit"]): validating them
+    # into pydantic models first would cost more than the refresh itself.
+    db: Database = request.app.state.db
+    data = board_cache.cached_board(db.events, ctx.session, flt).data
+    now = data.generated_at
+    ages = {(r["unit_id"], r["bed_type_code"]): age_text(r["reported_at"], now, ctx.locale)
+            for r in data.rows}
+    return {"board": data, "ages": ages}
+
+
+@router.get("/board", response_class=HTMLResponse)
+def board_page(request: Request, ctx: BoardCtx, tpl: TemplatesDep, params: Params
+               ) -> HTMLResponse:
+    flt = params.flt
+    if not params.region_given:
+        flt = replace(flt, region_id=own_region(ctx.session, ctx.user.organisation_id))
+    session = ctx.session
+    return tpl.render(
+        request, ctx, "capacity/board.html", **_table_context(request, ctx, flt), flt=flt,
+        bed_types=session.scalars(select(BedType).order_by(BedType.sort_order)).all(),
+        features=session.scalars(select(Feature).order_by(Feature.name)).all(),
+        gemeenten=session.scalars(select(Gemeente).order_by(Gemeente.name)).all(),
+        regions=regions_with_gemeenten(session), all_regions=ALL_REGIONS,
+        wijken=wijk_options(session, flt), query=filter_query(flt),
+    )
+
+
+@router.get("/board/table", response_class=HTMLResponse)
+def board_table(request: Request, ctx: BoardCtx, tpl: TemplatesDep, params: Params
+                ) -> HTMLResponse:
+    return tpl.render(request, ctx, "capacity/_board_table.html",
+                      **_table_context(request, ctx, params.flt))
+
+
+@router.get("/board/map.json")
+def board_map(ctx: BoardCtx, params: Params) -> Response:
+    data = board_service.board(ctx.session, params.flt)
+    spec = maps.board_map(data, ctx.settings.data_dir, ctx._("Free beds per location"))
+    return Response(json.dumps(spec), media_type="application/json")
+
+
+@router.get("/board/events")
+async def board_events(request: Request, ctx: BoardCtx) -> StreamingResponse:
+    """Server-Sent Events: one message per committed change of availability."""
+    db: Database = request.app.state.db
+
+    def pick(message: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        return str(message.get("type", "message")), message
+
+    return sse_response(request, db.events, pick)
