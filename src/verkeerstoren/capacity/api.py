@@ -26,6 +26,7 @@ from verkeerstoren.errors import ValidationProblem
 from verkeerstoren.storage import Database
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import edit, view
+from verkeerstoren.web.params import RegionId
 
 router = APIRouter(tags=["capacity"])
 
@@ -35,7 +36,6 @@ IntakeCtx = Annotated[Ctx, edit(Permission.INTAKE_REPORT)]
 SearchCtx = Annotated[Ctx, view(Permission.NURSING_SEARCH)]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Codes = Annotated[list[str] | None, Query(max_length=50)]
-RegionId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 MAX_UPLOAD = 20 * 1024 * 1024
 
 

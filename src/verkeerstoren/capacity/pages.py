@@ -42,6 +42,7 @@ from verkeerstoren.storage.base import utcnow
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import edit, view
 from verkeerstoren.web.forms import form_lists
+from verkeerstoren.web.params import RegionId
 from verkeerstoren.web.templating import NavItem, Templates, templates
 
 router = APIRouter(include_in_schema=False)
@@ -74,7 +75,6 @@ def _history(ctx: Ctx, region_id: int | None, days: int
 
 
 Days = Annotated[int, Query(ge=1, le=max(history.PERIODS))]
-RegionId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 
 @router.get("/board/history", response_class=HTMLResponse)

@@ -19,12 +19,12 @@ from verkeerstoren.profiles.schemas import (
 )
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import view
+from verkeerstoren.web.params import RegionId
 
 router = APIRouter(tags=["profiles"])
 ViewCtx = Annotated[Ctx, view(Permission.PROFILES_VIEW)]
 AreaCode = Annotated[str, Path(pattern=r"^(GM\d{4}|WK\d{4}[0-9A-Za-z]{2})$")]
 IndicatorKey = Annotated[str | None, Query(max_length=60, pattern=r"^[a-z0-9_]+(@\d\d\+)?$")]
-RegionId = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 
 
 @router.get("/profiles/areas/{code}", response_model=ProfileOut)

@@ -15,6 +15,7 @@ from verkeerstoren.profiles import charts, data, export, service
 from verkeerstoren.profiles.indicators import INDICATORS, SECTIONS, WIJK_LEVEL
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import view
+from verkeerstoren.web.params import RegionId
 from verkeerstoren.web.templating import NavItem, Templates, templates
 
 router = APIRouter(include_in_schema=False)
@@ -24,7 +25,6 @@ ViewCtx = Annotated[Ctx, view(Permission.PROFILES_VIEW)]
 Tpl = Annotated[Templates, Depends(templates)]
 AreaCode = Annotated[str, Path(pattern=r"^(GM\d{4}|WK\d{4}[0-9A-Za-z]{2})$")]
 IndicatorKey = Annotated[str | None, Query(max_length=60, pattern=r"^[a-z0-9_]+(@\d\d\+)?$")]
-RegionId = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 TableFmt = Literal["csv", "xlsx"]
 ChartFmt = Literal["png", "svg"]
 

@@ -20,11 +20,11 @@ from verkeerstoren.waiting_times.schemas import (
 )
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import edit, view
+from verkeerstoren.web.params import RegionId
 
 router = APIRouter(tags=["waiting_times"])
 ViewCtx = Annotated[Ctx, view(Permission.WAITS_VIEW)]
 ReportCtx = Annotated[Ctx, edit(Permission.WAITS_REPORT)]
-RegionId = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 CareType = Annotated[str | None, Query(max_length=100)]
 Postcode = Annotated[str, Query(min_length=4, max_length=10)]
 MaxKm = Annotated[float, Query(gt=0, le=300)]

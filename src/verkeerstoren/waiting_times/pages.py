@@ -21,6 +21,7 @@ from verkeerstoren.waiting_times.models import ReportSource
 from verkeerstoren.waiting_times.schemas import WaitIn
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import edit, view
+from verkeerstoren.web.params import RegionId
 from verkeerstoren.web.templating import NavItem, Templates, templates
 
 router = APIRouter(include_in_schema=False)
@@ -29,7 +30,6 @@ NAV = [NavItem("Waiting times", "/wachttijden", Permission.WAITS_VIEW)]
 ViewCtx = Annotated[Ctx, view(Permission.WAITS_VIEW)]
 ReportCtx = Annotated[Ctx, edit(Permission.WAITS_REPORT)]
 Tpl = Annotated[Templates, Depends(templates)]
-RegionId = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 Text = Annotated[str | None, Query(max_length=100)]
 SECTOR_LABELS = {"ggz": "Mental health care (GGZ)", "msz": "Medical specialist care",
                  "wijkverpleging": "District nursing", "ouderenzorg": "Elderly care"}
