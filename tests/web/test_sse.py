@@ -31,7 +31,7 @@ def test_a_stream_survives_a_heartbeat_and_then_delivers(monkeypatch: pytest.Mon
         chunks.append(await anext(stream))  # the heartbeat after 50 ms without events
         bus.publish({"type": "other"})
         bus.publish({"type": "availability", "n": 1})
-        chunks.append(await asyncio.wait_for(anext(stream), 2))
+        chunks.append(await asyncio.wait_for(anext(stream), 30))
         await stream.aclose()
         return chunks
 
