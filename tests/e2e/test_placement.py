@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -38,7 +38,11 @@ def test_request_reserve_accept_and_unplaced(served_demo: str, browser: Browser)
     coordinator.get_by_label("Verwijzer (naam van de beller)").fill("Dr. Browser")
     coordinator.get_by_label("Geboortejaar").fill("1940")
     coordinator.get_by_label("Postcodegebied (4 cijfers)").fill("2712")
+    # No bed type ticked: the browser refuses to submit, with the Dutch message.
+    first_box = coordinator.locator("fieldset[data-require-one] input[type=checkbox]").first
+    expect(first_box).to_have_js_property("validationMessage", "Kies minstens één bedtype.")
     coordinator.get_by_label("ELV laag complex").check()
+    expect(first_box).to_have_js_property("validationMessage", "")
     coordinator.get_by_label("Voorkeursgemeente (patiënt of familie)").select_option("GM0637")
     coordinator.get_by_role("button", name="Verzoek aanmaken en bedden zoeken").click()
     expect(coordinator).to_have_url(re.compile(r"/placement/requests/\d+$"))
@@ -70,8 +74,20 @@ def test_request_reserve_accept_and_unplaced(served_demo: str, browser: Browser)
     coordinator.get_by_role("link", name="1", exact=True).click()
     coordinator.get_by_label("Reden (als de patiënt niet geplaatst kan worden)").select_option(
         "no_bed_with_feature")
+    # Closing asks first; dismissing the question leaves the request open.
+    questions: list[str] = []
+
+    def answer(dialog: Dialog) -> None:
+        questions.append(dialog.message)
+        dialog.accept() if len(questions) > 1 else dialog.dismiss()
+
+    coordinator.on("dialog", answer)
+    coordinator.get_by_role("button", name="Sluiten als niet geplaatst").click()
+    expect(coordinator.locator("h1")).not_to_contain_text("niet geplaatst")
     coordinator.get_by_role("button", name="Sluiten als niet geplaatst").click()
     expect(coordinator.locator("h1")).to_contain_text("niet geplaatst")
+    assert questions[0].startswith("Dit verzoek sluiten als niet geplaatst?")
+    expect(coordinator.locator("main")).to_contain_text("geen bed met het benodigde kenmerk")
     coordinator.goto(f"{served_demo}/placement/unplaced")
     expect(coordinator.locator("main")).to_contain_text("geen bed met het benodigde kenmerk")
     coordinator.screenshot(path=str(SHOTS / "placement-unplaced.png"), full_page=True)

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from verkeerstoren import validation
 from verkeerstoren.access.roles import Permission
 from verkeerstoren.errors import Conflict, ValidationProblem
-from verkeerstoren.placement import service
+from verkeerstoren.placement import display, service
 from verkeerstoren.placement.matching import RULE_SUMMARY, Rule
 from verkeerstoren.placement.models import (
     Financing,
@@ -47,6 +47,12 @@ AnswerCtx = Annotated[Ctx, edit(Permission.RESERVATION_ANSWER)]
 URGENCY_ORDER = {u: i for i, u in enumerate(Urgency)}
 
 
+def _texts(ctx: Ctx) -> dict[str, Any]:
+    """Names and Dutch texts for a page's codes: one read of the reference tables per page."""
+    return {"texts": display.Texts(ctx._, display.names(ctx.session)),
+            "number": display.number}
+
+
 def _one(values: dict[str, list[str]], name: str) -> str | None:
     found = values.get(name)
     return found[0].strip() if found and found[0].strip() else None
@@ -64,14 +70,14 @@ def work_queue(request: Request, ctx: WorkCtx, tpl: TemplatesDep) -> HTMLRespons
         rows.append({"request": item, "held": held, "best": best,
                      "age_minutes": int((now - item.created_at).total_seconds() // 60),
                      "left_seconds": int((held.held_until - now).total_seconds()) if held else 0})
-    return tpl.render(request, ctx, "placement/queue.html", rows=rows)
+    return tpl.render(request, ctx, "placement/queue.html", rows=rows, **_texts(ctx))
 
 
 @router.get("/placement/mine", response_class=HTMLResponse)
 def my_requests(request: Request, ctx: Annotated[Ctx, view(Permission.PLACEMENT_REQUEST)],
                 tpl: TemplatesDep) -> HTMLResponse:
     found = service.list_requests(ctx.session, ctx.user)
-    return tpl.render(request, ctx, "placement/mine.html", requests=found)
+    return tpl.render(request, ctx, "placement/mine.html", requests=found, **_texts(ctx))
 
 
 def _form_context(ctx: Ctx) -> dict[str, Any]:
@@ -92,7 +98,7 @@ def new_request(request: Request, ctx: RequestCtx, tpl: TemplatesDep) -> HTMLRes
 
 
 def _create(request: Request, ctx: Ctx, tpl: Templates, values: dict[str, list[str]]) -> Response:
-    data = {
+    data: dict[str, object] = {
         "pseudonym": _one(values, "pseudonym"), "birth_year": _one(values, "birth_year"),
         "sex": _one(values, "sex"), "postcode_area": _one(values, "postcode_area"),
         "care_needs": _one(values, "care_needs"), "referrer_name": _one(values, "referrer_name"),
@@ -102,6 +108,8 @@ def _create(request: Request, ctx: Ctx, tpl: Templates, values: dict[str, list[s
         "urgency": _one(values, "urgency"),
         "medically_discharged_on": _one(values, "medically_discharged_on"),
     }
+    # An empty field is a missing one: "this field is required", not "not text".
+    data = {k: v for k, v in data.items() if v is not None}
     errors: dict[str, str] = {}
     try:
         created = service.create_request(ctx.session, ctx.user, RequestIn.model_validate(data))
@@ -140,7 +148,8 @@ def _detail(request: Request, ctx: Ctx, tpl: Templates, request_id: int,
                       history=history, held=held, error=error,
                       can_work=can_work, reasons=list(UnplacedReason),
                       left_seconds=int((held.held_until - now).total_seconds()) if held else 0,
-                      live=item.status in (RequestStatus.OPEN, RequestStatus.RESERVED))
+                      live=item.status in (RequestStatus.OPEN, RequestStatus.RESERVED),
+                      **_texts(ctx))
 
 
 def _offset(value: str | None) -> int:
@@ -163,7 +172,7 @@ def excluded_page(request: Request, ctx: Annotated[Ctx, view(Permission.PLACEMEN
     chosen = Rule(rule) if rule in set(Rule) else None
     found = service.excluded_for(ctx.session, item, rule=chosen, offset=_offset(offset))
     return tpl.render(request, ctx, "placement/excluded.html", item=item, found=found,
-                      rules=RULE_SUMMARY, page=service.PAGE)
+                      rules=RULE_SUMMARY, page=service.PAGE, **_texts(ctx))
 
 
 def _reserve(request: Request, ctx: Ctx, tpl: Templates, request_id: int,
@@ -227,7 +236,7 @@ def incoming(request: Request, ctx: AnswerCtx, tpl: TemplatesDep) -> HTMLRespons
                              include_closed=True)
     now = utcnow()
     return tpl.render(request, ctx, "placement/incoming.html", items=items, now=now,
-                      error=None)
+                      error=None, **_texts(ctx))
 
 
 def _answer(request: Request, ctx: Ctx, tpl: Templates, reservation_id: int,
@@ -247,7 +256,7 @@ def _answer(request: Request, ctx: Ctx, tpl: Templates, reservation_id: int,
         items = service.incoming(ctx.session, organisation_id=ctx.user.scoped_organisation,
                                  include_closed=True)
         return tpl.render(request, ctx, "placement/incoming.html", status_code=409,
-                          items=items, now=utcnow(), error=message)
+                          items=items, now=utcnow(), error=message, **_texts(ctx))
     return RedirectResponse("/placement/incoming", status_code=303)
 
 
@@ -263,8 +272,12 @@ def unplaced(request: Request, ctx: Annotated[Ctx, view(Permission.UNPLACED_VIEW
              tpl: TemplatesDep, days: int = 90) -> HTMLResponse:
     days = max(1, min(days, 3650))
     today = utcnow().date()
-    result = service.analyse(ctx.session, today - timedelta(days=days), today, today=today)
+    start = today - timedelta(days=days)
+    result = service.analyse(ctx.session, start, today, today=today)
     names = {b.code: b.name for b in ctx.session.scalars(select(BedType))}
     gemeenten = {g.code: g.name for g in ctx.session.scalars(select(Gemeente))}
+    # The JSON button exports the period on screen, not the API's default 90 days.
+    export = f"/api/v1/placement/unplaced?from={start.isoformat()}&to={today.isoformat()}"
     return tpl.render(request, ctx, "placement/unplaced.html", result=result, days=days,
-                      bed_type_names=names, gemeente_names=gemeenten)
+                      bed_type_names=names, gemeente_names=gemeenten, number=display.number,
+                      export_url=export)
