@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -43,10 +44,23 @@ def template_dirs(capabilities: Sequence[str]) -> list[Path]:
     return [d for d in dirs if d.is_dir()]
 
 
+# Users are in the Netherlands whatever zone the server runs in (containers run in UTC), so
+# pages show Dutch wall-clock time, summer time included. Needs the IANA database: the system's
+# /usr/share/zoneinfo, or the `tzdata` package where the image has none (kpi/periods.py too).
+DISPLAY_TZ = ZoneInfo("Europe/Amsterdam")
+
+
+def local_time(value: datetime) -> datetime:
+    """A stored moment as Dutch wall-clock time; naive values are UTC, as the database keeps."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(DISPLAY_TZ)
+
+
 def _format_dt(value: datetime | None) -> str:
     if value is None:
         return ""
-    return value.astimezone().strftime("%d-%m-%Y %H:%M")
+    return local_time(value).strftime("%d-%m-%Y %H:%M")
 
 
 class Templates:
