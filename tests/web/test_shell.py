@@ -108,3 +108,19 @@ def test_every_not_found_text_has_a_dutch_translation() -> None:
 def test_error_pages_escape_what_they_show(client: Browser) -> None:
     answer = client.get("/<script>x</script>", headers={"accept": "text/html"})
     assert "<script>" not in answer.text
+
+
+INLINE_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE)
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>",
+                           re.IGNORECASE)
+
+
+def test_no_template_has_inline_script_that_the_csp_would_block() -> None:
+    # script-src 'self' refuses on*="…" attributes and inline <script> blocks: they would
+    # silently do nothing and log a console error on every page load.
+    found = []
+    for template in PACKAGE.rglob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        found += [f"{template.name}: {m.group(0)[:80]}" for m in INLINE_HANDLER.finditer(text)]
+        found += [f"{template.name}: {m.group(0)}" for m in INLINE_SCRIPT.finditer(text)]
+    assert not found, found
