@@ -19,6 +19,9 @@ LITERAL_MSGIDS = [
     re.compile(r"\b_\(\s*'((?:[^'\\]|\\.)+)'\s*[,)]"),
     re.compile(r'NavItem\(\s*"([^"]+)"'),
     re.compile(r'FormField\(\s*"[^"]+",\s*"([^"]+)"'),
+    # ngettext(n, "singular", "plural"): both forms are msgids.
+    re.compile(r'\bngettext\([^,"]+,\s*"([^"]+)"'),
+    re.compile(r'\bngettext\([^,"]+,\s*"[^"]+",\s*"([^"]+)"'),
 ]
 # Page titles passed to the generic templates are msgids too (only in page modules).
 PAGE_TITLE = re.compile(r'\btitle="([^"{]+)"')

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from verkeerstoren.web.templating import _format_dt
+from verkeerstoren.web.i18n import translator
+from verkeerstoren.web.templating import _format_dt, plural_translator
 
 
 def test_times_are_shown_in_dutch_winter_time() -> None:
@@ -29,3 +30,10 @@ def test_a_naive_value_is_taken_as_utc_and_none_is_empty() -> None:
     naive = datetime(2026, 1, 15, 9, 30, tzinfo=UTC).replace(tzinfo=None)
     assert _format_dt(naive) == "15-01-2026 10:30"
     assert _format_dt(None) == ""
+
+
+def test_ngettext_picks_the_form_for_one_or_more() -> None:
+    ngettext = plural_translator(translator("nl"))
+    assert ngettext(1, "{n} physical bed", "{n} physical beds") == "1 fysiek bed"
+    assert ngettext(0, "{n} physical bed", "{n} physical beds") == "0 fysieke bedden"
+    assert ngettext(12, "{n} physical bed", "{n} physical beds") == "12 fysieke bedden"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.access.roles import Permission, Role
 from verkeerstoren.web.context import Ctx
+from verkeerstoren.web.i18n import Translate
 
 PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -63,6 +64,16 @@ def _format_dt(value: datetime | None) -> str:
     return local_time(value).strftime("%d-%m-%Y %H:%M")
 
 
+def plural_translator(translate: Translate) -> Callable[..., str]:
+    """``ngettext(n, singular, plural, **values)``: the msgid for one or for more, translated,
+    with ``{n}`` filled in. Dutch and English both have just these two forms."""
+
+    def ngettext(n: int, singular: str, plural: str, **values: object) -> str:
+        return translate(singular if n == 1 else plural, n=n, **values)
+
+    return ngettext
+
+
 class Templates:
     """Renders pages with the request context every template expects."""
 
@@ -88,6 +99,7 @@ class Templates:
         context = {
             "ctx": ctx,
             "_": ctx._,
+            "ngettext": plural_translator(ctx._),
             "actor": ctx.actor,
             "csrf_token": ctx.csrf_token,
             "locale": ctx.locale,
