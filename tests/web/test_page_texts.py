@@ -17,7 +17,8 @@ def test_the_home_page_names_what_each_role_really_has(
 ) -> None:
     coordinator = login("coordinator").get("/").text
     assert "Straks" not in coordinator
-    assert "regiobord" in coordinator and "Plaatsingsverzoeken" in coordinator
+    assert "regiobord" in coordinator
+    assert "Plaatsingsverzoeken" in coordinator
     provider = login("provider").get("/").text
     assert "<li>Bedden melden: per afdeling" in provider  # in the list, not only the menu
     for role in ("admin", "referrer", "analyst", "viewer"):
