@@ -58,7 +58,8 @@ def local_time(value: datetime) -> datetime:
     return value.astimezone(DISPLAY_TZ)
 
 
-def _format_dt(value: datetime | None) -> str:
+def format_dt(value: datetime | None) -> str:
+    """A moment as people here read it: Dutch wall-clock time, day first."""
     if value is None:
         return ""
     return local_time(value).strftime("%d-%m-%Y %H:%M")
@@ -84,7 +85,7 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.filters["dt"] = _format_dt
+        env.filters["dt"] = format_dt
         self._jinja = Jinja2Templates(env=env)
         self.nav = list(nav)
 
