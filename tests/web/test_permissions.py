@@ -7,13 +7,14 @@ that declaration from the route table, so a new route is covered the day it is a
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
-from starlette.routing import BaseRoute
+from fastapi.responses import StreamingResponse
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from tests.conftest import Browser
 from verkeerstoren.access.roles import GRANTS, Permission, Role
@@ -35,14 +36,26 @@ def _requirement(route: APIRoute) -> tuple[bool, Permission | None]:
 
 
 def _routes(app: FastAPI) -> list[tuple[str, str, APIRoute]]:
+    """(method, full path, route) of every API route, routers' prefixes included.
+
+    Since FastAPI 0.165 `app.routes` holds one wrapper per included router, not the routes
+    themselves; iterating it directly finds nothing and made this matrix test pass vacuously.
+    """
     found: list[tuple[str, str, APIRoute]] = []
-    routes: list[BaseRoute] = list(app.routes)
-    for route in routes:
-        if not isinstance(route, APIRoute):
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if not isinstance(route, APIRoute) or context.path is None:
             continue
-        for method in sorted((route.methods or set()) - {"HEAD"}):
-            found.append((method, route.path, route))
+        for method in sorted((context.methods or set()) - {"HEAD"}):
+            found.append((method, context.path, route))
+    assert len(found) > 50, "the route table was not read (FastAPI changed app.routes?)"
     return found
+
+
+def is_event_stream(route: APIRoute) -> bool:
+    """Server-Sent Events never end, so a test client allowed in would wait forever."""
+    streams = typing.get_type_hints(route.endpoint).get("return") is StreamingResponse
+    return streams and route.path.endswith("/events")
 
 
 def _concrete(path: str) -> str:
@@ -81,9 +94,11 @@ def test_each_role_reaches_exactly_the_routes_its_permissions_allow(
         login_required, permission = _requirement(route)
         if not login_required or path == "/logout":
             continue
+        allowed = permission is None or Role(role) in GRANTS[permission]
+        if allowed and is_event_stream(route):
+            continue
         answer = browser.request(method, _concrete(path), follow_redirects=False)
         assert answer.status_code < 500, (method, path, answer.status_code, answer.text[:300])
-        allowed = permission is None or Role(role) in GRANTS[permission]
         if allowed:
             assert answer.status_code not in (401, 403), (role, method, path, answer.text[:300])
         else:

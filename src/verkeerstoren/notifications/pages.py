@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -20,7 +21,7 @@ from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import edit, view
 from verkeerstoren.web.forms import form_lists
 from verkeerstoren.web.sse import sse_response
-from verkeerstoren.web.templating import NavItem, Templates, templates
+from verkeerstoren.web.templating import NavItem, Templates, format_dt, templates
 
 router = APIRouter(include_in_schema=False)
 # The top-bar badge (base.html) leads to the list; no menu entry needed.
@@ -47,8 +48,20 @@ STATUS_LABELS: dict[str, str] = {
     "pending": "pending", "delivered": "delivered", "failed": "failed"}
 
 
+def _readable(value: Any) -> Any:
+    """A moment stored as ISO text ("held until 2026-03-29T09:00:00+00:00", as webhooks get it)
+    in Dutch wall-clock time, as every page shows times; anything else as it is."""
+    if isinstance(value, str) and "T" in value and len(value) >= 16:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return format_dt(moment)
+    return value
+
+
 def _shown(ctx: Ctx, notification: Notification) -> dict[str, Any]:
-    params = notification.params or {}
+    params = {k: _readable(v) for k, v in (notification.params or {}).items()}
     return {"n": notification, "title": service.render(notification.title, params, ctx._),
             "body": service.render(notification.body, params, ctx._)}
 

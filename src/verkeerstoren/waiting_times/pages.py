@@ -140,7 +140,8 @@ def _report_page(request: Request, ctx: Ctx, tpl: Templates, *, values: dict[str
     return tpl.render(request, ctx, "waiting_times/report.html",
                       status_code=422 if problems else 200, values=values,
                       problems=[(p.row, p.field, ctx._(p.message)) for p in problems],
-                      locations=_locations(ctx), sectors=SECTOR_LABELS, done=done,
+                      locations=_locations(ctx), sectors=SECTOR_LABELS, statuses=STATUS_LABELS,
+                      done=done,
                       reports=service.own_reports(ctx.session, ctx.user, 50),
                       rules=norms.load(ctx.session), status=norms.status)
 

@@ -5,7 +5,9 @@ No request may produce a 500: anything unexpected is logged and answered with a 
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -39,23 +41,67 @@ def wants_json(request: Request) -> bool:
     )
 
 
+# What a person reads when something is missing; the API keeps "<entity> not found." for programs.
+# Keys are NotFound.entity normalised (CareUnit, care_unit and "care unit" are one key).
+MISSING: dict[str, str] = {
+    "action": "This action does not exist (any more).",
+    "api_token": "This API token does not exist (any more).",
+    "area": "This area does not exist.",
+    "care_unit": "This care unit does not exist (any more).",
+    "chart": "This chart does not exist.",
+    "gemeente": "This municipality does not exist.",
+    "goal": "This goal does not exist (any more).",
+    "indicator": "This indicator does not exist (any more).",
+    "location": "This location does not exist (any more).",
+    "measurement": "This measurement does not exist (any more).",
+    "nursing_team": "This nursing team does not exist (any more).",
+    "organisation": "This organisation does not exist (any more).",
+    "placement_request": "This placement request does not exist (any more).",
+    "project": "This project does not exist (any more).",
+    "pull_source": "This pull source does not exist (any more).",
+    "region": "This region does not exist.",
+    "reservation": "This reservation does not exist (any more).",
+    "user": "This user does not exist (any more).",
+    "wait_report": "This waiting time report does not exist (any more).",
+    "webhook": "This webhook does not exist (any more).",
+}
+MISSING_PAGE = "This page does not exist (any more). Check the address or start from the home page."
+# Pages' texts for HTTP errors raised by the framework itself (its detail is English).
+HTTP_PAGE_TEXT = {
+    404: MISSING_PAGE,
+    405: "This action is not possible on this page.",
+    401: "Log in to continue.",
+}
+
+
+def missing_text(entity: str) -> str:
+    """The page text (an msgid) for a NotFound of this entity; a generic one for new entities."""
+    key = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", entity.strip()).lower().replace(" ", "_")
+    return MISSING.get(key, MISSING_PAGE)
+
+
 def _page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
     settings: Settings = request.app.state.settings
     _ = translator(request_locale(request, settings))
+    # Messages may carry user data (a Conflict's text names what clashed): escape everything.
+    title_text, message_text = html.escape(_(title)), html.escape(_(message))
     body = (
         "<!doctype html><html lang='nl'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{_(title)}</title><link rel='stylesheet' href='/static/app.css'></head>"
-        f"<body><main class='error-page'><h1>{_(title)}</h1><p>{_(message)}</p>"
-        f"<p><a href='/'>{_('Back to the home page')}</a></p></main></body></html>"
+        f"<title>{title_text}</title><link rel='stylesheet' href='/static/app.css'></head>"
+        f"<body><main class='error-page'><h1>{title_text}</h1><p>{message_text}</p>"
+        f"<p><a href='/'>{html.escape(_('Back to the home page'))}</a></p></main></body></html>"
     )
     return HTMLResponse(body, status_code=status)
 
 
-def _answer(request: Request, status: int, title: str, message: str, **extra: object) -> Response:
+def _answer(request: Request, status: int, title: str, message: str,
+            page_message: str | None = None, **extra: object) -> Response:
+    """JSON with the English ``message`` for programs; a page with ``page_message`` (an msgid,
+    default ``message``) for people."""
     if wants_json(request):
         return JSONResponse({"detail": message, **extra}, status_code=status)
-    return _page(request, status, title, message)
+    return _page(request, status, title, page_message or message)
 
 
 def _problems(problems: list[ValidationProblem]) -> list[dict[str, object]]:
@@ -88,7 +134,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> Response:
-        return _answer(request, 404, "Not found", f"{exc.entity} not found.")
+        return _answer(request, 404, "Not found", f"{exc.entity} not found.",
+                       page_message=missing_text(exc.entity))
 
     @app.exception_handler(Conflict)
     async def _conflict(request: Request, exc: Conflict) -> Response:
@@ -127,7 +174,8 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         titles = {404: "Not found", 405: "Method not allowed", 401: "Login required"}
         title = titles.get(exc.status_code, "Error")
-        return _answer(request, exc.status_code, title, str(exc.detail))
+        return _answer(request, exc.status_code, title, str(exc.detail),
+                       page_message=HTTP_PAGE_TEXT.get(exc.status_code))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -16,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.access.roles import Permission, Role
 from verkeerstoren.web.context import Ctx
+from verkeerstoren.web.i18n import Translate
 
 PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -43,10 +45,34 @@ def template_dirs(capabilities: Sequence[str]) -> list[Path]:
     return [d for d in dirs if d.is_dir()]
 
 
-def _format_dt(value: datetime | None) -> str:
+# Users are in the Netherlands whatever zone the server runs in (containers run in UTC), so
+# pages show Dutch wall-clock time, summer time included. Needs the IANA database: the system's
+# /usr/share/zoneinfo, or the `tzdata` package where the image has none (kpi/periods.py too).
+DISPLAY_TZ = ZoneInfo("Europe/Amsterdam")
+
+
+def local_time(value: datetime) -> datetime:
+    """A stored moment as Dutch wall-clock time; naive values are UTC, as the database keeps."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(DISPLAY_TZ)
+
+
+def format_dt(value: datetime | None) -> str:
+    """A moment as people here read it: Dutch wall-clock time, day first."""
     if value is None:
         return ""
-    return value.astimezone().strftime("%d-%m-%Y %H:%M")
+    return local_time(value).strftime("%d-%m-%Y %H:%M")
+
+
+def plural_translator(translate: Translate) -> Callable[..., str]:
+    """``ngettext(n, singular, plural, **values)``: the msgid for one or for more, translated,
+    with ``{n}`` filled in. Dutch and English both have just these two forms."""
+
+    def ngettext(n: int, singular: str, plural: str, **values: object) -> str:
+        return translate(singular if n == 1 else plural, n=n, **values)
+
+    return ngettext
 
 
 class Templates:
@@ -59,7 +85,7 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.filters["dt"] = _format_dt
+        env.filters["dt"] = format_dt
         self._jinja = Jinja2Templates(env=env)
         self.nav = list(nav)
 
@@ -74,6 +100,7 @@ class Templates:
         context = {
             "ctx": ctx,
             "_": ctx._,
+            "ngettext": plural_translator(ctx._),
             "actor": ctx.actor,
             "csrf_token": ctx.csrf_token,
             "locale": ctx.locale,
