@@ -133,3 +133,20 @@ def test_the_import_form_names_the_bad_row(
     assert answer.status_code == 422
     assert "rij 2" in answer.text
     assert "Er is niets opgeslagen" in answer.text
+
+
+def test_the_source_rows_of_the_unplaced_count_name_their_reasons_in_dutch(
+    kpi_session: Session, login: Callable[[str], Browser]
+) -> None:
+    measurement = kpi_session.scalar(
+        select(Measurement).join(Indicator, Indicator.id == Measurement.indicator_id)
+        .where(Indicator.computed_key == "unplaced", Measurement.source_rows.is_not(None))
+        .order_by(Measurement.period.desc()).limit(1))
+    assert measurement is not None
+    page = login("viewer").get(f"/kpi/measurements/{measurement.id}/sources")
+    assert page.status_code == 200
+    codes = [reason.value for reason in UnplacedReason]
+    assert any(t in page.text for t in ("geen bed", "financiering", "geweigerd", "anders")), \
+        page.text[-2000:]
+    for code in codes:
+        assert f"<td>{code}</td>" not in page.text, code

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -97,3 +99,32 @@ def test_the_form_saves_a_wait_for_the_own_organisation(
     refused = browser.post("/wachttijden/melden", data={
         "csrf_token": browser.csrf, "sector": "ouderenzorg", "care_type": "x"})
     assert refused.status_code == 422
+
+
+def test_just_after_dutch_midnight_today_is_the_dutch_date(session: Session) -> None:
+    # 23:30 UTC on 24 November is 00:30 on 25 November in the Netherlands: a wait measured
+    # "today" by a Dutch provider is not in the future, and one dated the 26th still is.
+    import time_machine
+
+    from verkeerstoren.access.actor import system_actor
+    from verkeerstoren.errors import ValidationProblem
+    from verkeerstoren.waiting_times import service
+    from verkeerstoren.waiting_times.schemas import WaitIn
+
+    location = own_location(session, "Zorggroep Zoetermeer")
+    actor = system_actor("test")
+    with time_machine.travel(datetime(2026, 11, 24, 23, 30, tzinfo=UTC), tick=False):
+        entry = service.report(session, actor, WaitIn(
+            organisation_id=location.organisation_id, location_id=location.id,
+            sector="ouderenzorg", care_type="verpleeghuis", intake_weeks=2,
+            measured_on=date(2026, 11, 25)))
+        assert entry.measured_on == date(2026, 11, 25)
+        unspecified = service.report(session, actor, WaitIn(
+            organisation_id=location.organisation_id, location_id=location.id,
+            sector="ouderenzorg", care_type="verpleeghuis", intake_weeks=2))
+        assert unspecified.measured_on == date(2026, 11, 25)
+        with pytest.raises(ValidationProblem):
+            service.report(session, actor, WaitIn(
+                organisation_id=location.organisation_id, location_id=location.id,
+                sector="ouderenzorg", care_type="verpleeghuis", intake_weeks=2,
+                measured_on=date(2026, 11, 26)))

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from verkeerstoren.kpi.models import Frequency
+from verkeerstoren.region_time import today as today  # quarters turn at Dutch midnight
 
 _YEAR = re.compile(r"^(\d{4})$")
 _QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 MIN_YEAR, MAX_YEAR = 1990, 2100
-REGION_TZ = ZoneInfo("Europe/Amsterdam")
-
-
-def today() -> date:
-    """Today's date on the region's calendar (quarters turn at Dutch midnight)."""
-    return datetime.now(REGION_TZ).date()
 
 
 @dataclass(frozen=True, order=True)

@@ -11,11 +11,11 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from verkeerstoren import region_time
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.errors import Forbidden, NotFound, ValidationErrors, ValidationProblem
 from verkeerstoren.opendata.models import DataSet, ExternalWait
 from verkeerstoren.registry.models import Location, Organisation
-from verkeerstoren.storage.base import utcnow
 from verkeerstoren.waiting_times import norms
 from verkeerstoren.waiting_times.models import ReportSource, WaitReport
 from verkeerstoren.waiting_times.schemas import WaitIn
@@ -68,8 +68,10 @@ def report(session: Session, actor: Actor, data: WaitIn,
         location = session.get(Location, data.location_id)
         if location is None or location.organisation_id != org_id:
             raise ValidationProblem("location_id", "not a location of this organisation")
-    measured = data.measured_on or utcnow().date()
-    if measured > utcnow().date():
+    # The region's date: just after Dutch midnight the UTC date is still yesterday, and a
+    # wait measured "today" was refused as lying in the future.
+    measured = data.measured_on or region_time.today()
+    if measured > region_time.today():
         raise ValidationProblem("measured_on", "a wait cannot be measured in the future")
     entry = WaitReport(organisation_id=org_id, location_id=data.location_id, sector=data.sector,
                        care_type=data.care_type.strip(), intake_weeks=data.intake_weeks,

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -16,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.access.roles import Permission, Role
+from verkeerstoren.region_time import REGION_TZ
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.i18n import Translate
 
@@ -48,7 +48,7 @@ def template_dirs(capabilities: Sequence[str]) -> list[Path]:
 # Users are in the Netherlands whatever zone the server runs in (containers run in UTC), so
 # pages show Dutch wall-clock time, summer time included. Needs the IANA database: the system's
 # /usr/share/zoneinfo, or the `tzdata` package where the image has none (kpi/periods.py too).
-DISPLAY_TZ = ZoneInfo("Europe/Amsterdam")
+DISPLAY_TZ = REGION_TZ
 
 
 def local_time(value: datetime) -> datetime:
