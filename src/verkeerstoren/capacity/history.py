@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, String, case, func, literal, select, type_coerce
 from sqlalchemy.orm import Session
 
 from verkeerstoren.capacity.models import AvailabilityDay, AvailabilityReport
@@ -143,15 +143,34 @@ def _today_as_of_now(connection: Connection, keys: Any, on_key: Any, d: Any, tod
         return {}
     r = AvailabilityReport.__table__.alias("r")
     midnight = datetime.combine(today, time(), tzinfo=UTC)
+    at, low, high = _comparable(r.c.reported_at, midnight, now, connection.dialect.name)
     out: dict[tuple[int, str], tuple[int, int, int] | None] = {}
     for unit_id, code in late:
         row = connection.execute(
             select(r.c.staffed, r.c.occupied, r.c.blocked)
             .where(r.c.unit_id == unit_id, r.c.bed_type_code == code,
-                   r.c.reported_at >= midnight, r.c.reported_at <= now)
-            .order_by(r.c.reported_at.desc(), r.c.id.desc()).limit(1)).first()
+                   # The index's range, a second wider; the exact bounds follow.
+                   r.c.reported_at >= midnight - timedelta(seconds=1),
+                   r.c.reported_at <= now + timedelta(seconds=1), at >= low, at <= high)
+            .order_by(at.desc(), r.c.id.desc()).limit(1)).first()
         out[(unit_id, code)] = None if row is None else (row[0], row[1], row[2])
     return out
+
+
+def _comparable(column: Any, low: datetime, high: datetime, dialect: str) -> tuple[Any, Any, Any]:
+    """The column and two bounds in a form that compares in time order.
+
+    SQLite stores reports' times as text in two forms (see migration 0009_availability_day):
+    both are brought to 'YYYY-MM-DD HH:MM:SS.ffffff', the form the rollup stores."""
+    if dialect != "sqlite":
+        return column, low, high
+    text = type_coerce(column, String())
+    at = case((func.substr(text, 20, 1) == ".", func.substr(text, 1, 26)),
+              else_=func.substr(text, 1, 19) + ".000000")
+    def stored(moment: datetime) -> Any:
+        return literal(moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"), String())
+
+    return at, stored(low), stored(high)
 
 
 def chart_spec(totals: list[DayTotal], translate: Any) -> dict[str, Any]:

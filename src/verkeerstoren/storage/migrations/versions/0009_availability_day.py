@@ -59,25 +59,32 @@ FROM availability_report
 ORDER BY unit_id, bed_type_code, {_PG_DAY}, reported_at DESC, id DESC
 """  # noqa: S608 - this module's constants only
 
-# SQLite has no statement-level triggers: one upsert per report. SQLAlchemy stores these UTC
-# datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' text (no offset, always six fraction digits), so
-# the first ten characters are the UTC day (stored as a Date is) and text order is time order.
+# SQLite has no statement-level triggers: one upsert per report. The UTC datetimes are text
+# there, in two forms: SQLAlchemy's own 'YYYY-MM-DD HH:MM:SS.ffffff' (ORM and Core inserts) and
+# the sqlite3 driver's 'YYYY-MM-DD HH:MM:SS[.ffffff]+00:00' (the executemany of
+# capacity/states.py; no fraction at a whole second). The first ten characters are the UTC day
+# either way (stored as a Date is); for "last" both are brought to the first form, in which
+# text order is time order and an equal time falls to the id.
+_SQLITE_AT = ("CASE WHEN substr({c}, 20, 1) = '.' THEN substr({c}, 1, 26) "
+              "ELSE substr({c}, 1, 19) || '.000000' END")
+_NEW_AT = _SQLITE_AT.format(c="NEW.reported_at")
 _SQLITE_TRIGGER = f"""
 CREATE TRIGGER availability_day_insert AFTER INSERT ON availability_report
 BEGIN
     INSERT INTO availability_day ({_COLUMNS})
     VALUES (NEW.unit_id, NEW.bed_type_code, substr(NEW.reported_at, 1, 10), NEW.staffed,
-            NEW.occupied, NEW.blocked, NEW.reported_at, NEW.id)
+            NEW.occupied, NEW.blocked, {_NEW_AT}, NEW.id)
     {_UPSERT};
 END
 """  # noqa: S608 - this module's constants only
 _SQLITE_BACKFILL = f"""
 INSERT INTO availability_day ({_COLUMNS})
-SELECT unit_id, bed_type_code, day, staffed, occupied, blocked, reported_at, id
-FROM (SELECT *, substr(reported_at, 1, 10) AS day,
-             row_number() OVER (PARTITION BY unit_id, bed_type_code, substr(reported_at, 1, 10)
-                                ORDER BY reported_at DESC, id DESC) AS n
-      FROM availability_report)
+SELECT unit_id, bed_type_code, day, staffed, occupied, blocked, at, id
+FROM (SELECT *, row_number() OVER (PARTITION BY unit_id, bed_type_code, day
+                                   ORDER BY at DESC, id DESC) AS n
+      FROM (SELECT unit_id, bed_type_code, substr(reported_at, 1, 10) AS day, staffed,
+                   occupied, blocked, {_SQLITE_AT.format(c="reported_at")} AS at, id
+            FROM availability_report))
 WHERE n = 1
 """  # noqa: S608 - this module's constants only
 
