@@ -11,13 +11,18 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import is_postgres
 from verkeerstoren.access.actor import system_actor
 from verkeerstoren.capacity import bulk_copy, service
-from verkeerstoren.capacity.models import AvailabilityDay, AvailabilityReport, ReportSource
+from verkeerstoren.capacity.models import (
+    AvailabilityDay,
+    AvailabilityReport,
+    BedState,
+    ReportSource,
+)
 from verkeerstoren.capacity.schemas import ReportIn
 from verkeerstoren.registry.models import BedType, CareUnit, UnitBedType
 from verkeerstoren.storage.base import utcnow
@@ -157,4 +162,41 @@ def test_a_raw_copy_into_the_reports_fires_the_trigger(session: Session) -> None
             "physical, staffed, occupied, blocked, source, reported_by) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
+    _assert_rollup_matches(session)
+
+
+def test_deleted_and_updated_reports_recompute_their_days(session: Session) -> None:
+    """The application never does this; a retention job or a hand-made fix might."""
+    referenced = select(BedState.report_id).where(BedState.report_id.is_not(None))
+    free = list(session.scalars(select(AvailabilityReport.id)
+                                .where(AvailabilityReport.id.not_in(referenced))
+                                .order_by(AvailabilityReport.id)))
+    assert len(free) > 40
+    session.execute(delete(AvailabilityReport).where(AvailabilityReport.id.in_(free[:10])))
+    _assert_rollup_matches(session)
+    # New figures, and times moved to another day (earlier and later) or by a minute.
+    for shift, ids in ((timedelta(days=-1), free[10:20]), (timedelta(hours=30), free[20:30]),
+                       (timedelta(minutes=1), free[30:40])):
+        for moved in session.scalars(select(AvailabilityReport)
+                                     .where(AvailabilityReport.id.in_(ids))):
+            moved.reported_at += shift
+            moved.occupied = moved.blocked = 0
+        session.flush()
+        _assert_rollup_matches(session)
+    # A whole day's reports of one unit gone: its row goes too.
+    unreferenced = set(free)
+    for candidate in free[40:]:
+        report = session.get(AvailabilityReport, candidate)
+        assert report is not None
+        day = report.reported_at.astimezone(UTC).date()
+        same_day = [r.id for r in session.scalars(select(AvailabilityReport).where(
+            AvailabilityReport.unit_id == report.unit_id,
+            AvailabilityReport.bed_type_code == report.bed_type_code))
+            if r.reported_at.astimezone(UTC).date() == day]
+        if set(same_day) <= unreferenced:
+            break
+    else:
+        pytest.fail("no day without a current report in the demo history")
+    session.execute(delete(AvailabilityReport).where(AvailabilityReport.id.in_(same_day)))
+    assert session.get(AvailabilityDay, (report.unit_id, report.bed_type_code, day)) is None
     _assert_rollup_matches(session)

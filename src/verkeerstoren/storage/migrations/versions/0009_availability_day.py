@@ -51,6 +51,44 @@ CREATE TRIGGER availability_day_insert AFTER INSERT ON availability_report
 REFERENCING NEW TABLE AS new_rows
 FOR EACH STATEMENT EXECUTE FUNCTION availability_day_roll()
 """
+# Reports are never updated or deleted by the application (the model says so, and nothing in
+# src, bench or tests does it; a unit with reports cannot be deleted either, their foreign key
+# has no cascade). Should it happen anyway (a retention job, a hand-made fix), the days such
+# rows were on (and, after an UPDATE, are on now) are recomputed from the reports that remain:
+# rare and small, so simple beats fast here.
+_PG_ROWS_DAYS = "SELECT unit_id, bed_type_code, " + _PG_DAY + " AS day FROM "  # noqa: S608
+_PG_TOUCHED = {
+    "DELETE": _PG_ROWS_DAYS + "old_rows",
+    "UPDATE": _PG_ROWS_DAYS + "old_rows UNION " + _PG_ROWS_DAYS + "new_rows",
+}
+_PG_REDO = """
+CREATE FUNCTION availability_day_redo_{verb}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    CREATE TEMPORARY TABLE availability_day_touched ON COMMIT DROP AS {touched};
+    DELETE FROM availability_day AS d USING availability_day_touched AS t
+    WHERE d.unit_id = t.unit_id AND d.bed_type_code = t.bed_type_code AND d.day = t.day;
+    INSERT INTO availability_day ({columns})
+    SELECT DISTINCT ON (r.unit_id, r.bed_type_code, t.day)
+           r.unit_id, r.bed_type_code, t.day, r.staffed, r.occupied, r.blocked,
+           r.reported_at, r.id
+    FROM availability_day_touched AS t
+    JOIN availability_report AS r
+      ON r.unit_id = t.unit_id AND r.bed_type_code = t.bed_type_code
+     AND r.reported_at >= t.day::timestamp AT TIME ZONE 'UTC'
+     AND r.reported_at < (t.day + 1)::timestamp AT TIME ZONE 'UTC'
+    ORDER BY r.unit_id, r.bed_type_code, t.day, r.reported_at DESC, r.id DESC;
+    DROP TABLE availability_day_touched;
+    RETURN NULL;
+END
+$$
+"""
+_PG_REDO_TRIGGER = """
+CREATE TRIGGER availability_day_{verb} AFTER {VERB} ON availability_report
+REFERENCING {tables}
+FOR EACH STATEMENT EXECUTE FUNCTION availability_day_redo_{verb}()
+"""
+_PG_TABLES = {"DELETE": "OLD TABLE AS old_rows",
+              "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows"}
 _PG_BACKFILL = f"""
 INSERT INTO availability_day ({_COLUMNS})
 SELECT DISTINCT ON (unit_id, bed_type_code, {_PG_DAY})
@@ -77,6 +115,22 @@ BEGIN
     {_UPSERT};
 END
 """  # noqa: S608 - this module's constants only
+# The redo, per changed row. The range on reported_at lets the index find the day: every
+# stored form of a time on that day starts with 'YYYY-MM-DD ', which sorts below 'YYYY-MM-DD~'.
+_SQLITE_REDO_DAY = """
+    DELETE FROM availability_day
+    WHERE unit_id = {row}.unit_id AND bed_type_code = {row}.bed_type_code
+      AND day = substr({row}.reported_at, 1, 10);
+    INSERT INTO availability_day ({columns})
+    SELECT unit_id, bed_type_code, substr(reported_at, 1, 10), staffed, occupied, blocked,
+           {at}, id
+    FROM availability_report
+    WHERE unit_id = {row}.unit_id AND bed_type_code = {row}.bed_type_code
+      AND reported_at >= substr({row}.reported_at, 1, 10)
+      AND reported_at < substr({row}.reported_at, 1, 10) || '~'
+    ORDER BY {at} DESC, id DESC
+    LIMIT 1;
+"""
 _SQLITE_BACKFILL = f"""
 INSERT INTO availability_day ({_COLUMNS})
 SELECT unit_id, bed_type_code, day, staffed, occupied, blocked, at, id
@@ -109,15 +163,29 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(_PG_FUNCTION)
         op.execute(_PG_TRIGGER)
+        for verb, touched in _PG_TOUCHED.items():
+            op.execute(_PG_REDO.format(verb=verb.lower(), touched=touched, columns=_COLUMNS))
+            op.execute(_PG_REDO_TRIGGER.format(verb=verb.lower(), VERB=verb,
+                                               tables=_PG_TABLES[verb]))
         op.execute(_PG_BACKFILL)
     else:
         op.execute(_SQLITE_TRIGGER)
+        for verb, rows in (("DELETE", ("OLD",)), ("UPDATE", ("OLD", "NEW"))):
+            body = "".join(_SQLITE_REDO_DAY.format(
+                row=row, columns=_COLUMNS, at=_SQLITE_AT.format(c="reported_at"))
+                for row in rows)
+            op.execute(f"CREATE TRIGGER availability_day_{verb.lower()} AFTER {verb} "
+                       f"ON availability_report BEGIN {body} END")
         op.execute(_SQLITE_BACKFILL)
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER availability_day_insert"
-               + (" ON availability_report" if op.get_bind().dialect.name == "postgresql" else ""))
-    if op.get_bind().dialect.name == "postgresql":
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for verb in ("insert", "delete", "update"):
+        op.execute(f"DROP TRIGGER availability_day_{verb}"
+                   + (" ON availability_report" if postgresql else ""))
+    if postgresql:
         op.execute("DROP FUNCTION availability_day_roll()")
+        op.execute("DROP FUNCTION availability_day_redo_delete()")
+        op.execute("DROP FUNCTION availability_day_redo_update()")
     op.drop_table("availability_day")
