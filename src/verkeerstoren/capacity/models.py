@@ -94,6 +94,10 @@ class AvailabilityDay(Base):
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
     report_id: Mapped[int] = mapped_column(Integer)
 
+    # SQLite: the rows stored in primary-key order (no rowid table beside the key's index), so
+    # a unit's days are read from one B-tree, as the report index serves the old query.
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
 
 class BedState(OrgOwned, Base):
     """The current state of one unit's beds of one type: the latest report plus live holds.

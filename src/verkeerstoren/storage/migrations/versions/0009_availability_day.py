@@ -157,6 +157,7 @@ def upgrade() -> None:
         sa.Column("report_id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("unit_id", "bed_type_code", "day",
                                 name=op.f("pk_availability_day")),
+        sqlite_with_rowid=False,
     )
     # Trigger first, backfill second: on PostgreSQL CREATE TRIGGER locks out inserts into
     # availability_report until this migration commits, so no report falls between the two.
