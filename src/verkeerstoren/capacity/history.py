@@ -5,12 +5,19 @@ for every active unit × bed type registered in the region now, its latest repor
 the end of the day (no report yet: nothing). Reports carry no holds, so "available" here is
 staffed − occupied − blocked as reported.
 
-Only the window's reports and one report per unit before it are read, from one index
-(``ix_availability_report_unit_type_time`` covers the figures too), in unit and time order: each
-report's change to its unit's figures is summed per bed type and day in one pass, and the days
-are added up. A first version did this with LAG window functions in SQL: 90 days of one bench
-region (39,000 reports) took 2.0 s on SQLite and 1.5 s on PostgreSQL (its sorts spilled to
-disk); this one 0.10 s and 0.19 s, on a machine under the same heavy load (docs/performance.md).
+The figures come from ``availability_day`` (capacity/models.py), a rollup the database keeps
+with triggers (migration 0009_availability_day): per unit, bed type and UTC day on which it
+reported, that day's last report. The end of a day is then one row per unit that reported on it
+instead of every report: with endpoints pulled every few minutes (~288 reports a unit a day) the
+old read of every report of the window took 2–5 s for 90 days of one bench region, this one
+0.1 s (docs/performance.md). One row per unit before the window is where it starts from, each
+day's change to its unit's figures is summed per bed type and day in one pass, and the days are
+added up. Today is "as of now": a day row made of a report stamped after ``now`` is replaced
+from today's reports (see :func:`_today_as_of_now`).
+
+A first version did this with LAG window functions over the reports in SQL (2.0 s and 1.5 s for
+90 days); the second replayed the reports in one pass from a covering index (0.10 s and 0.19 s
+at 39,000 reports, growing with them).
 
 The unit page's chart (one unit's reports over time) is drawn here too, like the region's.
 """
