@@ -118,12 +118,23 @@ def test_the_region_history_at_the_edges(session: Session) -> None:
         (5, midnight - timedelta(hours=3)),
         (0, now + timedelta(days=2)),  # a later day
     ]
+    # A bed type the region never reported, registered now and reported only after ``now``:
+    # no line for it until then.
+    session.add(BedType(code="test-nieuw", name="Nieuw bedtype", sort_order=99))
+    session.add(UnitBedType(unit_id=keys[0][0], bed_type_code="test-nieuw", physical_beds=4))
+    session.flush()
+    keys.append((keys[0][0], "test-nieuw", 4))
+    plan.append((len(keys) - 1, now + timedelta(minutes=5)))
     for number, (key_index, at) in enumerate(plan):
         unit_id, code, physical = keys[key_index]
         service.submit_reports(session, actor, [ReportIn(
             unit_id=unit_id, bed_type_code=code, staffed=physical,
             occupied=(number * 5 + 1) % (physical + 1), blocked=0)], ReportSource.API, now=at)
     wanted = {(u, c) for u, c, _ in keys}
+    assert "test-nieuw" not in {t.bed_type_code for t in region_history(
+        session, region_id, 30, now=now)}
+    assert "test-nieuw" in {t.bed_type_code for t in region_history(
+        session, region_id, 30, now=now + timedelta(minutes=5))}
     for moment in (now, now + timedelta(minutes=30), now + timedelta(days=1), utcnow()):
         for days in (30, 90):
             assert region_history(session, region_id, days, now=moment) == _by_hand(

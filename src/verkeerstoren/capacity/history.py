@@ -105,12 +105,12 @@ def region_history(session: Session, region_id: int, days: int, *,
         if (unit_id, code) != previous:
             previous = (unit_id, code)
             ps, po, pb = seeds.get(previous, (0, 0, 0))
-        totals.setdefault(code, [0, 0, 0])
         if day == today and previous in today_as_of_now:
             replaced = today_as_of_now[previous]
-            if replaced is None:  # every report of today came after now
+            if replaced is None:  # every report of today came after now: not there yet
                 continue
             staffed, occupied, blocked = replaced
+        totals.setdefault(code, [0, 0, 0])
         change = changes.get((code, day))
         if change is None:
             change = changes[(code, day)] = [0, 0, 0]
