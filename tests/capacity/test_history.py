@@ -45,10 +45,10 @@ def _region_keys(session: Session) -> tuple[int, list[tuple[int, str, int]]]:
 def _by_hand(session: Session, keys: set[tuple[int, str]], days: int,
              now: datetime) -> list[DayTotal]:
     """The definition, done the slow way: every report of the region, replayed day by day."""
-    reports = [r for r in session.scalars(
-        select(AvailabilityReport).where(AvailabilityReport.reported_at <= now)
-        .order_by(AvailabilityReport.reported_at, AvailabilityReport.id))
-        if (r.unit_id, r.bed_type_code) in keys]
+    # Filtered and ordered in Python, on datetimes: on SQLite the stored text has two forms.
+    reports = sorted((r for r in session.scalars(select(AvailabilityReport))
+                      if (r.unit_id, r.bed_type_code) in keys and r.reported_at <= now),
+                     key=lambda r: (r.reported_at, r.id))
     first = now.date() - timedelta(days=days - 1)
     bed_types = {b.code: b for b in session.scalars(select(BedType))}
     codes = sorted({r.bed_type_code for r in reports},
@@ -91,6 +91,54 @@ def test_the_region_history_is_the_sum_of_each_units_last_report_per_day(
     # The oracle above is only a test if the window saw changes: the region's figures moved.
     got = region_history(session, region_id, 30, now=now)
     assert len({(t.staffed, t.occupied) for t in got if t.bed_type_code == keys[1][1]}) > 1
+
+
+def test_the_region_history_at_the_edges(session: Session) -> None:
+    """Several reports a day, ties, midnight, a unit quiet since before the window, and
+    reports after ``now`` (today's and later days'): still the day-by-day replay."""
+    region_id, keys = _region_keys(session)
+    assert len(keys) >= 6
+    today = utcnow().date()
+    midnight = datetime.combine(today, time(), tzinfo=UTC)
+    now = midnight + timedelta(hours=12)
+    actor = system_actor("test")
+    plan = [
+        (0, midnight - timedelta(days=3, hours=2)),  # several on one day: the last counts
+        (0, midnight - timedelta(days=3, hours=5)),
+        (0, midnight - timedelta(days=3, hours=1)),
+        (1, midnight - timedelta(days=4)),  # a tie: the later report (higher id) counts
+        (1, midnight - timedelta(days=4)),
+        (2, midnight - timedelta(days=7)),  # exactly at midnight UTC, and just before it
+        (2, midnight - timedelta(days=7, microseconds=1)),
+        (3, midnight - timedelta(days=120)),  # before both windows, nothing since
+        (4, now - timedelta(hours=2)),  # today: one before now, one at now, one after it
+        (4, now),
+        (4, now + timedelta(hours=1)),
+        (5, now + timedelta(minutes=1)),  # today only after now: yesterday's figures stand
+        (5, midnight - timedelta(hours=3)),
+        (0, now + timedelta(days=2)),  # a later day
+    ]
+    # A bed type the region never reported, registered now and reported only after ``now``:
+    # no line for it until then.
+    session.add(BedType(code="test-nieuw", name="Nieuw bedtype", sort_order=99))
+    session.add(UnitBedType(unit_id=keys[0][0], bed_type_code="test-nieuw", physical_beds=4))
+    session.flush()
+    keys.append((keys[0][0], "test-nieuw", 4))
+    plan.append((len(keys) - 1, now + timedelta(minutes=5)))
+    for number, (key_index, at) in enumerate(plan):
+        unit_id, code, physical = keys[key_index]
+        service.submit_reports(session, actor, [ReportIn(
+            unit_id=unit_id, bed_type_code=code, staffed=physical,
+            occupied=(number * 5 + 1) % (physical + 1), blocked=0)], ReportSource.API, now=at)
+    wanted = {(u, c) for u, c, _ in keys}
+    assert "test-nieuw" not in {t.bed_type_code for t in region_history(
+        session, region_id, 30, now=now)}
+    assert "test-nieuw" in {t.bed_type_code for t in region_history(
+        session, region_id, 30, now=now + timedelta(minutes=5))}
+    for moment in (now, now + timedelta(minutes=30), now + timedelta(days=1), utcnow()):
+        for days in (30, 90):
+            assert region_history(session, region_id, days, now=moment) == _by_hand(
+                session, wanted, days, moment)
 
 
 def test_the_history_page_and_its_exports(session: Session,

@@ -5,12 +5,19 @@ for every active unit × bed type registered in the region now, its latest repor
 the end of the day (no report yet: nothing). Reports carry no holds, so "available" here is
 staffed − occupied − blocked as reported.
 
-Only the window's reports and one report per unit before it are read, from one index
-(``ix_availability_report_unit_type_time`` covers the figures too), in unit and time order: each
-report's change to its unit's figures is summed per bed type and day in one pass, and the days
-are added up. A first version did this with LAG window functions in SQL: 90 days of one bench
-region (39,000 reports) took 2.0 s on SQLite and 1.5 s on PostgreSQL (its sorts spilled to
-disk); this one 0.10 s and 0.19 s, on a machine under the same heavy load (docs/performance.md).
+The figures come from ``availability_day`` (capacity/models.py), a rollup the database keeps
+with triggers (migration 0009_availability_day): per unit, bed type and UTC day on which it
+reported, that day's last report. The end of a day is then one row per unit that reported on it
+instead of every report: with endpoints pulled every few minutes (~288 reports a unit a day) the
+old read of every report of the window took 2–5 s for 90 days of one bench region, this one
+0.1 s (docs/performance.md). One row per unit before the window is where it starts from, each
+day's change to its unit's figures is summed per bed type and day in one pass, and the days are
+added up. Today is "as of now": a day row made of a report stamped after ``now`` is replaced
+from today's reports (see :func:`_today_as_of_now`).
+
+A first version did this with LAG window functions over the reports in SQL (2.0 s and 1.5 s for
+90 days); the second replayed the reports in one pass from a covering index (0.10 s and 0.19 s
+at 39,000 reports, growing with them).
 
 The unit page's chart (one unit's reports over time) is drawn here too, like the region's.
 """
@@ -22,10 +29,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import Connection, String, case, func, literal, select, type_coerce
 from sqlalchemy.orm import Session
 
-from verkeerstoren.capacity.models import AvailabilityReport
+from verkeerstoren.capacity.models import AvailabilityDay, AvailabilityReport
 from verkeerstoren.registry.models import BedType, CareUnit, Gemeente, Location, UnitBedType
 
 PERIODS = (30, 90)  # the days a coordinator can choose between
@@ -47,22 +54,13 @@ class DayTotal:
         return self.staffed - self.occupied - self.blocked
 
 
-def _day(column: Any, dialect: str) -> Any:
-    """The UTC calendar day of a timestamp column, as 'YYYY-MM-DD' text."""
-    if dialect == "sqlite":
-        # SQLAlchemy stores UTC as ISO text on SQLite: the day is its first ten characters.
-        return func.substr(type_coerce(column, String()), 1, 10)
-    return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
-
-
 def region_history(session: Session, region_id: int, days: int, *,
                    now: datetime) -> list[DayTotal]:
     """Per day of the last ``days`` days (today included) and bed type: the region's staffed,
     occupied and blocked beds at the end of the day (today: now). Ordered by day, bed type."""
     today = now.astimezone(UTC).date()
     first = today - timedelta(days=days - 1)
-    start = datetime.combine(first, time(), tzinfo=UTC)
-    r = AvailabilityReport.__table__.alias("r")
+    d = AvailabilityDay.__table__.alias("d")
     keys = (
         select(UnitBedType.unit_id, UnitBedType.bed_type_code)
         .join(CareUnit, CareUnit.id == UnitBedType.unit_id)
@@ -71,44 +69,48 @@ def region_history(session: Session, region_id: int, days: int, *,
         .where(Gemeente.region_id == region_id, CareUnit.active.is_(True))
         .cte("k")
     )
+    on_key = (d.c.unit_id == keys.c.unit_id) & (d.c.bed_type_code == keys.c.bed_type_code)
     connection = session.connection()
-    # Each unit's last report before the window: the figures the window starts from.
-    before = (
-        select(r.c.id)
-        .where(r.c.unit_id == keys.c.unit_id, r.c.bed_type_code == keys.c.bed_type_code,
-               r.c.reported_at < start)
-        .order_by(r.c.reported_at.desc(), r.c.id.desc())
-        .limit(1)
+    # Each unit's last day before the window (its last report then): the figures it starts from.
+    last_day = (
+        select(func.max(d.c.day))
+        .where(on_key, d.c.day < first)
         .scalar_subquery()
     )
-    b = AvailabilityReport.__table__.alias("b")
+    b = AvailabilityDay.__table__.alias("b")
     seeds: dict[tuple[int, str], tuple[int, int, int]] = {
         (u, c): (st, oc, bl) for u, c, st, oc, bl in connection.execute(
             select(b.c.unit_id, b.c.bed_type_code, b.c.staffed, b.c.occupied, b.c.blocked)
-            .select_from(keys.join(b, b.c.id == before)))}
-    # The window's reports per unit in time order, the day already cut off in SQL; the
-    # index on (unit, bed type, time, staffed, occupied, blocked) answers it alone.
+            .select_from(keys.join(b, (b.c.unit_id == keys.c.unit_id)
+                                   & (b.c.bed_type_code == keys.c.bed_type_code)
+                                   & (b.c.day == last_day))))}
+    today_as_of_now = _today_as_of_now(connection, keys, on_key, d, today, now)
+    # The window's days per unit in day order, from the primary key (unit, bed type, day).
     window = (
-        select(r.c.unit_id, r.c.bed_type_code, _day(r.c.reported_at, connection.dialect.name),
-               r.c.staffed, r.c.occupied, r.c.blocked)
-        .select_from(keys.join(r, (r.c.unit_id == keys.c.unit_id)
-                               & (r.c.bed_type_code == keys.c.bed_type_code)))
-        .where(r.c.reported_at >= start, r.c.reported_at <= now)
-        .order_by(r.c.unit_id, r.c.bed_type_code, r.c.reported_at, r.c.id)
+        select(d.c.unit_id, d.c.bed_type_code, d.c.day, d.c.staffed, d.c.occupied, d.c.blocked)
+        .select_from(keys.join(d, on_key))
+        .where(d.c.day >= first, d.c.day <= today)
+        .order_by(d.c.unit_id, d.c.bed_type_code, d.c.day)
     )
     totals: dict[str, list[int]] = {}
     for (_, code), figures in seeds.items():
         acc = totals.setdefault(code, [0, 0, 0])
         for i in range(3):
             acc[i] += figures[i]
-    # What each report changed: its figures minus the unit's previous ones, summed per day.
-    changes: dict[tuple[str, str], list[int]] = {}
+    # What each day changed: its last figures minus the unit's previous ones, summed per day.
+    changes: dict[tuple[str, date], list[int]] = {}
     previous: tuple[int, str] | None = None
     ps = po = pb = 0
     for unit_id, code, day, staffed, occupied, blocked in connection.execute(window):
         if (unit_id, code) != previous:
             previous = (unit_id, code)
             ps, po, pb = seeds.get(previous, (0, 0, 0))
+        if day == today and previous in today_as_of_now:
+            replaced = today_as_of_now[previous]
+            if replaced is None:  # every report of today came after now: not there yet
+                continue
+            staffed, occupied, blocked = replaced
+        totals.setdefault(code, [0, 0, 0])
         change = changes.get((code, day))
         if change is None:
             change = changes[(code, day)] = [0, 0, 0]
@@ -116,23 +118,66 @@ def region_history(session: Session, region_id: int, days: int, *,
         change[1] += occupied - po
         change[2] += blocked - pb
         ps, po, pb = staffed, occupied, blocked
-        totals.setdefault(code, [0, 0, 0])
     bed_types = {code: (name, order) for code, name, order in session.execute(
         select(BedType.code, BedType.name, BedType.sort_order))}
     codes = sorted(totals, key=lambda c: (bed_types.get(c, (c, 0))[1], c))
     out: list[DayTotal] = []
     for offset in range(days):
         day = first + timedelta(days=offset)
-        text = day.isoformat()
         for code in codes:
             running = totals[code]
-            found = changes.get((code, text))
+            found = changes.get((code, day))
             if found is not None:
                 running[0] += found[0]
                 running[1] += found[1]
                 running[2] += found[2]
             out.append(DayTotal(day, code, bed_types.get(code, (code, 0))[0], *running))
     return out
+
+
+def _today_as_of_now(connection: Connection, keys: Any, on_key: Any, d: Any, today: date,
+                     now: datetime) -> dict[tuple[int, str], tuple[int, int, int] | None]:
+    """Today's figures of the units whose day row holds a report made after ``now``.
+
+    A day row answers "end of the day"; today the chart wants "now". Only a report stamped
+    later than ``now`` (a back-dated ``now``, a clock ahead) makes the two differ, so only those
+    units read today's reports up to ``now`` (None: none yet), one index seek each.
+    """
+    late = list(connection.execute(
+        select(d.c.unit_id, d.c.bed_type_code).select_from(keys.join(d, on_key))
+        .where(d.c.day == today, d.c.reported_at > now)))
+    if not late:
+        return {}
+    r = AvailabilityReport.__table__.alias("r")
+    midnight = datetime.combine(today, time(), tzinfo=UTC)
+    at, low, high = _comparable(r.c.reported_at, midnight, now, connection.dialect.name)
+    out: dict[tuple[int, str], tuple[int, int, int] | None] = {}
+    for unit_id, code in late:
+        row = connection.execute(
+            select(r.c.staffed, r.c.occupied, r.c.blocked)
+            .where(r.c.unit_id == unit_id, r.c.bed_type_code == code,
+                   # The index's range, a second wider; the exact bounds follow.
+                   r.c.reported_at >= midnight - timedelta(seconds=1),
+                   r.c.reported_at <= now + timedelta(seconds=1), at >= low, at <= high)
+            .order_by(at.desc(), r.c.id.desc()).limit(1)).first()
+        out[(unit_id, code)] = None if row is None else (row[0], row[1], row[2])
+    return out
+
+
+def _comparable(column: Any, low: datetime, high: datetime, dialect: str) -> tuple[Any, Any, Any]:
+    """The column and two bounds in a form that compares in time order.
+
+    SQLite stores reports' times as text in two forms (see migration 0009_availability_day):
+    both are brought to 'YYYY-MM-DD HH:MM:SS.ffffff', the form the rollup stores."""
+    if dialect != "sqlite":
+        return column, low, high
+    text = type_coerce(column, String())
+    at = case((func.substr(text, 20, 1) == ".", func.substr(text, 1, 26)),
+              else_=func.substr(text, 1, 19) + ".000000")
+    def stored(moment: datetime) -> Any:
+        return literal(moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"), String())
+
+    return at, stored(low), stored(high)
 
 
 def chart_spec(totals: list[DayTotal], translate: Any) -> dict[str, Any]:
