@@ -90,3 +90,21 @@ def test_a_report_time_without_a_timezone_is_refused(session: Session) -> None:
     with pytest.raises(ValueError, match="naive"):
         service.submit_reports(session, system_actor("test"), [_row(target, 0)],
                                ReportSource.API, now=utcnow().replace(tzinfo=None))
+
+
+def test_a_bulk_report_stores_its_times_as_every_other_write_does(session: Session) -> None:
+    # On SQLite a time is text, compared as text: the bulk path's own executemany wrote
+    # "…+00:00" where SQLAlchemy writes "YYYY-MM-DD HH:MM:SS.ffffff", and two equal times
+    # then compared unequal.
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("PostgreSQL stores timestamptz, not text")
+    rows = [_row(ubt, 1) for ubt in _all_unit_bed_types(session)]
+    service.submit_reports(session, system_actor("test"), rows, ReportSource.CSV)
+    for table in ("availability_report", "bed_state"):
+        stored = session.execute(text(
+            f"SELECT DISTINCT length(reported_at), substr(reported_at, 20) FROM {table} "
+            "WHERE reported_at IS NOT NULL")).all()
+        assert all(size == 26 and not rest.endswith("+00:00") for size, rest in stored), (
+            table, stored)

@@ -143,7 +143,10 @@ def _sqlite_executemany(
     # Table and column names come from our own metadata, never from input.
     columns = [name for name in rows[0] if name not in where]
     dialect = connection.dialect
-    processors = [table.c[name].type.bind_processor(dialect) for name in (*columns, *where)]
+    # dialect_impl: the processor SQLAlchemy itself binds with. The type's own bind_processor
+    # skips the SQLite DATETIME formatting, and the driver then stored "…+00:00" text.
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                  for name in (*columns, *where)]
     if where:
         sets = ", ".join([*(f"{c} = ?" for c in columns),
                           *([f"{increment} = {increment} + 1"] if increment else [])])
