@@ -227,3 +227,20 @@ def test_unknown_regions_and_wijken_give_an_empty_board_and_junk_a_422(
     for junk in ({"region_id": "abc"}, {"region_id": -1}, {"region_id": 2**31},
                  {"wijk": [f"WK{n:06d}" for n in range(51)]}):
         assert coordinator.get(path, params=junk).status_code == 422, junk
+
+
+def test_the_history_chart_opens_on_the_users_own_region_too(
+    login: Callable[[str], Browser], session: Session, here_and_there: tuple[Row, Row, Row]
+) -> None:
+    here, _, far = here_and_there
+    coordinator = login("coordinator")
+    first = coordinator.get("/board/history").text  # no own region: the first one
+    not_first = next(r for r in (here, far)
+                     if f'<option value="{r.region_id}" selected>' not in first)
+    _locate(session, "coordinator", not_first.gemeente_code)
+    page = coordinator.get("/board/history").text
+    assert f'<option value="{not_first.region_id}" selected>' in page
+    # A region asked for still wins.
+    other = far if not_first is here else here
+    page = coordinator.get("/board/history", params={"region_id": other.region_id}).text
+    assert f'<option value="{other.region_id}" selected>' in page

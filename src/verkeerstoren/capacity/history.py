@@ -57,7 +57,8 @@ class DayTotal:
 def region_history(session: Session, region_id: int, days: int, *,
                    now: datetime) -> list[DayTotal]:
     """Per day of the last ``days`` days (today included) and bed type: the region's staffed,
-    occupied and blocked beds at the end of the day (today: now). Ordered by day, bed type."""
+    occupied and blocked beds at the end of the day (today: now). Ordered by day, bed type.
+    A bed type's days start at the first day by which one of the region's units reported it."""
     today = now.astimezone(UTC).date()
     first = today - timedelta(days=days - 1)
     d = AvailabilityDay.__table__.alias("d")
@@ -121,6 +122,9 @@ def region_history(session: Session, region_id: int, days: int, *,
     bed_types = {code: (name, order) for code, name, order in session.execute(
         select(BedType.code, BedType.name, BedType.sort_order))}
     codes = sorted(totals, key=lambda c: (bed_types.get(c, (c, 0))[1], c))
+    # A bed type has figures from the first day one of its units had reported by; before
+    # that the region knew nothing, which is not the same as zero beds (the chart drew it as 0).
+    known = {code for _, code in seeds}
     out: list[DayTotal] = []
     for offset in range(days):
         day = first + timedelta(days=offset)
@@ -131,7 +135,9 @@ def region_history(session: Session, region_id: int, days: int, *,
                 running[0] += found[0]
                 running[1] += found[1]
                 running[2] += found[2]
-            out.append(DayTotal(day, code, bed_types.get(code, (code, 0))[0], *running))
+                known.add(code)
+            if code in known:
+                out.append(DayTotal(day, code, bed_types.get(code, (code, 0))[0], *running))
     return out
 
 

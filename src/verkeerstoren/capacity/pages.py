@@ -29,7 +29,11 @@ from verkeerstoren.capacity import (
 from verkeerstoren.capacity.freshness import age_text
 from verkeerstoren.capacity.models import ReportSource
 from verkeerstoren.capacity.regional_board import pages as board_pages
-from verkeerstoren.capacity.regional_board.pages import Codes, regions_with_gemeenten
+from verkeerstoren.capacity.regional_board.pages import (
+    Codes,
+    own_region,
+    regions_with_gemeenten,
+)
 from verkeerstoren.capacity.schemas import IntakeIn, ReportIn
 from verkeerstoren.errors import NotFound, ValidationErrors, ValidationProblem
 from verkeerstoren.registry.models import (
@@ -68,7 +72,10 @@ SearchCtx = Annotated[Ctx, view(Permission.NURSING_SEARCH)]
 def _history(ctx: Ctx, region_id: int | None, days: int
              ) -> tuple[list[Region], Region | None, list[history.DayTotal]]:
     regions = regions_with_gemeenten(ctx.session)
-    chosen = next((r for r in regions if r.id == region_id), regions[0] if regions else None)
+    # A chart shows one region: the one asked for, else the user's own (as the board opens
+    # on it), else the first.
+    wanted = region_id or own_region(ctx.session, ctx.user.organisation_id)
+    chosen = next((r for r in regions if r.id == wanted), regions[0] if regions else None)
     totals = (history.region_history(ctx.session, chosen.id, days, now=utcnow())
               if chosen is not None else [])
     return regions, chosen, totals
