@@ -161,6 +161,10 @@ def test_teams_have_skills_and_service_areas(session: Session, demo: DemoResult)
     for team in teams:
         assert team.skills
         assert any(a.postcode_from is not None for a in team.service_areas), team.name
+        # A GP who found the team can reach it (the search shows phone or e-mail).
+        assert team.email is not None
+        assert team.email.endswith("@demo.verkeerstoren.nl")
+    assert len({t.email for t in teams}) == len(teams)
     assert session.scalar(select(func.count()).select_from(ServiceArea)
                           .where(ServiceArea.wijk_code.is_not(None)))
 

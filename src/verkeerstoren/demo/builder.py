@@ -246,8 +246,13 @@ class _Builder:
                     *GENERAL_SKILLS,
                     *self.rng.sample(EXTRA_SKILLS, self.rng.randint(1, 2)),
                 )
+                # A GP who finds the team must be able to reach it. Invented teams get an
+                # address on the demo domain (never a real mailbox); no invented phone numbers,
+                # which could belong to someone.
+                mailbox = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
                 team = NursingTeam(
                     organisation_id=self.orgs[plan.provider].id, name=demo(name), is_demo=True,
+                    email=f"{mailbox}@{EMAIL_DOMAIN}",
                     skills=[s for c in sorted(set(skills))
                             if (s := self.session.get(Skill, c)) is not None],
                 )
