@@ -100,7 +100,7 @@ def test_a_filtered_board_stays_filtered_when_it_refreshes(
         expect(rows.first).to_be_attached()
         expect(board.locator("#board-table")).not_to_contain_text("Zoetermeer")
         board.evaluate("document.getElementById('board-live').addEventListener("
-                       "'board:updated', () => { window.__refreshed = true; })")
+                       "'board:updated', () => { document.body.dataset.refreshed = 'yes'; })")
 
         form_page = _login(phone, served_demo, "provider", "/capacity/report")
         form = form_page.locator("form.report-card").first
@@ -108,7 +108,9 @@ def test_a_filtered_board_stays_filtered_when_it_refreshes(
         form.get_by_role("button", name="Opslaan").click()
         expect(form_page.get_by_role("status")).to_contain_text("opgeslagen")
 
-        board.wait_for_function("window.__refreshed === true", timeout=5_000)
+        # A DOM attribute, not wait_for_function: that evaluates a string in the page, which
+        # the app's Content Security Policy (no 'unsafe-eval') refuses.
+        expect(board.locator("body")).to_have_attribute("data-refreshed", "yes", timeout=10_000)
         expect(rows.first).to_be_attached()
         expect(board.locator("#board-table")).not_to_contain_text("Zoetermeer")
         for value in rows.locator("td.available strong").all_inner_texts():
