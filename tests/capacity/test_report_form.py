@@ -31,6 +31,24 @@ def test_a_refused_report_brings_the_user_back_to_its_card(
     assert re.search(r'name="(staffed|occupied|blocked)" autofocus', card)
 
 
+def test_a_refused_card_keeps_what_was_typed(
+    login: Callable[[str], Browser], own_unit: UnitBedType
+) -> None:
+    provider = login("provider")
+    anchor = f"unit-{own_unit.unit_id}-{own_unit.bed_type_code}"
+    answer = provider.post("/capacity/report", data={
+        "csrf_token": provider.csrf, "unit_id": str(own_unit.unit_id),
+        "bed_type_code": own_unit.bed_type_code, "staffed": "1", "occupied": "3",
+        "blocked": "0", "blocked_reason": "", "remark": "Na de ochtendronde"})
+    assert answer.status_code == 422
+    card = answer.text[answer.text.index(f'id="{anchor}"'):]
+    card = card[:card.index("</form>")]
+    assert re.search(r'name="staffed"[^>]*value="1"', card), card
+    assert re.search(r'name="occupied"[^>]*value="3"', card), card
+    assert 'value="Na de ochtendronde"' in card
+    assert "<details open>" in card  # the typed remark is visible, not folded away
+
+
 def test_one_bed_is_singular(login: Callable[[str], Browser]) -> None:
     text = login("provider").get("/capacity/report").text
     assert not re.search(r"\b1 fysieke bedden", text)

@@ -133,6 +133,10 @@ def report_form(request: Request, ctx: ReportCtx, tpl: TemplatesDep,
                       errors={}, saved=saved)
 
 
+_REPORT_FIELDS = ("staffed", "occupied", "blocked", "expected_free_date", "blocked_reason",
+                  "remark")
+
+
 def _save_report(request: Request, ctx: Ctx, tpl: Templates,
                  values: dict[str, list[str]]) -> Response:
     def one(name: str) -> str | None:
@@ -154,8 +158,11 @@ def _save_report(request: Request, ctx: Ctx, tpl: Templates,
         errors = {p.field: ctx._(p.message, **p.params) for p in exc.problems}
     if errors:
         # Nothing was written: submit_reports checks every row before it writes any.
+        # The refused card shows what was typed, not the stored report: on a phone, typing
+        # it all again to fix one number is how a report gets abandoned.
+        typed = {name: found[0] for name in _REPORT_FIELDS if (found := values.get(name))}
         return tpl.render(request, ctx, "capacity/report.html", status_code=422,
-                          **_report_context(ctx), errors=errors,
+                          **_report_context(ctx), errors=errors, typed=typed,
                           failed=(one("unit_id"), one("bed_type_code")), saved=0)
     return RedirectResponse(f"/capacity/report?saved={one('unit_id')}#unit-{one('unit_id')}",
                             status_code=303)
