@@ -76,3 +76,15 @@ def test_the_cli_writes_html_and_pdf(
     bad = CliRunner().invoke(main, ["report", "--quarter", "2026-07", "--output", str(tmp_path)])
     assert bad.exit_code != 0
     assert "2026Q3" in bad.output
+
+
+def test_the_report_is_dated_on_the_dutch_calendar(session: Session) -> None:
+    # Made at 23:30 UTC on 31 December: in the Netherlands it is already 1 January.
+    import time_machine
+
+    ensure_kpi_demo(session)
+    with time_machine.travel("2026-12-31 23:30:00+00:00", tick=False):
+        made = service.make_report(session, system_actor(), parse_period("2026Q3"), pdf=False,
+                                   today=TODAY)
+    assert "1 januari 2027" in made.html
+    assert "31 december 2026" not in made.html

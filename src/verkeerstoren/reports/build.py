@@ -22,6 +22,7 @@ from verkeerstoren.kpi import charts, dashboards, format, projects
 from verkeerstoren.kpi.models import ProgressEntry, Project
 from verkeerstoren.kpi.periods import Period
 from verkeerstoren.kpi.seeds import GOOI, HAAGLANDEN, JAARPLAN, PROGRAMMAPLAN
+from verkeerstoren.region_time import REGION_TZ
 from verkeerstoren.web.i18n import translator
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -131,7 +132,8 @@ def render_html(report: Report, *, locale: str = "nl", for_pdf: bool = False) ->
     return template.render(
         r=report, data=report.overview, _=translator(locale), css=css, fmt=format.value,
         num=format.number, long_date=_long_date, phases=projects.PHASE_LABELS,
-        documents=DOCUMENTS, locale=locale, images=images)
+        documents=DOCUMENTS, locale=locale, images=images,
+        region_tz=REGION_TZ)  # "made on" is the Dutch date, not the UTC one
 
 
 def render_pdf(html: str) -> bytes:
