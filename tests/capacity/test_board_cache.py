@@ -137,3 +137,42 @@ def test_the_board_api_answers_the_board_and_documents_its_schema(
     documented = spec["paths"]["/api/v1/board"]["get"]["responses"]["200"]
     assert documented["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Board"}
+
+
+def test_a_boards_renderings_are_made_once_per_version_of_the_board(
+    db: Database, session: Session, own_unit: UnitBedType
+) -> None:
+    # Every open board refetches the table and the map after each report: one rendering per
+    # board version serves them all, and a changed board gets a new one.
+    import threading
+
+    bus = EventBus()
+    cache = cache_for(bus)
+    flt = BoardFilter(bed_types=(own_unit.bed_type_code,))
+    made: list[str] = []
+    gate = threading.Event()
+
+    def render() -> bytes:
+        gate.wait(5)  # everyone asks while the first rendering is still being made
+        made.append("x")
+        return f"{len(made)}".encode()
+
+    first = cache.get(session, flt)
+    answers: list[bytes] = []
+    threads = [threading.Thread(target=lambda: answers.append(first.derived(("table", "nl"),
+                                                                            render)))
+               for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    gate.set()
+    for thread in threads:
+        thread.join(10)
+    assert answers == [b"1"] * 8
+    assert cache.get(session, flt).derived(("table", "nl"), render) == b"1"
+    assert first.derived(("table", "en"), render) == b"2"  # per language
+
+    service.submit_reports(session, system_actor("test"), [ReportIn(
+        unit_id=own_unit.unit_id, bed_type_code=own_unit.bed_type_code,
+        staffed=own_unit.physical_beds, occupied=1)], ReportSource.API)
+    _deliver_committed_events(db, session, bus, own_unit)
+    assert cache.get(session, flt).derived(("table", "nl"), render) == b"3"

@@ -31,6 +31,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -71,12 +72,27 @@ class CachedBoard:
     full_expiry: datetime = NEVER  # MAX_AGE after the last full build
     _json: bytes | None = None
     _model: Board | None = None
+    # Renderings of this board (the live table's HTML per language, the map's spec): every
+    # open board refetches both after each report, so each is made once per board version.
+    _derived: dict[tuple[str, ...], bytes] = field(default_factory=dict)
+    _derive_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def json(self) -> bytes:
         """The board serialised once for every API client that asks for it."""
         if self._json is None:
             self._json = self.data.json()
         return self._json
+
+    def derived(self, key: tuple[str, ...], make: Callable[[], bytes]) -> bytes:
+        """``make()``'s bytes for this board, made by the first caller only (the others, who
+        asked at the same time, wait for it instead of rendering the same thing again)."""
+        found = self._derived.get(key)
+        if found is None:
+            with self._derive_lock:
+                found = self._derived.get(key)
+                if found is None:
+                    found = self._derived[key] = make()
+        return found
 
     @property
     def board(self) -> Board:

@@ -132,13 +132,17 @@ def wijk_options(session: Session, flt: board_service.BoardFilter
     return list(grouped.items())
 
 
-def _table_context(request: Request, ctx: Ctx, flt: board_service.BoardFilter
-                   ) -> dict[str, Any]:
+def _cached(request: Request, ctx: Ctx, flt: board_service.BoardFilter
+            ) -> board_cache.CachedBoard:
+    db: Database = request.app.state.db
+    return board_cache.cached_board(db.events, ctx.session, flt)
+
+
+def _table_context(ctx: Ctx, entry: board_cache.CachedBoard) -> dict[str, Any]:
     # Cached per process: every open board refetches this table after each report.
     # The template reads the plain rows (Jinja's r.unit finds r["unit"]): validating them
     # into pydantic models first would cost more than the refresh itself.
-    db: Database = request.app.state.db
-    data = board_cache.cached_board(db.events, ctx.session, flt).data
+    data = entry.data
     now = data.generated_at
     ages = {(r["unit_id"], r["bed_type_code"]): age_text(r["reported_at"], now, ctx.locale)
             for r in data.rows}
@@ -153,7 +157,8 @@ def board_page(request: Request, ctx: BoardCtx, tpl: TemplatesDep, params: Param
         flt = replace(flt, region_id=own_region(ctx.session, ctx.user.organisation_id))
     session = ctx.session
     return tpl.render(
-        request, ctx, "capacity/board.html", **_table_context(request, ctx, flt), flt=flt,
+        request, ctx, "capacity/board.html", **_table_context(ctx, _cached(request, ctx, flt)),
+        flt=flt,
         bed_types=session.scalars(select(BedType).order_by(BedType.sort_order)).all(),
         features=session.scalars(select(Feature).order_by(Feature.name)).all(),
         gemeenten=session.scalars(select(Gemeente).order_by(Gemeente.name)).all(),
@@ -165,15 +170,21 @@ def board_page(request: Request, ctx: BoardCtx, tpl: TemplatesDep, params: Param
 @router.get("/board/table", response_class=HTMLResponse)
 def board_table(request: Request, ctx: BoardCtx, tpl: TemplatesDep, params: Params
                 ) -> HTMLResponse:
-    return tpl.render(request, ctx, "capacity/_board_table.html",
-                      **_table_context(request, ctx, params.flt))
+    # The fragment holds nothing of the user (no form, no token): one rendering per board
+    # version and language serves every open board (~50 ms for a region's 1,500 rows).
+    entry = _cached(request, ctx, params.flt)
+    body = entry.derived(("table", ctx.locale), lambda: bytes(tpl.render(
+        request, ctx, "capacity/_board_table.html", **_table_context(ctx, entry)).body))
+    return HTMLResponse(body)
 
 
 @router.get("/board/map.json")
-def board_map(ctx: BoardCtx, params: Params) -> Response:
-    data = board_service.board(ctx.session, params.flt)
-    spec = maps.board_map(data, ctx.settings.data_dir, ctx._("Free beds per location"))
-    return Response(json.dumps(spec), media_type="application/json")
+def board_map(request: Request, ctx: BoardCtx, params: Params) -> Response:
+    # Refetched with the table after every report: from the same cached board, made once.
+    entry = _cached(request, ctx, params.flt)
+    body = entry.derived(("map", ctx.locale), lambda: json.dumps(maps.board_map(
+        entry.board, ctx.settings.data_dir, ctx._("Free beds per location"))).encode())
+    return Response(body, media_type="application/json")
 
 
 @router.get("/board/events")
