@@ -18,7 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -190,29 +190,75 @@ class _Arrivals:
             self.done.set()
 
 
-async def _listen(client: httpx.AsyncClient, url: str, state: list[_Arrivals]) -> None:
-    async with client.stream("GET", url) as answer:
+Refetch = Callable[[httpx.AsyncClient, str], Awaitable[None]]
+
+
+async def _refetched(refetch: Refetch, client: httpx.AsyncClient, base: str,
+                     arrivals: _Arrivals) -> None:
+    await asyncio.sleep(0.1)  # board.js waits 100 ms for more events before it refetches
+    await refetch(client, base)
+    arrivals.arrive()
+
+
+async def _listen(client: httpx.AsyncClient, base: str, state: list[_Arrivals],
+                  refetch: Refetch | None, pending: set[asyncio.Task[None]]) -> None:
+    async with client.stream("GET", f"{base}/board/events") as answer:
         async for line in answer.aiter_lines():
             if line.startswith("retry:"):
                 state[0].connected += 1
             elif line.startswith("event: availability"):
-                state[0].arrive()
+                if refetch is None:
+                    state[0].arrive()
+                else:  # what the browser does next: the table and the map, fetched again
+                    task = asyncio.create_task(_refetched(refetch, client, base, state[0]))
+                    pending.add(task)
+                    task.add_done_callback(pending.discard)
 
 
-async def _report_to_boards(bases: list[str], reg: Registry, clients: int,
-                            runs: int) -> tuple[list[float], list[float], int]:
+async def _region_keys(base: str, reg: Registry, region_id: int) -> list[tuple[int, str]]:
+    async with httpx.AsyncClient(base_url=base, timeout=30, headers={
+            "Authorization": f"Bearer {reg.coordinator_token}"}) as client:
+        answer = await client.get("/api/v1/board", params={"region_id": region_id})
+        answer.raise_for_status()
+        return [(r["unit_id"], r["bed_type_code"]) for r in answer.json()["rows"]]
+
+
+async def _report_to_boards(bases: list[str], reg: Registry, clients: int, runs: int,
+                            region_id: int | None = None
+                            ) -> tuple[list[float], list[float], int]:
+    """Event delivery to ``clients`` SSE boards; with ``region_id``, each board then fetches
+    that region's table and map as board.js does, and a run ends when the last has them."""
     auth = {"Authorization": f"Bearer {reg.coordinator_token}"}
-    limits = httpx.Limits(max_connections=clients + 10, max_keepalive_connections=clients + 10)
+    # Each board's stream, plus its two refetches at the same time.
+    limits = httpx.Limits(max_connections=3 * clients + 10,
+                          max_keepalive_connections=3 * clients + 10)
     state = [_Arrivals(clients)]
     all_boards: list[float] = []
     accepted: list[float] = []
     missed = 0
+    refetch: Refetch | None = None
+    keys = reg.provider_keys
+    poster_token = reg.provider_token
+    if region_id is not None:
+        params = {"region_id": region_id}
+
+        async def refetch(client: httpx.AsyncClient, base: str) -> None:
+            table, board_map = await asyncio.gather(
+                client.get(f"{base}/board/table", params=params),
+                client.get(f"{base}/board/map.json", params=params))
+            table.raise_for_status()
+            board_map.raise_for_status()
+
+        # Reports about this region's board (any organisation's: the admin posts them).
+        keys = await _region_keys(bases[0], reg, region_id)
+        poster_token = reg.admin_token
+    pending: set[asyncio.Task[None]] = set()
     async with httpx.AsyncClient(headers=auth, timeout=httpx.Timeout(30, read=None),
                                  limits=limits) as listeners, \
             httpx.AsyncClient(base_url=bases[0], timeout=30, headers={
-                "Authorization": f"Bearer {reg.provider_token}"}) as poster:
-        tasks = [asyncio.create_task(_listen(listeners, f"{bases[i % len(bases)]}/board/events",
-                                             state)) for i in range(clients)]
+                "Authorization": f"Bearer {poster_token}"}) as poster:
+        tasks = [asyncio.create_task(_listen(listeners, bases[i % len(bases)], state, refetch,
+                                             pending)) for i in range(clients)]
         deadline = time.monotonic() + 30
         while state[0].connected < clients:
             if time.monotonic() > deadline:
@@ -220,7 +266,7 @@ async def _report_to_boards(bases: list[str], reg: Registry, clients: int,
             await asyncio.sleep(0.05)
         await asyncio.sleep(1.0)  # PostgreSQL LISTEN threads and subscriptions settle
         for run in range(runs + 2):
-            key = reg.provider_keys[run % len(reg.provider_keys)]
+            key = keys[(run * 37) % len(keys)]
             physical = reg.physical[key]
             body = {"unit_id": key[0], "bed_type_code": key[1], "physical": physical,
                     "staffed": physical, "occupied": run % (physical + 1), "blocked": 0}
@@ -245,15 +291,24 @@ async def _report_to_boards(bases: list[str], reg: Registry, clients: int,
 
 
 def report_to_boards(bases: list[str], reg: Registry, clients: int, runs: int) -> list[Figure]:
-    """(a) one report posted → the event received by every one of ``clients`` SSE streams."""
+    """(a) one report posted → the event received by every one of ``clients`` SSE streams;
+    then the same with what makes the change visible: every board refetching its table and
+    map (region 1's, 1,488 rows) after the event, as the browser does."""
     all_boards, after_answer, missed = asyncio.run(
         _report_to_boards(bases, reg, clients, runs))
+    visible, _, refetch_missed = asyncio.run(
+        _report_to_boards(bases, reg, clients, runs, region_id=1))
     split = f"{clients} SSE clients over {len(bases)} app process(es)"
     return [
         Figure(f"report sent → event on all {clients} boards", all_boards, 250,
                split + (f"; {missed} runs lost events" if missed else "")),
         Figure(f"report accepted (HTTP 201 received) → all {clients} boards", after_answer,
                None, "from the poster's 201 to the last board"),
+        Figure(f"report sent → new table and map on all {clients} boards", visible, 250,
+               split + "; each board waits 100 ms (board.js), then GETs /board/table and "
+               "/board/map.json for region 1 (≈ 0.7 MB of HTML each); the clients run on the "
+               "same 2 cores" + (f"; {refetch_missed} runs timed out" if refetch_missed
+                                 else "")),
     ]
 
 

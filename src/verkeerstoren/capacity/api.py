@@ -25,13 +25,14 @@ from verkeerstoren.capacity.schemas import (
 from verkeerstoren.errors import ValidationProblem
 from verkeerstoren.storage import Database
 from verkeerstoren.web.context import Ctx
-from verkeerstoren.web.deps import edit, view
+from verkeerstoren.web.deps import edit, live_view, view
 from verkeerstoren.web.params import RegionId
 
 router = APIRouter(tags=["capacity"])
 
 ReportCtx = Annotated[Ctx, edit(Permission.CAPACITY_REPORT)]
 BoardCtx = Annotated[Ctx, view(Permission.BOARD_VIEW)]
+LiveBoardCtx = Annotated[Ctx, live_view(Permission.BOARD_VIEW)]  # polled by systems
 IntakeCtx = Annotated[Ctx, edit(Permission.INTAKE_REPORT)]
 SearchCtx = Annotated[Ctx, view(Permission.NURSING_SEARCH)]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -107,7 +108,7 @@ def _filter(bed_type: list[str] | None, feature: list[str] | None, gemeente: lis
             responses={200: {"model": Board, "content": {"application/json": {}}}})
 def get_board(
     request: Request,
-    ctx: BoardCtx,
+    ctx: LiveBoardCtx,
     bed_type: Codes = None,
     feature: Codes = None,
     gemeente: Codes = None,

@@ -37,7 +37,34 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY):
+            # A plain (deferred) transaction: in WAL mode a reader neither waits for the
+            # writer nor holds it up. Taking the write lock for every request made the 200
+            # refetches of 100 open boards after one report queue behind each other for
+            # seconds, and some gave up ("database is locked").
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# Execution option for a session that only reads (see read_only_session): on SQLite its
+# transaction does not take the write lock.
+READ_ONLY = "verkeerstoren_read_only"
+
+
+def read_only_session(session: Session) -> None:
+    """Make this new session's transaction a read-only one; call before its first query.
+
+    Anything it then tries to write is refused at the flush: on SQLite a read transaction
+    that turns into a write fails whenever another writer committed in between.
+    """
+    session.info[READ_ONLY] = True
+    session.connection(execution_options={READ_ONLY: True})
+
+
+def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get(READ_ONLY) and (session.new or session.dirty or session.deleted):
+        raise RuntimeError("this session only reads; write in an edit context")
 
 
 class Database:
@@ -59,6 +86,7 @@ class Database:
         self.sessionmaker: sessionmaker[Session] = sessionmaker(
             self.engine, expire_on_commit=False
         )
+        event.listen(self.sessionmaker, "before_flush", _refuse_writes)
         self.events = EventBus()
         self.hooks_installed = False
 

@@ -23,6 +23,7 @@ from verkeerstoren.access.scoping import bind_actor
 from verkeerstoren.errors import DomainError, Forbidden
 from verkeerstoren.settings import Settings
 from verkeerstoren.storage import Database
+from verkeerstoren.storage.db import read_only_session
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.i18n import translator
 
@@ -110,7 +111,7 @@ def request_locale(request: Request, settings: Settings) -> str:
 
 
 def _context(
-    permission: Permission | None, *, edit: bool, login: bool
+    permission: Permission | None, *, edit: bool, login: bool, read_only: bool = False
 ) -> Callable[..., Iterator[Ctx]]:
     def dependency(
         request: Request, _csrf: Annotated[None, Depends(verify_csrf)]
@@ -119,6 +120,8 @@ def _context(
         settings: Settings = request.app.state.settings
         locale = request_locale(request, settings)
         with db.sessionmaker() as session, session.begin():
+            if read_only:
+                read_only_session(session)
             try:
                 actor = resolve_actor(request, session)
             except NotAuthenticated:
@@ -158,6 +161,12 @@ def view(permission: Permission | None = None) -> Any:
 def edit(permission: Permission) -> Any:
     """Logged-in context for changing data: reads are confined to the actor's organisation."""
     return _depends(_context(permission, edit=True, login=True))
+
+
+def live_view(permission: Permission) -> Any:
+    """Logged-in context for the live board's reads, which every open board repeats after
+    each report: a read-only transaction (on SQLite it does not queue for the write lock)."""
+    return _depends(_context(permission, edit=False, login=True, read_only=True))
 
 
 def public() -> Any:

@@ -28,7 +28,7 @@ from verkeerstoren.registry.models import (
 )
 from verkeerstoren.storage import Database
 from verkeerstoren.web.context import Ctx
-from verkeerstoren.web.deps import view
+from verkeerstoren.web.deps import live_view, view
 from verkeerstoren.web.sse import sse_response
 from verkeerstoren.web.templating import Templates, templates
 
@@ -36,6 +36,8 @@ router = APIRouter(include_in_schema=False)
 
 TemplatesDep = Annotated[Templates, Depends(templates)]
 BoardCtx = Annotated[Ctx, view(Permission.BOARD_VIEW)]
+# The table and the map are refetched by every open board after each report.
+LiveBoardCtx = Annotated[Ctx, live_view(Permission.BOARD_VIEW)]
 Codes = Annotated[list[str] | None, Query(max_length=50)]
 # 0 is "all regions" chosen on purpose; leaving the parameter out lets the page pick the
 # user's own region. An id no region has simply matches nothing, as in the JSON API.
@@ -168,7 +170,7 @@ def board_page(request: Request, ctx: BoardCtx, tpl: TemplatesDep, params: Param
 
 
 @router.get("/board/table", response_class=HTMLResponse)
-def board_table(request: Request, ctx: BoardCtx, tpl: TemplatesDep, params: Params
+def board_table(request: Request, ctx: LiveBoardCtx, tpl: TemplatesDep, params: Params
                 ) -> HTMLResponse:
     # The fragment holds nothing of the user (no form, no token): one rendering per board
     # version and language serves every open board (~50 ms for a region's 1,500 rows).
@@ -179,7 +181,7 @@ def board_table(request: Request, ctx: BoardCtx, tpl: TemplatesDep, params: Para
 
 
 @router.get("/board/map.json")
-def board_map(request: Request, ctx: BoardCtx, params: Params) -> Response:
+def board_map(request: Request, ctx: LiveBoardCtx, params: Params) -> Response:
     # Refetched with the table after every report: from the same cached board, made once.
     entry = _cached(request, ctx, params.flt)
     body = entry.derived(("map", ctx.locale), lambda: json.dumps(maps.board_map(
