@@ -18,7 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -182,6 +182,7 @@ class _Arrivals:
     expected: int
     times: list[float] = field(default_factory=list)
     connected: int = 0
+    key: tuple[int, str] | None = None  # the reported row
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
     def arrive(self) -> None:
@@ -190,29 +191,27 @@ class _Arrivals:
             self.done.set()
 
 
-Refetch = Callable[[httpx.AsyncClient, str], Awaitable[None]]
-
-
-async def _refetched(refetch: Refetch, client: httpx.AsyncClient, base: str,
-                     arrivals: _Arrivals) -> None:
-    await asyncio.sleep(0.1)  # board.js waits 100 ms for more events before it refetches
-    await refetch(client, base)
-    arrivals.arrive()
-
-
-async def _listen(client: httpx.AsyncClient, base: str, state: list[_Arrivals],
-                  refetch: Refetch | None, pending: set[asyncio.Task[None]]) -> None:
-    async with client.stream("GET", f"{base}/board/events") as answer:
+async def _listen(client: httpx.AsyncClient, url: str, state: list[_Arrivals],
+                  expect_rows: bool) -> None:
+    """One board's event stream; an arrival is the availability event, or with
+    ``expect_rows`` the event carrying the reported row's HTML (what board.js swaps in)."""
+    event = ""
+    async with client.stream("GET", url) as answer:
         async for line in answer.aiter_lines():
             if line.startswith("retry:"):
                 state[0].connected += 1
-            elif line.startswith("event: availability"):
-                if refetch is None:
-                    state[0].arrive()
-                else:  # what the browser does next: the table and the map, fetched again
-                    task = asyncio.create_task(_refetched(refetch, client, base, state[0]))
-                    pending.add(task)
-                    task.add_done_callback(pending.discard)
+            elif line.startswith("event: "):
+                event = line[7:]
+            elif line.startswith("data: ") and event == "availability":
+                arrivals = state[0]
+                if not expect_rows:
+                    arrivals.arrive()
+                else:
+                    data = json.loads(line[6:])
+                    key = arrivals.key
+                    if key is not None and isinstance(data.get("rows"), str) and (
+                            f'data-unit="{key[0]}" data-bed-type="{key[1]}"' in data["rows"]):
+                        arrivals.arrive()
 
 
 async def _region_keys(base: str, reg: Registry, region_id: int) -> list[tuple[int, str]]:
@@ -226,39 +225,30 @@ async def _region_keys(base: str, reg: Registry, region_id: int) -> list[tuple[i
 async def _report_to_boards(bases: list[str], reg: Registry, clients: int, runs: int,
                             region_id: int | None = None
                             ) -> tuple[list[float], list[float], int]:
-    """Event delivery to ``clients`` SSE boards; with ``region_id``, each board then fetches
-    that region's table and map as board.js does, and a run ends when the last has them."""
+    """Event delivery to ``clients`` SSE boards; with ``region_id``, every board is that
+    region's (its stream opened with the filter, as board.js does) and a run ends when the
+    last board has received the reported row, rendered for its filter."""
     auth = {"Authorization": f"Bearer {reg.coordinator_token}"}
-    # Each board's stream, plus its two refetches at the same time.
-    limits = httpx.Limits(max_connections=3 * clients + 10,
-                          max_keepalive_connections=3 * clients + 10)
+    limits = httpx.Limits(max_connections=clients + 10, max_keepalive_connections=clients + 10)
     state = [_Arrivals(clients)]
     all_boards: list[float] = []
     accepted: list[float] = []
     missed = 0
-    refetch: Refetch | None = None
     keys = reg.provider_keys
     poster_token = reg.provider_token
+    query = ""
     if region_id is not None:
-        params = {"region_id": region_id}
-
-        async def refetch(client: httpx.AsyncClient, base: str) -> None:
-            table, board_map = await asyncio.gather(
-                client.get(f"{base}/board/table", params=params),
-                client.get(f"{base}/board/map.json", params=params))
-            table.raise_for_status()
-            board_map.raise_for_status()
-
         # Reports about this region's board (any organisation's: the admin posts them).
         keys = await _region_keys(bases[0], reg, region_id)
         poster_token = reg.admin_token
-    pending: set[asyncio.Task[None]] = set()
+        query = f"?region_id={region_id}"
     async with httpx.AsyncClient(headers=auth, timeout=httpx.Timeout(30, read=None),
                                  limits=limits) as listeners, \
             httpx.AsyncClient(base_url=bases[0], timeout=30, headers={
                 "Authorization": f"Bearer {poster_token}"}) as poster:
-        tasks = [asyncio.create_task(_listen(listeners, bases[i % len(bases)], state, refetch,
-                                             pending)) for i in range(clients)]
+        tasks = [asyncio.create_task(_listen(
+            listeners, f"{bases[i % len(bases)]}/board/events{query}", state,
+            region_id is not None)) for i in range(clients)]
         deadline = time.monotonic() + 30
         while state[0].connected < clients:
             if time.monotonic() > deadline:
@@ -270,7 +260,7 @@ async def _report_to_boards(bases: list[str], reg: Registry, clients: int, runs:
             physical = reg.physical[key]
             body = {"unit_id": key[0], "bed_type_code": key[1], "physical": physical,
                     "staffed": physical, "occupied": run % (physical + 1), "blocked": 0}
-            state[0] = _Arrivals(clients, connected=clients)
+            state[0] = _Arrivals(clients, connected=clients, key=key)
             started = time.perf_counter()
             answer = await poster.post("/api/v1/availability", json=body)
             answer_at = time.perf_counter()
@@ -292,8 +282,7 @@ async def _report_to_boards(bases: list[str], reg: Registry, clients: int, runs:
 
 def report_to_boards(bases: list[str], reg: Registry, clients: int, runs: int) -> list[Figure]:
     """(a) one report posted → the event received by every one of ``clients`` SSE streams;
-    then the same with what makes the change visible: every board refetching its table and
-    map (region 1's, 1,488 rows) after the event, as the browser does."""
+    then what makes the change visible: every board of region 1 receiving the changed row."""
     all_boards, after_answer, missed = asyncio.run(
         _report_to_boards(bases, reg, clients, runs))
     visible, _, refetch_missed = asyncio.run(
@@ -304,11 +293,11 @@ def report_to_boards(bases: list[str], reg: Registry, clients: int, runs: int) -
                split + (f"; {missed} runs lost events" if missed else "")),
         Figure(f"report accepted (HTTP 201 received) → all {clients} boards", after_answer,
                None, "from the poster's 201 to the last board"),
-        Figure(f"report sent → new table and map on all {clients} boards", visible, 250,
-               split + "; each board waits 100 ms (board.js), then GETs /board/table and "
-               "/board/map.json for region 1 (≈ 0.7 MB of HTML each); the clients run on the "
-               "same 2 cores" + (f"; {refetch_missed} runs timed out" if refetch_missed
-                                 else "")),
+        Figure(f"report sent → changed row shown on all {clients} boards", visible, 250,
+               f"{clients} boards of region 1 (1,488 rows) over {len(bases)} app process(es);"
+               " the event carries the row rendered for the board's filter, which board.js "
+               "swaps in without asking again" + (f"; {refetch_missed} runs lost rows"
+                                                  if refetch_missed else "")),
     ]
 
 

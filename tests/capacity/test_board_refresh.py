@@ -21,7 +21,7 @@ from tests.conftest import Browser
 from verkeerstoren.access.actor import system_actor
 from verkeerstoren.capacity import holds, service
 from verkeerstoren.capacity.board import BoardFilter, build
-from verkeerstoren.capacity.board_cache import BoardCache, _event_keys
+from verkeerstoren.capacity.board_cache import BoardCache, event_keys
 from verkeerstoren.capacity.models import ReportSource
 from verkeerstoren.capacity.schemas import Board, ReportIn
 from verkeerstoren.errors import DomainError
@@ -168,12 +168,12 @@ def test_a_change_outside_the_filter_leaves_the_board_as_it_is(session: Session)
     assert cache.refreshes == 0
 
 
-def test_event_keys_must_all_be_unit_and_bed_type_pairs() -> None:
-    assert _event_keys({"keys": [[1, "grz"], [2, "hospice"]]}) == ((1, "grz"), (2, "hospice"))
-    assert _event_keys({"count": 60}) is None
-    assert _event_keys({"truncated": True}) is None
-    assert _event_keys({"keys": [[1, "grz"], ["x", "grz"]]}) is None
-    assert _event_keys({"keys": [[1]]}) is None
+def testevent_keys_must_all_be_unit_and_bed_type_pairs() -> None:
+    assert event_keys({"keys": [[1, "grz"], [2, "hospice"]]}) == ((1, "grz"), (2, "hospice"))
+    assert event_keys({"count": 60}) is None
+    assert event_keys({"truncated": True}) is None
+    assert event_keys({"keys": [[1, "grz"], ["x", "grz"]]}) is None
+    assert event_keys({"keys": [[1]]}) is None
 
 
 def test_the_board_json_is_the_board_models_json(session: Session) -> None:

@@ -83,27 +83,34 @@ def test_the_board_fits_a_phone_screen(served_demo: str, browser: Browser) -> No
         phone.close()
 
 
-def test_a_filtered_board_stays_filtered_when_it_refreshes(
+def test_a_filtered_board_stays_filtered_when_it_changes(
     served_demo: str, browser: Browser
 ) -> None:
     desk = browser.new_context(viewport={"width": 1366, "height": 900}, locale="nl-NL")
     phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="nl-NL")
     try:
         board = _login(desk, served_demo, "coordinator", "/board")
-        # The demo providers report in Zoetermeer (Haaglanden); look at the other region.
-        board.get_by_label("Regio").select_option(label="Gooi en Vechtstreek")
+        # The demo providers report in Zoetermeer (Haaglanden): the board of that region,
+        # free beds only. The report arrives with its row as this filtered board shows it.
+        board.get_by_label("Regio").select_option(label="Haaglanden")
         board.get_by_label("Alleen beschikbare bedden").check()
         board.get_by_role("button", name="Filteren").click()
         board.wait_for_url("**/board?**region_id=**")
         expect(board.locator("#live-status.on")).to_be_attached(timeout=10_000)
         rows = board.locator("#board-table tbody tr[data-unit]")
         expect(rows.first).to_be_attached()
-        expect(board.locator("#board-table")).not_to_contain_text("Zoetermeer")
+        expect(board.locator("#board-table")).not_to_contain_text("Hilversum")
         board.evaluate("document.getElementById('board-live').addEventListener("
                        "'board:updated', () => { document.body.dataset.refreshed = 'yes'; })")
+        board.evaluate("window.__notReloaded = true")
 
         form_page = _login(phone, served_demo, "provider", "/capacity/report")
         form = form_page.locator("form.report-card").first
+        unit_id = form.locator("input[name=unit_id]").input_value()
+        bed_type = form.locator("input[name=bed_type_code]").input_value()
+        staffed = int(form.locator("input[name=staffed]").input_value())
+        # Fill every staffed bed: the row has nothing free and must leave this board.
+        form.locator("input[name=occupied]").fill(str(staffed))
         form.locator("input[name=blocked]").fill("0")
         form.get_by_role("button", name="Opslaan").click()
         expect(form_page.get_by_role("status")).to_contain_text("opgeslagen")
@@ -111,8 +118,11 @@ def test_a_filtered_board_stays_filtered_when_it_refreshes(
         # A DOM attribute, not wait_for_function: that evaluates a string in the page, which
         # the app's Content Security Policy (no 'unsafe-eval') refuses.
         expect(board.locator("body")).to_have_attribute("data-refreshed", "yes", timeout=10_000)
+        expect(board.locator(f"tr[data-unit='{unit_id}'][data-bed-type='{bed_type}']")
+               ).to_have_count(0)
+        assert board.evaluate("window.__notReloaded") is True
         expect(rows.first).to_be_attached()
-        expect(board.locator("#board-table")).not_to_contain_text("Zoetermeer")
+        expect(board.locator("#board-table")).not_to_contain_text("Hilversum")
         for value in rows.locator("td.available strong").all_inner_texts():
             assert int(value) > 0
     finally:

@@ -46,7 +46,6 @@ from verkeerstoren.capacity.board import (
     Key,
     Raw,
     assemble,
-    build,
     fetch,
 )
 from verkeerstoren.capacity.schemas import Board
@@ -119,7 +118,7 @@ class BoardCache:
         """EventBus listener: note the changed keys, or empty the cache if it does not say."""
         if message.get("type") != "availability":
             return
-        keys = _event_keys(message)
+        keys = event_keys(message)
         if keys is None:
             self.invalidate()
             return
@@ -132,6 +131,11 @@ class BoardCache:
         with self._lock:
             self._generation += 1
             self._entries.clear()
+
+    def holds(self, flt: BoardFilter, *, now: datetime | None = None) -> bool:
+        """Whether a board for this filter is kept (a refresh of changed keys would do)."""
+        with self._lock:
+            return self._lookup(_key(flt), now or utcnow())[0] is not None
 
     def get(self, session: Session, flt: BoardFilter, *, now: datetime | None = None
             ) -> CachedBoard:
@@ -213,7 +217,7 @@ class BoardCache:
         return entry, changed
 
 
-def _event_keys(message: dict[str, Any]) -> tuple[Key, ...] | None:
+def event_keys(message: dict[str, Any]) -> tuple[Key, ...] | None:
     """The unit × bed-type keys an event names, or None when it does not name them all."""
     keys = message.get("keys")
     if not isinstance(keys, list):
@@ -259,7 +263,8 @@ def served_board(bus: EventBus, session: Session, flt: BoardFilter
     if (session.info.get("scope_org") is not None or flt.extra
             or isinstance(session.get_bind(), Connection)):
         now = utcnow()
-        return CachedBoard(build(session, flt, now=now), now), "full"
+        raw = fetch(session, flt)
+        return CachedBoard(assemble(raw.values(), flt, now), now, raw), "full"
     return cache_for(bus).serve(session, flt)
 
 

@@ -76,6 +76,11 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            # A connection per worker thread (40 in the app's thread pool) without waiting:
+            # SQLite connections are cheap, and SQLAlchemy's default of 5 + 10 made requests
+            # wait for one when many live boards asked at once.
+            kwargs["pool_size"] = 10
+            kwargs["max_overflow"] = 40
         else:
             kwargs["pool_pre_ping"] = True
             kwargs["pool_size"] = pool_size

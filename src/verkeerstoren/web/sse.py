@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
 from fastapi import Request
@@ -13,8 +14,10 @@ from fastapi.responses import StreamingResponse
 from verkeerstoren.storage.events import EventBus
 
 HEARTBEAT_SECONDS = 15.0
-# Picks the events a stream passes on: (SSE event name, data) or None to skip the message.
-Pick = Callable[[dict[str, Any]], tuple[str, dict[str, Any]] | None]
+# Picks the events a stream passes on: (SSE event name, data) or None to skip the message;
+# it may be a coroutine (the live board renders the changed rows for its stream's filter).
+Picked = tuple[str, dict[str, Any]] | None
+Pick = Callable[[dict[str, Any]], Picked | Awaitable[Picked]]
 
 
 async def _stream(request: Request, bus: EventBus, pick: Pick,
@@ -31,6 +34,8 @@ async def _stream(request: Request, bus: EventBus, pick: Pick,
                 yield ": keep-alive\n\n"
                 continue
             picked = pick(message)
+            if inspect.isawaitable(picked):
+                picked = await picked
             if picked is not None:
                 name, data = picked
                 yield f"event: {name}\ndata: {json.dumps(data, default=str)}\n\n"

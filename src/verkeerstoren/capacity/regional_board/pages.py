@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from verkeerstoren.access.roles import Permission
 from verkeerstoren.capacity import board as board_service
@@ -27,6 +28,7 @@ from verkeerstoren.registry.models import (
     Wijk,
 )
 from verkeerstoren.storage import Database
+from verkeerstoren.storage.db import read_only_session
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import live_view, view
 from verkeerstoren.web.sse import sse_response
@@ -189,12 +191,60 @@ def board_map(request: Request, ctx: LiveBoardCtx, params: Params) -> Response:
     return Response(body, media_type="application/json")
 
 
-@router.get("/board/events")
-async def board_events(request: Request, ctx: BoardCtx) -> StreamingResponse:
-    """Server-Sent Events: one message per committed change of availability."""
+NO_PATCH = ""  # the board is not kept: the stream sends the plain event (board.js refetches)
+
+
+def _patch(request: Request, ctx: Ctx, tpl: Templates, flt: board_service.BoardFilter,
+           keys: list[tuple[int, str]]) -> str | None:
+    """The changed rows of this filter's board as HTML (None: none of them is on it)."""
     db: Database = request.app.state.db
+    if not board_cache.cache_for(db.events).holds(flt):
+        # Nobody loaded this board lately (or it expired): rendering a patch would mean
+        # building the whole board here, once per open stream's filter, for every report.
+        return NO_PATCH
+    with db.sessionmaker() as session, session.begin():
+        read_only_session(session)
+        entry = board_cache.cached_board(db.events, session, flt)
+    wanted = set(keys)
+    if wanted.isdisjoint(entry.raw):
+        return None
 
-    def pick(message: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-        return str(message.get("type", "message")), message
+    def render() -> bytes:
+        rows = [r for r in entry.data.rows if (r["unit_id"], r["bed_type_code"]) in wanted]
+        return bytes(tpl.render(request, ctx, "capacity/_board_patch.html", rows=rows,
+                                **_table_context(ctx, entry)).body)
 
+    # Every open board with this filter gets the same patch: made once per board version.
+    key = ("patch", ctx.locale, *sorted(f"{u}:{c}" for u, c in wanted))
+    return entry.derived(key, render).decode()
+
+
+@router.get("/board/events")
+async def board_events(request: Request, ctx: LiveBoardCtx, bed_type: Codes = None,
+                       feature: Codes = None, gemeente: Codes = None, wijk: Codes = None,
+                       region_id: RegionChoice = None, fresh_only: bool = False,
+                       available_only: bool = False) -> StreamingResponse:
+    """Server-Sent Events: one message per committed change of availability.
+
+    A change that names its rows (a report, a hold) carries those rows as this stream's board
+    shows them (same filter as the page: board.js passes its query), so every open board
+    shows it without asking again; 100 boards refetching the whole table after each report
+    took seconds. A change without rows (a bulk report) makes the board refetch its table.
+    """
+    # The filter as plain query parameters, not through the Params dependency: with further
+    # (sync) dependencies FastAPI kept this stream's session, and so a database connection,
+    # until the stream ended; 100 open boards then ran the pool dry.
+    flt = board_params(bed_type, feature, gemeente, wijk, region_id, fresh_only,
+                       available_only).flt
+    tpl: Templates = request.app.state.templates
+
+    async def pick(message: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        name = str(message.get("type", "message"))
+        keys = board_cache.event_keys(message) if name == "availability" else None
+        if not keys:
+            return name, message
+        rows = await run_in_threadpool(_patch, request, ctx, tpl, flt, list(keys))
+        return name, message if rows == NO_PATCH else {**message, "rows": rows}
+
+    db: Database = request.app.state.db
     return sse_response(request, db.events, pick)

@@ -1,0 +1,79 @@
+"""A live board's event stream carries the changed rows, rendered for that board's filter."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.conftest import Browser
+from verkeerstoren.capacity.board import BoardFilter
+from verkeerstoren.capacity.board_cache import cache_for
+from verkeerstoren.registry.models import CareUnit, Gemeente, Location, UnitBedType
+from verkeerstoren.storage import Database
+
+
+def _region_of(session: Session, ubt: UnitBedType) -> int:
+    region = session.scalar(
+        select(Gemeente.region_id).join(Location, Location.gemeente_code == Gemeente.code)
+        .join(CareUnit, CareUnit.location_id == Location.id).where(CareUnit.id == ubt.unit_id))
+    assert region is not None
+    return region
+
+
+def _events(browser: Browser, path: str, publish: Callable[[], None],
+            wanted: int) -> list[dict[str, object]]:
+    """The data of the first ``wanted`` availability events on the stream at ``path``."""
+    found: list[dict[str, object]] = []
+    with browser.stream("GET", path) as answer:
+        assert answer.status_code == 200
+        lines = answer.iter_lines()
+        assert next(lines).startswith("retry:")
+        # Published once the stream is listening (its retry line has been sent).
+        threading.Timer(0.2, publish).start()
+        event = ""
+        deadline = time.monotonic() + 20
+        for line in lines:
+            if line.startswith("event: "):
+                event = line[7:]
+            elif line.startswith("data: ") and event == "availability":
+                found.append(json.loads(line[6:]))
+                if len(found) == wanted:
+                    break
+            assert time.monotonic() < deadline
+    return found
+
+
+def test_a_report_reaches_an_open_board_with_its_row_for_that_boards_filter(
+    db: Database, session: Session, login: Callable[[str], Browser], own_unit: UnitBedType
+) -> None:
+    region = _region_of(session, own_unit)
+    key = [own_unit.unit_id, own_unit.bed_type_code]
+    coordinator = login("coordinator")
+    # The board page was opened: this filter's board is kept in the process's cache.
+    cache_for(db.events).get(session, BoardFilter(region_id=region))
+
+    path = f"/board/events?region_id={region}"
+    (with_rows,) = _events(coordinator, path, lambda: db.events.publish(
+        {"type": "availability", "keys": [key]}), 1)
+    rows = with_rows["rows"]
+    assert isinstance(rows, str)
+    assert f'data-unit="{key[0]}" data-bed-type="{key[1]}"' in rows
+    assert 'class="totals"' in rows
+    # A bulk report names no rows: the board fetches its whole table instead.
+    (bulk,) = _events(coordinator, path, lambda: db.events.publish(
+        {"type": "availability", "count": 60}), 1)
+    assert "rows" not in bulk
+
+    # A board of another region: the same report is not on it.
+    other = session.scalar(select(Gemeente.region_id).where(
+        Gemeente.region_id.is_not(None), Gemeente.region_id != region).limit(1))
+    assert other is not None
+    cache_for(db.events).get(session, BoardFilter(region_id=other))
+    (elsewhere,) = _events(coordinator, f"/board/events?region_id={other}",
+                           lambda: db.events.publish({"type": "availability", "keys": [key]}), 1)
+    assert elsewhere["rows"] is None
