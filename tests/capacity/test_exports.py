@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from openpyxl import load_workbook
+from openpyxl.cell.cell import Cell
 from sqlalchemy.orm import Session
 
 from tests.conftest import Browser
@@ -64,7 +65,8 @@ def test_the_board_xlsx_has_real_dates_and_local_times(
     mine = next(r for r in rows[1:] if r[column["Afdeling-id"]] == own_unit.unit_id
                 and r[column["Bedtype-code"]] == own_unit.bed_type_code)
     free = mine[column["Verwacht vrij"]]
-    assert isinstance(free, datetime) and free.date() == date(2030, 1, 2)  # a date cell
+    assert isinstance(free, datetime)  # a date cell
+    assert free.date() == date(2030, 1, 2)
     stamp = mine[column["Gemeld op (Nederlandse tijd)"]]
     assert isinstance(stamp, datetime)
     assert stamp.microsecond == 0
@@ -73,7 +75,9 @@ def test_the_board_xlsx_has_real_dates_and_local_times(
     assert mine[column["Bemand"]] == 3
     number = column["Gemeld op (Nederlandse tijd)"] + 1
     row_number = rows.index(mine) + 1
-    assert sheet.cell(row=row_number, column=number).is_date
+    cell = sheet.cell(row=row_number, column=number)
+    assert isinstance(cell, Cell)
+    assert cell.is_date
 
 
 def test_the_history_exports_have_a_real_day_and_dutch_headers(
@@ -88,11 +92,13 @@ def test_the_history_exports_have_a_real_day_and_dutch_headers(
     date.fromisoformat(rows[1][0])
     xlsx = coordinator.get("/board/history/export", params={"format": "xlsx"})
     sheet = load_workbook(io.BytesIO(xlsx.content)).worksheets[0]
-    assert sheet.cell(row=2, column=1).is_date
+    cell = sheet.cell(row=2, column=1)
+    assert isinstance(cell, Cell)
+    assert cell.is_date
 
 
 def test_a_naive_time_counts_as_utc_and_a_summer_time_gets_its_offset() -> None:
     content, _, _ = exports.table_file(
-        ["Tijd"], [[datetime(2026, 7, 1, 10, 0, 0, 123456)],
+        ["Tijd"], [[datetime(2026, 7, 1, 10, 0, 0, 123456)],  # noqa: DTZ001 (naive on purpose)
                    [datetime(2026, 1, 1, 10, 0, tzinfo=UTC)]], "csv", "x")
     assert _csv(content)[1:] == [["2026-07-01T12:00:00+02:00"], ["2026-01-01T11:00:00+01:00"]]

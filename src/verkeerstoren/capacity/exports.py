@@ -66,13 +66,15 @@ def _csv_cell(value: object) -> object:
     return value
 
 
-def _xlsx_cell(value: object) -> tuple[object, str | None]:
+def _xlsx_cell(value: object) -> tuple[str | float | date | None, str | None]:
     """The cell's value and number format: Excel cells have no time zone, so local and naive."""
     if isinstance(value, datetime):
         return local_time(value).replace(tzinfo=None), TIME_FORMAT
     if isinstance(value, date):
         return value, DATE_FORMAT
-    return value, None
+    if value is None or isinstance(value, str | int | float):
+        return value, None
+    return str(value), None
 
 
 def table_file(header: Sequence[str], rows: Sequence[Sequence[object]], fmt: str, name: str
@@ -88,7 +90,7 @@ def table_file(header: Sequence[str], rows: Sequence[Sequence[object]], fmt: str
         for number, row in enumerate(rows, start=2):
             for column, value in enumerate(row, start=1):
                 cell_value, number_format = _xlsx_cell(value)
-                cell = sheet.cell(row=number, column=column, value=cell_value)  # type: ignore[arg-type]
+                cell = sheet.cell(row=number, column=column, value=cell_value)
                 if number_format is not None:
                     cell.number_format = number_format
         sheet.freeze_panes = "A2"  # the header stays in view while scrolling
