@@ -128,10 +128,11 @@ def _report_context(ctx: Ctx) -> dict[str, Any]:
 
 
 @router.get("/capacity/report", response_class=HTMLResponse)
-def report_form(request: Request, ctx: ReportCtx, tpl: TemplatesDep,
-                saved: int = 0) -> HTMLResponse:
+def report_form(request: Request, ctx: ReportCtx, tpl: TemplatesDep, saved: int = 0,
+                saved_type: Annotated[str | None, Query(max_length=30)] = None
+                ) -> HTMLResponse:
     return tpl.render(request, ctx, "capacity/report.html", **_report_context(ctx),
-                      errors={}, saved=saved)
+                      errors={}, saved=saved, saved_type=saved_type)
 
 
 _REPORT_FIELDS = ("staffed", "occupied", "blocked", "expected_free_date", "blocked_reason",
@@ -164,9 +165,12 @@ def _save_report(request: Request, ctx: Ctx, tpl: Templates,
         typed = {name: found[0] for name in _REPORT_FIELDS if (found := values.get(name))}
         return tpl.render(request, ctx, "capacity/report.html", status_code=422,
                           **_report_context(ctx), errors=errors, typed=typed,
-                          failed=(one("unit_id"), one("bed_type_code")), saved=0)
-    return RedirectResponse(f"/capacity/report?saved={one('unit_id')}#unit-{one('unit_id')}",
-                            status_code=303)
+                          failed=(one("unit_id"), one("bed_type_code")), saved=0,
+                          saved_type=None)
+    # Back at the saved card (its own anchor), which then says it was saved.
+    unit, code = report.unit_id, report.bed_type_code
+    query = urlencode({"saved": unit, "saved_type": code})
+    return RedirectResponse(f"/capacity/report?{query}#unit-{unit}-{code}", status_code=303)
 
 
 @router.post("/capacity/report", response_model=None)
