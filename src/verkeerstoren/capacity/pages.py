@@ -312,19 +312,23 @@ def nursing_search(
     skills = ctx.session.scalars(select(Skill).order_by(Skill.name)).all()
     matches = None
     error = None
+    served = True
     wanted = utcnow().date()
+    needed = [s for s in skill or [] if s]
     if postcode:
         try:
             wanted = date.fromisoformat(start) if start else utcnow().date()
             matches = intake.find_teams(ctx.session, postcode=postcode, start=wanted,
-                                        skills=[s for s in skill or [] if s])
+                                        skills=needed)
         except ValueError:
             error = ctx._("Enter a date as YYYY-MM-DD.")
         except ValidationProblem as problem:
             error = ctx._(problem.message, **problem.params)
+        if matches == []:  # why none: outside every area, or no team free (with these skills)
+            served = intake.postcode_is_served(ctx.session, postcode)
     return tpl.render(request, ctx, "capacity/nursing_search.html", skills=skills,
                       matches=matches, error=error, postcode=postcode or "",
-                      start=wanted.isoformat(), chosen=set(skill or []))
+                      start=wanted.isoformat(), chosen=set(needed), served=served)
 
 
 @router.get("/district-nursing/intake", response_class=HTMLResponse)
