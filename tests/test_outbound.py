@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import LOCAL
 from verkeerstoren.errors import ValidationProblem
-from verkeerstoren.outbound import REFUSED, Outbound, RefusedAddress, parse_networks
+from verkeerstoren.outbound import REFUSED, REFUSED_IP, Outbound, RefusedAddress, parse_networks
 from verkeerstoren.settings import Settings
 
 STRICT = Outbound()
@@ -67,15 +67,17 @@ def _resolving(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]]) -
     monkeypatch.setattr(socket, "getaddrinfo", fake)
 
 
-@pytest.mark.parametrize("url", [
-    "http://localhost:8080/beds.csv", "http://127.0.0.1/", "http://[::1]:9/x",
-    "http://169.254.169.254/latest/meta-data/", "http://2130706433/", "https://10.0.0.5/hook",
-    "http://[::ffff:7f00:1]/",
+# An IP address typed as such is named once (REFUSED_IP), not "127.0.0.1 … (127.0.0.1)".
+@pytest.mark.parametrize(("url", "message"), [
+    ("http://localhost:8080/beds.csv", REFUSED), ("http://127.0.0.1/", REFUSED_IP),
+    ("http://[::1]:9/x", REFUSED_IP), ("http://169.254.169.254/latest/meta-data/", REFUSED_IP),
+    ("http://2130706433/", REFUSED), ("https://10.0.0.5/hook", REFUSED_IP),
+    ("http://[::ffff:7f00:1]/", REFUSED_IP),
 ])
-def test_saving_an_internal_url_is_refused_with_host_and_address(url: str) -> None:
+def test_saving_an_internal_url_is_refused_with_host_and_address(url: str, message: str) -> None:
     with pytest.raises(ValidationProblem) as caught:
         STRICT.check_url(url)
-    assert caught.value.message == REFUSED
+    assert caught.value.message == message
     assert caught.value.field == "url"
     assert set(caught.value.params) == {"host", "address"}
 

@@ -37,6 +37,10 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 REFUSED = ("the address {host} points to an internal network address ({address}); "
            "only addresses on the public internet are allowed")
+# An IP address typed as such: naming it twice ("127.0.0.1 points to … (127.0.0.1)") read as
+# a glitch.
+REFUSED_IP = ("the address {host} is on an internal network; only addresses on the public "
+              "internet are allowed")
 
 
 class RefusedAddress(Exception):
@@ -49,8 +53,16 @@ class RefusedAddress(Exception):
         super().__init__(f"{host} resolves to internal address {address}")
 
     def problem(self, field: str = "url") -> ValidationProblem:
-        return ValidationProblem(field, REFUSED, params={"host": self.host,
+        message = REFUSED_IP if _same_address(self.host, self.address) else REFUSED
+        return ValidationProblem(field, message, params={"host": self.host,
                                                          "address": self.address})
+
+
+def _same_address(host: str, address: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")) == ipaddress.ip_address(address)
+    except ValueError:
+        return False
 
 
 def parse_networks(text: str) -> tuple[Network, ...]:

@@ -64,7 +64,8 @@ def test_the_board_page_and_exports_work_for_a_coordinator(
     page = coordinator.get("/board")
     assert page.status_code == 200
     assert "Regiobord" in page.text
-    assert coordinator.get("/api/v1/board/export?format=csv").text.startswith("organisatie,")
+    assert coordinator.get("/api/v1/board/export?format=csv").content.startswith(
+        "\ufeffOrganisatie;".encode())
     xlsx = coordinator.get("/api/v1/board/export?format=xlsx")
     assert xlsx.content.startswith(b"PK")
     spec = coordinator.get("/board/map.json").json()

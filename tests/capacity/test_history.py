@@ -166,8 +166,8 @@ def test_the_history_page_and_its_exports(session: Session,
     csv = coordinator.get("/board/history/export",
                           params={"region_id": region_id, "days": 30, "format": "csv"})
     assert csv.status_code == 200
-    lines = csv.text.splitlines()
-    assert lines[0] == "dag,bedtype_code,bedtype,bemand,bezet,geblokkeerd,beschikbaar"
+    lines = csv.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "Dag;Bedtype-code;Bedtype;Bemand;Bezet;Geblokkeerd;Beschikbaar"
     assert len(lines) > 30
     xlsx = coordinator.get("/board/history/export",
                            params={"region_id": region_id, "format": "xlsx"})

@@ -12,7 +12,7 @@ from tests.conftest import Browser
 from verkeerstoren.access.models import User
 from verkeerstoren.capacity import intake
 from verkeerstoren.capacity.schemas import IntakeIn
-from verkeerstoren.registry.models import NursingTeam
+from verkeerstoren.registry.models import NursingTeam, ServiceArea, Skill
 from verkeerstoren.storage.base import utcnow
 
 
@@ -70,3 +70,54 @@ def _actor(session: Session):  # type: ignore[no-untyped-def]
     user = session.scalar(select(User).where(User.email.startswith("provider@")))
     assert user is not None
     return actor_for_user(user)
+
+
+def _lone_team(session: Session, postcode4: int, phone: str | None) -> NursingTeam:
+    """A team that alone serves one postcode (none of the demo's do)."""
+    assert not intake.postcode_is_served(session, f"{postcode4}AB")
+    user = session.scalar(select(User).where(User.email.startswith("provider@")))
+    assert user is not None
+    team = NursingTeam(organisation_id=user.organisation_id, name="Team Eenling", phone=phone,
+                       email="eenling@example.org")
+    team.service_areas.append(ServiceArea(postcode_from=postcode4, postcode_to=postcode4))
+    session.add(team)
+    session.flush()
+    return team
+
+
+def _result(page: str) -> str:
+    return page[page.index("<h2>"):page.index("</table>")]
+
+
+def test_the_search_texts_one_team_contact_links_and_why_none(
+    login: Callable[[str], Browser], session: Session
+) -> None:
+    referrer = login("referrer")
+    team = _lone_team(session, 9994, phone=None)
+    intake.report_intake(session, _actor(session), IntakeIn(team_id=team.id, accepting=False))
+    session.flush()
+    # Served, nobody free, no skill ticked: no "met deze expertise".
+    page = _result(referrer.get("/district-nursing", params={"postcode": "9994 AB"}).text)
+    assert "0 teams kunnen een nieuwe cliënt aannemen" in page
+    assert "neemt op dit moment nieuwe cliënten aan" in page
+    assert "expertise" not in page
+    skill = session.scalars(select(Skill).order_by(Skill.code)).first()
+    assert skill is not None
+    page = _result(referrer.get("/district-nursing", params={
+        "postcode": "9994 AB", "skill": skill.code}).text)
+    assert "met deze expertise" in page
+    intake.report_intake(session, _actor(session), IntakeIn(team_id=team.id, accepting=True))
+    session.flush()
+    page = _result(referrer.get("/district-nursing", params={"postcode": "9994AB"}).text)
+    assert "1 team kan een nieuwe cliënt aannemen" in page
+    assert '<a href="mailto:eenling@example.org">eenling@example.org</a></td>' in page
+    assert "<br><a href=\"mailto:" not in page  # no empty line for the missing phone
+    assert "tel:" not in page
+    team.phone = "071 - 123 45 67"
+    session.flush()
+    page = _result(referrer.get("/district-nursing", params={"postcode": "9994AB"}).text)
+    assert '<a href="tel:0711234567">071 - 123 45 67</a><br><a href="mailto:' in page
+    # Outside every service area: said so, not "no team takes clients".
+    page = _result(referrer.get("/district-nursing", params={"postcode": "9993 AB"}).text)
+    assert ("Postcode 9993 AB ligt buiten het werkgebied van alle wijkverpleegteams in het "
+            "register.") in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -238,12 +239,55 @@ def test_an_internal_address_is_refused_when_registered(
         answer = provider.post("/api/v1/pull-sources", json={"url": url})
         assert answer.status_code == 422, url
         assert answer.json()["errors"][0]["field"] == "url"
-        assert "internal network address" in answer.json()["errors"][0]["message"]
+        assert "internal network" in answer.json()["errors"][0]["message"]
     page = provider.post("/capacity/pull-sources", data={
-        "url": "http://10.0.0.5/beds.csv", "format": "csv", "csrf_token": provider.csrf})
+        "url": "http://10.0.0.5/beds.csv", "format": "json", "interval_minutes": "15",
+        "csrf_token": provider.csrf})
     assert page.status_code == 422
-    assert "het adres 10.0.0.5 verwijst naar een intern netwerkadres (10.0.0.5)" in page.text
+    # Named once, the typed address stays in the field, and the page is a GET (the refusal
+    # redirected), so a refresh does not post the form again.
+    assert ("het adres 10.0.0.5 ligt op een intern netwerk; alleen adressen op het openbare "
+            "internet zijn toegestaan") in page.text
+    assert "(10.0.0.5)" not in page.text
+    assert 'name="url" maxlength="500" required value="http://10.0.0.5/beds.csv"' in page.text
+    assert '<option value="json" selected>' in page.text
+    assert 'name="interval_minutes" min="1" max="1440" value="15"' in page.text
+    assert page.url.path == "/capacity/upload"
+    assert [r.status_code for r in page.history] == [303]
     assert provider.get("/api/v1/pull-sources").json() == []
+    bad = provider.post("/capacity/pull-sources", data={
+        "url": "https://ecd.example.org/b.csv", "interval_minutes": "0",
+        "csrf_token": provider.csrf})
+    assert bad.status_code == 422
+    assert "Elke (minuten): " in bad.text
+    assert "interval_minutes" not in bad.text.split('id="pull"')[1].split("<form")[0]
+
+
+def test_an_unreachable_address_is_explained_in_dutch_and_a_source_can_be_paused(
+    login: Callable[[str], Browser], session: Session,
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    provider = login("provider")
+    source = _register(provider, f"http://127.0.0.1:{port}/beds.csv")
+    page = provider.post(f"/capacity/pull-sources/{source['id']}/run").text
+    assert ("het adres is niet bereikbaar: controleer het adres en of de server op internet "
+            "bereikbaar is") in page
+    assert "ConnectError" not in page
+    assert "url:" not in page
+    paused = provider.post(f"/capacity/pull-sources/{source['id']}/active",
+                           data={"active": "false", "csrf_token": provider.csrf})
+    assert paused.status_code == 200
+    assert "gepauzeerd" in paused.text
+    assert ">Hervatten</button>" in paused.text
+    [listed] = provider.get("/api/v1/pull-sources").json()
+    assert listed["active"] is False
+    provider.post(f"/capacity/pull-sources/{source['id']}/active",
+                  data={"active": "true", "csrf_token": provider.csrf})
+    assert provider.get("/api/v1/pull-sources").json()[0]["active"] is True
+    assert login("provider2").post(f"/capacity/pull-sources/{source['id']}/active",
+                                   data={"active": "false"}).status_code in (403, 404)
 
 
 def test_a_pull_is_refused_at_fetch_time_and_the_provider_sees_why(
@@ -266,6 +310,6 @@ def test_a_pull_is_refused_at_fetch_time_and_the_provider_sees_why(
     assert results[0].problems[0].params == {"host": "127.0.0.1", "address": "127.0.0.1"}
     assert _reports(session) == before
     [shown] = provider.get("/api/v1/pull-sources").json()
-    assert "internal network address (127.0.0.1)" in shown["last_message"]
+    assert "127.0.0.1 is on an internal network" in shown["last_message"]
     page = provider.get("/capacity/upload").text
-    assert "verwijst naar een intern netwerkadres (127.0.0.1)" in page
+    assert "het adres 127.0.0.1 ligt op een intern netwerk" in page

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Callable
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import Browser
+from verkeerstoren.capacity import importer
 from verkeerstoren.capacity.models import AvailabilityReport, BedState
-from verkeerstoren.registry.models import UnitBedType
+from verkeerstoren.registry.models import BedType, CareUnit, UnitBedType
 
 
 def _count(session: Session) -> int:
@@ -93,8 +95,92 @@ def test_the_upload_page_lists_row_errors_in_dutch(
     assert "bezet plus geblokkeerd kan niet meer zijn dan bemand" in page.text
 
 
-def test_templates_can_be_downloaded(login: Callable[[str], Browser]) -> None:
+def test_a_providers_template_lists_its_own_units_and_imports_back_unchanged(
+    login: Callable[[str], Browser], session: Session, own_unit: UnitBedType,
+    other_unit: UnitBedType,
+) -> None:
     provider = login("provider")
-    assert provider.get("/api/v1/availability/template.csv").text.startswith("unit_id,")
-    xlsx = provider.get("/api/v1/availability/template.xlsx")
-    assert xlsx.content.startswith(b"PK")
+    own = {(u, c) for u, c in session.execute(
+        select(UnitBedType.unit_id, UnitBedType.bed_type_code).join(CareUnit)
+        .where(CareUnit.organisation_id == own_unit.unit.organisation_id,
+               CareUnit.active.is_(True)))}
+    names = {b.code: b.name for b in session.scalars(select(BedType))}
+    for fmt in ("csv", "xlsx"):
+        answer = provider.get(f"/api/v1/availability/template.{fmt}")
+        assert answer.status_code == 200
+        if fmt == "csv":
+            assert answer.content.startswith(b"\xef\xbb\xbfunit_id;bed_type_code;afdeling;")
+            table = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig")),
+                                    delimiter=";"))
+        else:
+            sheet = load_workbook(io.BytesIO(answer.content)).worksheets[0]
+            table = [["" if v is None else str(v) for v in row]
+                     for row in sheet.iter_rows(values_only=True)]
+        header, rows = table[0], table[1:]
+        assert header[:4] == ["unit_id", "bed_type_code", "afdeling", "bedtype"]
+        listed = {(int(r[0]), r[1]) for r in rows}
+        assert listed == own
+        assert (other_unit.unit_id, other_unit.bed_type_code) not in listed
+        assert all(r[3] == names[r[1]] for r in rows)  # the bed type's Dutch name
+        mine = next(r for r in rows if (int(r[0]), r[1]) == (own_unit.unit_id,
+                                                             own_unit.bed_type_code))
+        assert mine[2] == own_unit.unit.name
+        # Through the real importer and service, all or nothing: every filled row is saved.
+        parsed = importer.parse(answer.content, f"beschikbaarheid.{fmt}")
+        filled = [r for r in rows if r[header.index("staffed")] != ""]
+        assert len(parsed) == len(filled)
+        state = session.get(BedState, (own_unit.unit_id, own_unit.bed_type_code))
+        if state is not None and state.reported_at is not None:
+            report = dict(parsed)[rows.index(mine) + 2]
+            assert (report.staffed, report.occupied, report.blocked) == (
+                state.staffed, state.occupied, state.blocked)
+        before = _count(session)
+        status, body = _upload(provider, f"beschikbaarheid.{fmt}", answer.content)
+        assert status == 201, body
+        assert body == {"accepted": len(filled)}
+        assert _count(session) == before + len(filled)
+
+
+def test_the_helper_columns_are_ignored_but_other_unknown_columns_refused(
+    login: Callable[[str], Browser], session: Session, own_unit: UnitBedType
+) -> None:
+    provider = login("provider")
+    text = ("unit_id;bed_type_code;afdeling;bedtype;staffed;occupied;expected_free_date\n"
+            f"{own_unit.unit_id};{own_unit.bed_type_code};Iets anders;Wat dan ook;2;1;2-1-2099\n"
+            f"{other_unit_free_row()}")
+    status, body = _upload(provider, "x.csv", text.encode())
+    assert status == 201, body
+    session.expire_all()
+    state = session.get(BedState, (own_unit.unit_id, own_unit.bed_type_code))
+    assert state is not None
+    assert str(state.expected_free_date) == "2099-01-02"  # Dutch Excel's day-first date
+    status, body = _upload(provider, "x.csv", b"unit_id,bed_type_code,staffed,ocupied\n1,a,1,1\n")
+    assert status == 422
+    assert "unknown column(s): ocupied" in str(body)
+
+
+def other_unit_free_row() -> str:
+    """A template row of a unit left without figures: skipped, not an error."""
+    return "999999;short_stay_high;Nog niet ingevuld;;;;\n"
+
+
+def test_an_unscoped_user_gets_a_short_example(login: Callable[[str], Browser]) -> None:
+    answer = login("admin").get("/api/v1/availability/template.csv")
+    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) == 2
+    assert rows[1][2].startswith("Voorbeeld")
+    assert login("provider").get("/capacity/upload").text.count("<code>") >= 8
+
+
+def test_a_whole_row_problem_shows_no_raw_field_name(
+    login: Callable[[str], Browser], own_unit: UnitBedType
+) -> None:
+    provider = login("provider")
+    text = f"unit_id,bed_type_code,staffed,occupied\n{own_unit.unit_id},x,1,5\n"
+    page = provider.post("/capacity/upload", data={"csrf_token": provider.csrf},
+                         files={"file": ("x.csv", text.encode(), "text/csv")}).text
+    assert "<td>hele rij</td>" in page
+    assert "<td>row</td>" not in page
+    page = provider.post("/capacity/upload", data={"csrf_token": provider.csrf},
+                         files={"file": ("x.csv", b"unit,beds\n1,2\n", "text/csv")}).text
+    assert "<td>kopregel</td>" in page

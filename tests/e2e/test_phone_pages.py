@@ -69,6 +69,37 @@ def test_a_refused_phone_report_opens_at_its_card(served_demo: str, browser: Bro
         context.close()
 
 
+def test_a_saved_phone_report_is_confirmed_in_its_card_without_covering_it(
+    served_demo: str, browser: Browser
+) -> None:
+    context = _phone(browser)
+    try:
+        page = _login(context, served_demo, "provider", "/capacity/report")
+        card = page.locator("form.report-card").last
+        anchor = card.get_attribute("id")
+        unit = card.locator("h2").evaluate("h => h.firstChild.textContent.trim()")
+        bed_type = card.locator("h2 small").inner_text()
+        card.locator("input[name=staffed]").fill("2")
+        card.locator("input[name=occupied]").fill("1")
+        card.locator("input[name=blocked]").fill("0")
+        card.get_by_role("button", name="Opslaan").click()
+        page.wait_for_load_state()
+        assert page.url.endswith(f"#{anchor}")
+        saved = page.locator(f"[id='{anchor}']")
+        notice = saved.locator(".notice")
+        text = notice.inner_text()
+        assert text.startswith("Melding opgeslagen voor ")
+        assert text == f"Melding opgeslagen voor {unit} · {bed_type}."
+        heading = saved.locator("h2").bounding_box()
+        box = notice.bounding_box()
+        assert heading is not None
+        assert box is not None
+        assert box["y"] >= heading["y"] + heading["height"] - 1  # below the title, not on it
+        assert 0 <= heading["y"] < PHONE["height"]
+    finally:
+        context.close()
+
+
 def test_the_kpi_quarter_picker_needs_no_inline_script(served_demo: str, browser: Browser) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
     try:

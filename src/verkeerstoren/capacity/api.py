@@ -11,7 +11,15 @@ from fastapi.responses import Response
 
 from verkeerstoren.access.roles import Permission
 from verkeerstoren.capacity import board as board_service
-from verkeerstoren.capacity import board_cache, exports, importer, intake, pull, service
+from verkeerstoren.capacity import (
+    board_cache,
+    exports,
+    importer,
+    intake,
+    pull,
+    service,
+    upload_template,
+)
 from verkeerstoren.capacity.models import ReportSource
 from verkeerstoren.capacity.schemas import (
     Board,
@@ -67,21 +75,23 @@ def upload(ctx: ReportCtx, file: Annotated[UploadFile, File()]) -> BulkResult:
     return BulkResult(accepted=count)
 
 
+def _template(ctx: Ctx, fmt: str) -> Response:
+    content, media_type, filename = upload_template.template_file(ctx.session, ctx.user, fmt)
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
 @router.get("/availability/template.csv", response_class=Response)
 def template_csv(ctx: ReportCtx) -> Response:
-    """An empty upload template (CSV)."""
-    return Response(importer.template_csv(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="beschikbaarheid.csv"'})
+    """The upload template (CSV for Dutch Excel: BOM, ';'): a provider's own units and bed
+    types with their last reported figures; for other users one example row."""
+    return _template(ctx, "csv")
 
 
 @router.get("/availability/template.xlsx", response_class=Response)
 def template_xlsx(ctx: ReportCtx) -> Response:
-    """An empty upload template (Excel)."""
-    return Response(
-        importer.template_xlsx(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": 'attachment; filename="beschikbaarheid.xlsx"'},
-    )
+    """The upload template (Excel), prefilled like the CSV one."""
+    return _template(ctx, "xlsx")
 
 
 @router.get("/units/{unit_id}/availability", response_model=list[ReportOut])

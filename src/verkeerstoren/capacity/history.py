@@ -240,10 +240,11 @@ def unit_chart_spec(reports: Sequence[AvailabilityReport], names: Mapping[str, s
     }
 
 
-HEADER = ("dag", "bedtype_code", "bedtype", "bemand", "bezet", "geblokkeerd", "beschikbaar")
+HEADER = ("Dag", "Bedtype-code", "Bedtype", "Bemand", "Bezet", "Geblokkeerd", "Beschikbaar")
 
 
 def table_rows(totals: list[DayTotal]) -> list[list[object]]:
-    """The export's rows (CSV and Excel), in the order of :data:`HEADER`."""
-    return [[t.day.isoformat(), t.bed_type_code, t.bed_type, t.staffed, t.occupied,
+    """The export's rows (CSV and Excel), in the order of :data:`HEADER`; the day stays a date
+    so that Excel gets a real date cell (capacity/exports.py)."""
+    return [[t.day, t.bed_type_code, t.bed_type, t.staffed, t.occupied,
              t.blocked, t.available] for t in totals]

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from pydantic import ValidationError
 
 from verkeerstoren import validation
@@ -24,25 +25,15 @@ COLUMNS = (
     "blocked_reason", "expected_free_date", "remark",
 )
 REQUIRED = ("unit_id", "bed_type_code", "staffed", "occupied")
+# The template's read-only columns naming the unit and the bed type (capacity/upload_template):
+# for the person filling it in, ignored here. Only these: any other unknown column is still
+# refused, as a misspelt "ocupied" must not be dropped silently.
+HELPER_COLUMNS = ("afdeling", "bedtype")
+KEYS = ("unit_id", "bed_type_code")
+# Dutch Excel saves a date cell of a CSV as 2-1-2030 (or 2/1/2030): day first.
+_DUTCH_DATE = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
 MAX_ROWS = 50_000
 XLSX_MAGIC = b"PK\x03\x04"
-
-
-def template_csv() -> str:
-    """A header plus one example row, for providers to fill in."""
-    return ",".join(COLUMNS) + "\n" + "123,short_stay_high,12,10,8,1,Renovatie,,\n"
-
-
-def template_xlsx() -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "beschikbaarheid"
-    sheet.append(list(COLUMNS))
-    sheet.append([123, "short_stay_high", 12, 10, 8, 1, "Renovatie", None, None])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def _decode(raw: bytes) -> str:
@@ -90,6 +81,15 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+def _date_text(value: str) -> str:
+    """A Dutch day-first date as ISO; anything else as is (the schema judges it)."""
+    found = _DUTCH_DATE.fullmatch(value)
+    if found is None:
+        return value
+    day, month, year = found.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
 def parse(raw: bytes, filename: str = "") -> list[tuple[int, ReportIn]]:
     """(row number, report) for each data row, or ValidationErrors naming row and column."""
     if not raw.strip():
@@ -102,7 +102,7 @@ def _validate(lines: Iterable[list[str]]) -> list[tuple[int, ReportIn]]:
     iterator = iter(lines)
     header = [h.strip().lower() for h in next(iterator, [])]
     missing = [c for c in REQUIRED if c not in header]
-    unknown = [h for h in header if h and h not in COLUMNS]
+    unknown = [h for h in header if h and h not in COLUMNS and h not in HELPER_COLUMNS]
     if missing or unknown:
         found = []
         if missing:
@@ -124,8 +124,11 @@ def _validate(lines: Iterable[list[str]]) -> list[tuple[int, ReportIn]]:
         record: dict[str, Any] = {}
         for name, cell in zip(header, cells, strict=False):
             value = cell.strip()
-            if name and value != "":
-                record[name] = value
+            if name and name not in HELPER_COLUMNS and value != "":
+                record[name] = _date_text(value) if name == "expected_free_date" else value
+        if not set(record) - set(KEYS):
+            # A template row of a unit whose figures were not filled in: nothing to report.
+            continue
         try:
             reports.append((number, ReportIn.model_validate(record)))
         except ValidationError as exc:

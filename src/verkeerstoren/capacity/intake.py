@@ -11,7 +11,7 @@ from verkeerstoren.access.actor import Actor
 from verkeerstoren.capacity.models import TeamIntake
 from verkeerstoren.capacity.schemas import IntakeIn, TeamMatch
 from verkeerstoren.errors import NotFound, ValidationProblem
-from verkeerstoren.registry.models import NursingTeam, Wijk
+from verkeerstoren.registry.models import NursingTeam, ServiceArea, Wijk
 from verkeerstoren.storage import events
 from verkeerstoren.storage.base import utcnow
 
@@ -65,6 +65,18 @@ def _serves(team: NursingTeam, postcode4: int, wijk_codes: set[str]) -> bool:
         ):
             return True
     return False
+
+
+def postcode_is_served(session: Session, postcode: str) -> bool:
+    """Whether any team's service area (a postcode range) covers this postcode: lets the
+    search say "outside every service area" instead of "no team takes clients"."""
+    digits = postcode.strip()[:4]
+    if not digits.isdigit():
+        return False
+    found = session.scalar(select(ServiceArea.id).where(
+        ServiceArea.postcode_from <= int(digits), ServiceArea.postcode_to >= int(digits)
+    ).limit(1))
+    return found is not None
 
 
 def find_teams(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -127,10 +128,11 @@ def _report_context(ctx: Ctx) -> dict[str, Any]:
 
 
 @router.get("/capacity/report", response_class=HTMLResponse)
-def report_form(request: Request, ctx: ReportCtx, tpl: TemplatesDep,
-                saved: int = 0) -> HTMLResponse:
+def report_form(request: Request, ctx: ReportCtx, tpl: TemplatesDep, saved: int = 0,
+                saved_type: Annotated[str | None, Query(max_length=30)] = None
+                ) -> HTMLResponse:
     return tpl.render(request, ctx, "capacity/report.html", **_report_context(ctx),
-                      errors={}, saved=saved)
+                      errors={}, saved=saved, saved_type=saved_type)
 
 
 _REPORT_FIELDS = ("staffed", "occupied", "blocked", "expected_free_date", "blocked_reason",
@@ -163,9 +165,12 @@ def _save_report(request: Request, ctx: Ctx, tpl: Templates,
         typed = {name: found[0] for name in _REPORT_FIELDS if (found := values.get(name))}
         return tpl.render(request, ctx, "capacity/report.html", status_code=422,
                           **_report_context(ctx), errors=errors, typed=typed,
-                          failed=(one("unit_id"), one("bed_type_code")), saved=0)
-    return RedirectResponse(f"/capacity/report?saved={one('unit_id')}#unit-{one('unit_id')}",
-                            status_code=303)
+                          failed=(one("unit_id"), one("bed_type_code")), saved=0,
+                          saved_type=None)
+    # Back at the saved card (its own anchor), which then says it was saved.
+    unit, code = report.unit_id, report.bed_type_code
+    query = urlencode({"saved": unit, "saved_type": code})
+    return RedirectResponse(f"/capacity/report?{query}#unit-{unit}-{code}", status_code=303)
 
 
 @router.post("/capacity/report", response_model=None)
@@ -174,48 +179,86 @@ async def save_report(request: Request, ctx: ReportCtx, tpl: TemplatesDep) -> Re
     return await run_in_threadpool(_save_report, request, ctx, tpl, values)
 
 
-def _pull_context(ctx: Ctx, error: str | None = None) -> dict[str, Any]:
+def _pull_context(ctx: Ctx, error: str | None = None,
+                  typed: dict[str, str] | None = None) -> dict[str, Any]:
     sources = pull.list_sources(ctx.session, ctx.user)
     return {"pull_sources": [(s, pull.summary(s)) for s in sources], "pull_error": error,
-            "pull_ages": {s.id: age_text(s.last_run_at, utcnow(), ctx.locale) for s in sources}}
+            "pull_ages": {s.id: age_text(s.last_run_at, utcnow(), ctx.locale) for s in sources},
+            "pull_form": typed or {}}
+
+
+_PULL_LABELS = {"url": "Address (URL)", "format": "Format", "interval_minutes": "Every (minutes)"}
+
+
+def _check_pull(ctx: Ctx, typed: dict[str, str], save: bool) -> str | None:
+    """The pull form's problem in Dutch, or None; with ``save`` the source is registered."""
+    try:
+        data = pull.PullSourceIn.model_validate({
+            "url": typed.get("url", ""), "format": typed.get("format") or "csv",
+            "interval_minutes": typed.get("interval_minutes") or 5})
+        if save:
+            pull.register_source(ctx.session, ctx.user, data, outbound=ctx.settings.outbound)
+        else:
+            ctx.settings.outbound.check_url(pull.check_url(data.url))
+    except ValidationError as exc:
+        # Named by the form's own labels: "interval_minutes: …" meant nothing to a provider.
+        return "; ".join(
+            f"{ctx._(_PULL_LABELS[p.field])}: {ctx._(p.message, **p.params)}"
+            if p.field in _PULL_LABELS else ctx._(p.message, **p.params)
+            for p in validation.problems(exc))
+    except ValidationProblem as problem:
+        return ctx._(problem.message, **problem.params)
+    return None
 
 
 @router.get("/capacity/upload", response_class=HTMLResponse)
-def upload_form(request: Request, ctx: ReportCtx, tpl: TemplatesDep) -> HTMLResponse:
+def upload_form(
+    request: Request, ctx: ReportCtx, tpl: TemplatesDep,
+    pull_url: Annotated[str | None, Query(max_length=2000)] = None,
+    pull_format: Annotated[str | None, Query(max_length=10)] = None,
+    pull_interval: Annotated[str | None, Query(max_length=10)] = None,
+) -> HTMLResponse:
+    """The upload page. After a refused pull address the form comes back here (a redirect, so
+    a refresh does not post again) with what was typed, checked again to say why."""
+    if pull_url is None:
+        return tpl.render(request, ctx, "capacity/upload.html", problems=[], accepted=None,
+                          **_pull_context(ctx))
+    typed = {"url": pull_url, "format": pull_format or "csv",
+             "interval_minutes": pull_interval or "5"}
+    error = _check_pull(ctx, typed, save=False)
     return tpl.render(request, ctx, "capacity/upload.html", problems=[], accepted=None,
-                      **_pull_context(ctx))
+                      status_code=422 if error else 200, **_pull_context(ctx, error, typed))
 
 
-def _add_pull(request: Request, ctx: Ctx, tpl: Templates, values: dict[str, list[str]]
-              ) -> Response:
-    def one(name: str) -> str | None:
-        found = values.get(name)
-        return found[0].strip() if found and found[0].strip() else None
-
-    try:
-        data = pull.PullSourceIn.model_validate({
-            "url": one("url") or "", "format": one("format") or "csv",
-            "interval_minutes": one("interval_minutes") or 5})
-        pull.register_source(ctx.session, ctx.user, data, outbound=ctx.settings.outbound)
-    except ValidationError as exc:
-        error = "; ".join(ctx._(p.message, **p.params) for p in validation.problems(exc))
-    except ValidationProblem as problem:
-        error = ctx._(problem.message, **problem.params)
-    else:
+def _add_pull(ctx: Ctx, values: dict[str, list[str]]) -> Response:
+    typed = {name: found[0].strip() for name in ("url", "format", "interval_minutes")
+             if (found := values.get(name))}
+    if _check_pull(ctx, typed, save=True) is None:
         return RedirectResponse("/capacity/upload#pull", status_code=303)
-    return tpl.render(request, ctx, "capacity/upload.html", status_code=422, problems=[],
-                      accepted=None, **_pull_context(ctx, error))
+    query = urlencode({"pull_url": typed.get("url", ""), "pull_format": typed.get("format", ""),
+                       "pull_interval": typed.get("interval_minutes", "")})
+    return RedirectResponse(f"/capacity/upload?{query}#pull", status_code=303)
 
 
 @router.post("/capacity/pull-sources", response_model=None)
-async def add_pull(request: Request, ctx: ReportCtx, tpl: TemplatesDep) -> Response:
+async def add_pull(request: Request, ctx: ReportCtx) -> Response:
     values = await form_lists(request)
-    return await run_in_threadpool(_add_pull, request, ctx, tpl, values)
+    return await run_in_threadpool(_add_pull, ctx, values)
 
 
 @router.post("/capacity/pull-sources/{source_id}/run", response_model=None)
 def run_pull(ctx: ReportCtx, source_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
     pull.run_now(ctx.session, ctx.user, source_id, outbound=ctx.settings.outbound)
+    return RedirectResponse("/capacity/upload#pull", status_code=303)
+
+
+@router.post("/capacity/pull-sources/{source_id}/active", response_model=None)
+async def pause_pull(request: Request, ctx: ReportCtx,
+                     source_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
+    """Pause (active=false) or resume (active=true) the scheduled pulls of an address."""
+    values = await form_lists(request)
+    active = (values.get("active") or [""])[0] == "true"
+    await run_in_threadpool(pull.set_active, ctx.session, ctx.user, source_id, active)
     return RedirectResponse("/capacity/upload#pull", status_code=303)
 
 
@@ -269,19 +312,23 @@ def nursing_search(
     skills = ctx.session.scalars(select(Skill).order_by(Skill.name)).all()
     matches = None
     error = None
+    served = True
     wanted = utcnow().date()
+    needed = [s for s in skill or [] if s]
     if postcode:
         try:
             wanted = date.fromisoformat(start) if start else utcnow().date()
             matches = intake.find_teams(ctx.session, postcode=postcode, start=wanted,
-                                        skills=[s for s in skill or [] if s])
+                                        skills=needed)
         except ValueError:
             error = ctx._("Enter a date as YYYY-MM-DD.")
         except ValidationProblem as problem:
             error = ctx._(problem.message, **problem.params)
+        if matches == []:  # why none: outside every area, or no team free (with these skills)
+            served = intake.postcode_is_served(ctx.session, postcode)
     return tpl.render(request, ctx, "capacity/nursing_search.html", skills=skills,
                       matches=matches, error=error, postcode=postcode or "",
-                      start=wanted.isoformat(), chosen=set(skill or []))
+                      start=wanted.isoformat(), chosen=set(needed), served=served)
 
 
 @router.get("/district-nursing/intake", response_class=HTMLResponse)

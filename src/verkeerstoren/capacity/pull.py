@@ -176,6 +176,16 @@ def get_source(session: Session, actor: Actor, source_id: int) -> PullSource:
     return source
 
 
+def set_active(session: Session, actor: Actor, source_id: int, active: bool) -> PullSource:
+    """Pause (False) or resume (True) the scheduled pulls of one of the actor's endpoints."""
+    source = get_source(session, actor, source_id)
+    if source.active != active:
+        source.active = active
+        audit.append(session, actor, action="update", entity="pull_source",
+                     entity_id=source.id, detail={"active": active})
+    return source
+
+
 def fetch(url: str, outbound: Outbound) -> bytes:
     """GET the URL (10 s timeout, at most 5 MB); raises ValidationProblem on any failure.
 
@@ -204,8 +214,11 @@ def fetch(url: str, outbound: Outbound) -> bytes:
         raise ValidationProblem("url", "the address did not answer within {s} seconds",
                                 params={"s": int(TIMEOUT_SECONDS)}) from exc
     except httpx.HTTPError as exc:
-        raise ValidationProblem("url", "the address cannot be reached ({error})",
-                                params={"error": type(exc).__name__}) from exc
+        # The exception's name (ConnectError) told a provider nothing; it goes to the log.
+        log.info("pull of %s failed: %r", url, exc)
+        raise ValidationProblem(
+            "url", "the address cannot be reached: check the address and that the server is "
+            "on the internet") from exc
 
 
 def parse_payload(raw: bytes, fmt: PullFormat) -> list[tuple[int, ReportIn]]:
