@@ -74,7 +74,8 @@ def work_queue(request: Request, ctx: WorkCtx, tpl: TemplatesDep) -> HTMLRespons
                      "age_minutes": int((now - item.created_at).total_seconds() // 60),
                      "left_seconds": int((held.held_until - now).total_seconds()) if held else 0})
     return tpl.render(request, ctx, "placement/queue.html", rows=rows,
-                      places=display.places(ctx.session, shown), **_texts(ctx))
+                      places=display.places(ctx.session, shown), age=display.age,
+                      today=now.date(), **_texts(ctx))
 
 
 @router.get("/placement/mine", response_class=HTMLResponse)
@@ -150,7 +151,8 @@ def _detail(request: Request, ctx: Ctx, tpl: Templates, request_id: int,
     shown = [o.candidate.unit_id for o in found.options] if found else []
     shown += [u for u in (held.unit_id if held else None, item.placed_unit_id) if u is not None]
     return tpl.render(request, ctx, "placement/request.html", status_code=status_code,
-                      places=display.places(ctx.session, shown),
+                      places=display.places(ctx.session, shown), age=display.age,
+                      today=now.date(),
                       item=item, match=found, page=service.PAGE, rules=RULE_SUMMARY,
                       history=history, held=held, error=error,
                       can_work=can_work, reasons=list(UnplacedReason),
