@@ -144,6 +144,11 @@ def test_the_unplaced_page_counts_every_status_and_lists_the_unplaced(
     assert f'<a href="/placement/requests/{closed.id}">{closed.id}</a>' in listed
     assert "geen bed in de buurt" in listed or "unplaced." not in listed
     assert f'/placement/requests/{held.id}"' not in listed
+    # An analyst sees the list (codes, dates, reasons) but may not open a request.
+    analyst = unescape(login("analyst").get("/placement/unplaced?days=30").text)
+    analyst_list = analyst[analyst.index('data-testid="unplaced-list"'):]
+    assert f"<td>{closed.id}</td>" in analyst_list
+    assert "/placement/requests/" not in analyst_list
 
 
 def test_accepting_confirms_and_marks_the_reservation_notifications_read(
@@ -169,3 +174,26 @@ def test_accepting_confirms_and_marks_the_reservation_notifications_read(
     session.expire_all()
     assert session.scalars(unread).all() == []
     assert provider.get("/placement/incoming?answered=abc").status_code == 200
+
+
+def test_declining_confirms_and_marks_the_reservation_notifications_read(
+    login: Callable[[str], Browser], session: Session,
+    make_request: Callable[..., PlacementRequest], one_free_bed: UnitBedType,
+) -> None:
+    request = make_request(one_free_bed.bed_type_code)
+    reservation = service.reserve(session, user_actor(session, "coordinator"), request.id,
+                                  one_free_bed.unit_id, one_free_bed.bed_type_code)
+    session.commit()
+    unread = select(Notification.id).where(
+        Notification.link == f"/placement/incoming#reservation-{reservation.id}",
+        Notification.read_at.is_(None))
+    assert session.scalars(unread).all()
+    provider = login("provider")
+    answered = provider.post(f"/placement/reservations/{reservation.id}/answer", data={
+        "csrf_token": provider.csrf, "action": "decline", "reason": "Geen personeel"})
+    assert answered.status_code in (200, 303)
+    page = unescape(provider.get(f"/placement/incoming?answered={reservation.id}").text)
+    assert 'data-testid="answered"' in page
+    assert "Reservering afgewezen: het bed in" in page
+    session.expire_all()
+    assert session.scalars(unread).all() == []
