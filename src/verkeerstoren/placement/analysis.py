@@ -59,7 +59,11 @@ def analyse(session: Session, period_from: date, period_to: date,
 
     return AnalysisOut(
         period_from=period_from, period_to=period_to, requests=len(rows), placed=len(placed),
-        unplaced=len(unplaced), by_reason=counts(by_reason), by_bed_type=counts(by_type),
+        unplaced=len(unplaced),
+        open=sum(1 for r in rows if r.status is RequestStatus.OPEN),
+        reserved=sum(1 for r in rows if r.status is RequestStatus.RESERVED),
+        cancelled=sum(1 for r in rows if r.status is RequestStatus.CANCELLED),
+        by_reason=counts(by_reason), by_bed_type=counts(by_type),
         by_gemeente=counts(by_gemeente),
         unmet_demand=[DemandOut(bed_type_code=k[0], gemeente_code=k[1], unplaced=v)
                       for k, v in sorted(demand.items(), key=lambda i: (-i[1], i[0][0],

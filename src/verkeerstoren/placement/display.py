@@ -6,6 +6,7 @@ turn them into names. Names are read once per page (two small reference tables),
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,7 +16,14 @@ from sqlalchemy.orm import Session
 
 from verkeerstoren.placement.matching import Reason
 from verkeerstoren.placement.models import RequestStatus, StatusChange, UnplacedReason
-from verkeerstoren.registry.models import BedType, Feature
+from verkeerstoren.registry.models import (
+    BedType,
+    CareUnit,
+    Feature,
+    Gemeente,
+    Location,
+    Organisation,
+)
 from verkeerstoren.web.i18n import Translate
 
 # Notes the services write themselves (English msgids); a person's own note is shown as typed.
@@ -46,6 +54,45 @@ class Names:
 
     def bed_type_list(self, codes: list[str]) -> str:
         return ", ".join(self.bed_type(c) for c in codes)
+
+
+def age(birth_year: int, today: date) -> int:
+    """Age in years from the birth year alone (the request holds no birth date): this year's."""
+    return today.year - birth_year
+
+
+def places(session: Session, unit_ids: Iterable[int]) -> dict[int, str]:
+    """Where each unit is, "location, gemeente", so units of the same name and organisation at
+    different sites can be told apart; one query for all the units a page shows."""
+    wanted = sorted(set(unit_ids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(CareUnit.id, Location.name, Gemeente.name)
+        .join(Location, CareUnit.location_id == Location.id)
+        .join(Gemeente, Location.gemeente_code == Gemeente.code)
+        .where(CareUnit.id.in_(wanted)))
+    return {unit_id: f"{location}, {gemeente}" for unit_id, location, gemeente in rows}
+
+
+@dataclass(frozen=True)
+class Referrer:
+    name: str
+    phone: str | None
+
+
+def referrers(session: Session, ids: Iterable[int]) -> dict[int, Referrer]:
+    """Name and phone of the organisations that referred the patients a provider is asked to
+    take. A provider's session sees only its own organisation (access/scoping.py filters ORM
+    entities); this deliberately reads just these two public columns of the referrers of its
+    own reservations, so the provider knows who sends the patient and how to call back."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    table = Organisation.__table__
+    rows = session.execute(select(table.c.id, table.c.name, table.c.phone)
+                           .where(table.c.id.in_(wanted)))
+    return {org_id: Referrer(name, phone) for org_id, name, phone in rows}
 
 
 def names(session: Session) -> Names:

@@ -3,7 +3,7 @@ reservations and the tussen-wal-en-schip analysis."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -19,6 +19,7 @@ from verkeerstoren.placement import display, service
 from verkeerstoren.placement.matching import RULE_SUMMARY, Rule
 from verkeerstoren.placement.models import (
     Financing,
+    PlacementRequest,
     RequestStatus,
     ReservationStatus,
     StatusChange,
@@ -64,13 +65,17 @@ def work_queue(request: Request, ctx: WorkCtx, tpl: TemplatesDep) -> HTMLRespons
     live.sort(key=lambda r: (URGENCY_ORDER[r.urgency], r.created_at))
     now = utcnow()
     rows = []
+    shown: list[int] = []
     for item in live:
         held = next((v for v in item.reservations if v.status is ReservationStatus.HELD), None)
         best = service.options_for(ctx.session, item, now=now, limit=3).options
+        shown += [o.candidate.unit_id for o in best] + ([held.unit_id] if held else [])
         rows.append({"request": item, "held": held, "best": best,
                      "age_minutes": int((now - item.created_at).total_seconds() // 60),
                      "left_seconds": int((held.held_until - now).total_seconds()) if held else 0})
-    return tpl.render(request, ctx, "placement/queue.html", rows=rows, **_texts(ctx))
+    return tpl.render(request, ctx, "placement/queue.html", rows=rows,
+                      places=display.places(ctx.session, shown), age=display.age,
+                      today=now.date(), **_texts(ctx))
 
 
 @router.get("/placement/mine", response_class=HTMLResponse)
@@ -143,7 +148,11 @@ def _detail(request: Request, ctx: Ctx, tpl: Templates, request_id: int,
         select(StatusChange).where(StatusChange.request_id == item.id).order_by(StatusChange.id)))
     now = utcnow()
     held = next((v for v in item.reservations if v.status is ReservationStatus.HELD), None)
+    shown = [o.candidate.unit_id for o in found.options] if found else []
+    shown += [u for u in (held.unit_id if held else None, item.placed_unit_id) if u is not None]
     return tpl.render(request, ctx, "placement/request.html", status_code=status_code,
+                      places=display.places(ctx.session, shown), age=display.age,
+                      today=now.date(),
                       item=item, match=found, page=service.PAGE, rules=RULE_SUMMARY,
                       history=history, held=held, error=error,
                       can_work=can_work, reasons=list(UnplacedReason),
@@ -211,6 +220,9 @@ def _close(request: Request, ctx: Ctx, tpl: Templates, request_id: int,
             service.cancel_request(ctx.session, ctx.user, request_id,
                                    _one(values, "note") or ctx._("cancelled"))
         else:
+            if not _one(values, "reason"):
+                # The form starts without a reason so that nobody closes with a default one.
+                raise ValidationProblem("reason", "choose why the patient cannot be placed")
             body = UnplacedIn.model_validate({"reason": _one(values, "reason"),
                                               "note": _one(values, "note")})
             service.close_unplaced(ctx.session, ctx.user, request_id, body.reason, body.note)
@@ -218,6 +230,9 @@ def _close(request: Request, ctx: Ctx, tpl: Templates, request_id: int,
         first = validation.problems(exc)[0]
         return _detail(request, ctx, tpl, request_id, status_code=422,
                        error=ctx._(first.message, **first.params))
+    except ValidationProblem as problem:
+        return _detail(request, ctx, tpl, request_id, status_code=422,
+                       error=ctx._(problem.message, **problem.params))
     except Conflict:
         return _detail(request, ctx, tpl, request_id, status_code=409,
                        error=ctx._("The request is already closed."))
@@ -230,13 +245,32 @@ async def close(request: Request, ctx: WorkCtx, tpl: TemplatesDep, request_id: i
     return await run_in_threadpool(_close, request, ctx, tpl, request_id, values)
 
 
-@router.get("/placement/incoming", response_class=HTMLResponse)
-def incoming(request: Request, ctx: AnswerCtx, tpl: TemplatesDep) -> HTMLResponse:
+def _incoming(request: Request, ctx: Ctx, tpl: Templates, *, error: str | None = None,
+              status_code: int = 200, answered: int | None = None) -> HTMLResponse:
+    """The provider's reservations with what they need to decide: care needs, bed type,
+    features, urgency, financing, dates, referrer and who reserved (still pseudonymised)."""
     items = service.incoming(ctx.session, organisation_id=ctx.user.scoped_organisation,
                              include_closed=True)
     now = utcnow()
-    return tpl.render(request, ctx, "placement/incoming.html", items=items, now=now,
-                      error=None, **_texts(ctx))
+    done = next((v for v in items if v.id == answered), None)
+    return tpl.render(request, ctx, "placement/incoming.html", status_code=status_code,
+                      items=items, now=now, today=now.date(), error=error, answered=done,
+                      age=display.age,
+                      places=display.places(ctx.session, [v.unit_id for v in items]),
+                      referrers=display.referrers(
+                          ctx.session, [v.request.referrer_organisation_id for v in items]),
+                      **_texts(ctx))
+
+
+def _answered(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 12 else None
+
+
+@router.get("/placement/incoming", response_class=HTMLResponse)
+def incoming(request: Request, ctx: AnswerCtx, tpl: TemplatesDep,
+             answered: str | None = None) -> HTMLResponse:
+    # ?answered= names the reservation just answered: the page confirms what happened to it.
+    return _incoming(request, ctx, tpl, answered=_answered(answered))
 
 
 def _answer(request: Request, ctx: Ctx, tpl: Templates, reservation_id: int,
@@ -253,11 +287,9 @@ def _answer(request: Request, ctx: Ctx, tpl: Templates, reservation_id: int,
         message = (ctx._(exc.message, **exc.params) if isinstance(exc, ValidationProblem)
                    else ctx._("This reservation can no longer be answered (expired or "
                               "already answered)."))
-        items = service.incoming(ctx.session, organisation_id=ctx.user.scoped_organisation,
-                                 include_closed=True)
-        return tpl.render(request, ctx, "placement/incoming.html", status_code=409,
-                          items=items, now=utcnow(), error=message, **_texts(ctx))
-    return RedirectResponse("/placement/incoming", status_code=303)
+        return _incoming(request, ctx, tpl, error=message, status_code=409)
+    return RedirectResponse(f"/placement/incoming?answered={reservation_id}#reservation-"
+                            f"{reservation_id}", status_code=303)
 
 
 @router.post("/placement/reservations/{reservation_id}/answer", response_model=None)
@@ -276,8 +308,14 @@ def unplaced(request: Request, ctx: Annotated[Ctx, view(Permission.UNPLACED_VIEW
     result = service.analyse(ctx.session, start, today, today=today)
     names = {b.code: b.name for b in ctx.session.scalars(select(BedType))}
     gemeenten = {g.code: g.name for g in ctx.session.scalars(select(Gemeente))}
-    # The JSON button exports the period on screen, not the API's default 90 days.
-    export = f"/api/v1/placement/unplaced?from={start.isoformat()}&to={today.isoformat()}"
+    # The requests behind the figures; only codes, dates and the reason (no patient details),
+    # so an analyst may see the list; those who may open a request get links.
+    closed = list(ctx.session.scalars(
+        select(PlacementRequest).where(
+            PlacementRequest.status == RequestStatus.UNPLACED,
+            PlacementRequest.created_at >= datetime.combine(start, time.min, tzinfo=UTC))
+        .order_by(PlacementRequest.closed_at.desc(), PlacementRequest.id.desc()).limit(200)))
     return tpl.render(request, ctx, "placement/unplaced.html", result=result, days=days,
                       bed_type_names=names, gemeente_names=gemeenten, number=display.number,
-                      export_url=export)
+                      unplaced_requests=closed,
+                      can_open=ctx.user.can(Permission.PLACEMENT_REQUEST))

@@ -45,6 +45,29 @@ def _notify(session: Session, organisation_id: int, event: str, title: str, body
                          body=body, link=link, payload=payload)
 
 
+def _incoming_link(reservation_id: int) -> str:
+    """Where a provider's notifications about one reservation point (new, expiring)."""
+    return f"/placement/incoming#reservation-{reservation_id}"
+
+
+def _mark_handled(session: Session, reservation: Reservation) -> None:
+    """Once the provider has answered, its notifications about this reservation are read:
+    they asked for an answer that has been given. Matched by their link, which only this
+    module writes; other notifications of the organisation stay unread."""
+    try:
+        notifications = import_module("verkeerstoren.notifications.service")
+        models = import_module("verkeerstoren.notifications.models")
+    except ModuleNotFoundError:
+        return
+    notification = models.Notification
+    ids = list(session.scalars(select(notification.id).where(
+        notification.organisation_id == reservation.organisation_id,
+        notification.link == _incoming_link(reservation.id),
+        notification.read_at.is_(None))))
+    if ids:
+        notifications.mark_read(session, reservation.organisation_id, ids)
+
+
 def reserve(session: Session, actor: Actor, request_id: int, unit_id: int, bed_type_code: str,
             *, hold_minutes: int = DEFAULT_HOLD_MINUTES,
             now: datetime | None = None) -> Reservation:
@@ -80,7 +103,7 @@ def reserve(session: Session, actor: Actor, request_id: int, unit_id: int, bed_t
                     note=f"{unit.name} / {bed_type.name}", at=now)
     _notify(session, unit.organisation_id, "reservation.new", "New reservation",
             "A bed of type {bed_type} in {unit} is held until {until}.",
-            f"/placement/incoming#reservation-{reservation.id}",
+            _incoming_link(reservation.id),
             {"reservation_id": reservation.id, "unit": unit.name, "bed_type": bed_type.name,
              "until": reservation.held_until.isoformat()})
     events.emit(session, "placement", request_id=request.id)
@@ -135,6 +158,7 @@ def accept(session: Session, actor: Actor, reservation_id: int, *,
     requests.record(session, request, actor, RequestStatus.PLACED.value,
                     from_status=RequestStatus.RESERVED.value, reservation_id=reservation.id,
                     at=now)
+    _mark_handled(session, reservation)
     _notify(session, request.referrer_organisation_id, "request.placed", "Patient placed",
             "Request {request} is placed in {unit}.", f"/placement/requests/{request.id}",
             {"request": request.id, "unit": reservation.unit.name})
@@ -150,6 +174,7 @@ def decline(session: Session, actor: Actor, reservation_id: int, reason: str, *,
     if reservation.status is not ReservationStatus.HELD:
         raise Conflict(f"the reservation is {reservation.status.value}, not held")
     close_hold(session, actor, reservation, ReservationStatus.DECLINED, reason, now=now)
+    _mark_handled(session, reservation)
     _notify(session, reservation.request.referrer_organisation_id, "reservation.declined",
             "Reservation declined", "{unit} declined: {reason}",
             f"/placement/requests/{reservation.request_id}",
@@ -191,7 +216,7 @@ def expire_due(session: Session, actor: Actor, *, now: datetime | None = None) -
         reservation.expiry_warned = True
         _notify(session, reservation.organisation_id, "reservation.expiring",
                 "Hold about to expire", "Answer the reservation for {unit} before {until}.",
-                f"/placement/incoming#reservation-{reservation.id}",
+                _incoming_link(reservation.id),
                 {"unit": reservation.unit.name, "until": reservation.held_until.isoformat()})
     return len(expired)
 

@@ -231,6 +231,10 @@ class AnalysisOut(BaseModel):
     requests: int
     placed: int
     unplaced: int
+    # Still in progress or withdrawn: with these the counts add up to `requests`.
+    open: int = 0
+    reserved: int = 0
+    cancelled: int = 0
     by_reason: list[CountOut]
     by_bed_type: list[CountOut]
     by_gemeente: list[CountOut]
