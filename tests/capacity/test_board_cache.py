@@ -176,3 +176,19 @@ def test_a_boards_renderings_are_made_once_per_version_of_the_board(
         staffed=own_unit.physical_beds, occupied=1)], ReportSource.API)
     _deliver_committed_events(db, session, bus, own_unit)
     assert cache.get(session, flt).derived(("table", "nl"), render) == b"3"
+
+
+def test_a_board_once_built_is_known_even_after_it_expired(
+    session: Session, own_unit: UnitBedType
+) -> None:
+    # The live stream pushes a board's changes when this process has built that board (a
+    # page showed it), also once the entry expired: the push then builds it anew.
+    cache = BoardCache()
+    flt = BoardFilter(bed_types=(own_unit.bed_type_code,))
+    assert not cache.knows(flt)
+    entry = cache.get(session, flt)
+    assert cache.knows(flt)
+    entry.expires = utcnow() - timedelta(seconds=1)
+    assert cache.knows(flt)
+    assert cache.get(session, flt) is not entry  # expired: built again when asked
+    assert not cache.knows(BoardFilter(bed_types=(own_unit.bed_type_code,), fresh_only=True))

@@ -132,10 +132,11 @@ class BoardCache:
             self._generation += 1
             self._entries.clear()
 
-    def holds(self, flt: BoardFilter, *, now: datetime | None = None) -> bool:
-        """Whether a board for this filter is kept (a refresh of changed keys would do)."""
+    def knows(self, flt: BoardFilter) -> bool:
+        """Whether this process has built a board for this filter and still keeps it (maybe
+        expired): somebody is looking at that board, so pushing its changes is worth it."""
         with self._lock:
-            return self._lookup(_key(flt), now or utcnow())[0] is not None
+            return _key(flt) in self._entries
 
     def get(self, session: Session, flt: BoardFilter, *, now: datetime | None = None
             ) -> CachedBoard:

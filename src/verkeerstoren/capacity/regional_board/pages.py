@@ -191,16 +191,16 @@ def board_map(request: Request, ctx: LiveBoardCtx, params: Params) -> Response:
     return Response(body, media_type="application/json")
 
 
-NO_PATCH = ""  # the board is not kept: the stream sends the plain event (board.js refetches)
+NO_PATCH = ""  # the board is unknown here: the stream sends the plain event (board.js refetches)
 
 
 def _patch(request: Request, ctx: Ctx, tpl: Templates, flt: board_service.BoardFilter,
            keys: list[tuple[int, str]]) -> str | None:
     """The changed rows of this filter's board as HTML (None: none of them is on it)."""
     db: Database = request.app.state.db
-    if not board_cache.cache_for(db.events).holds(flt):
-        # Nobody loaded this board lately (or it expired): rendering a patch would mean
-        # building the whole board here, once per open stream's filter, for every report.
+    if not board_cache.cache_for(db.events).knows(flt):
+        # No page of this process showed this board: building it here for a stream nobody
+        # loaded it for is not worth it; the board refetches (and so gets it built) instead.
         return NO_PATCH
     with db.sessionmaker() as session, session.begin():
         read_only_session(session)
