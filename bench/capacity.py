@@ -238,8 +238,10 @@ async def _report_to_boards(bases: list[str], reg: Registry, clients: int, runs:
     poster_token = reg.provider_token
     query = ""
     if region_id is not None:
-        # Reports about this region's board (any organisation's: the admin posts them).
-        keys = await _region_keys(bases[0], reg, region_id)
+        # Reports about this region's board (any organisation's: the admin posts them). Each
+        # process serves the board once first, as the page load that opens a board does.
+        for base in bases:
+            keys = await _region_keys(base, reg, region_id)
         poster_token = reg.admin_token
         query = f"?region_id={region_id}"
     async with httpx.AsyncClient(headers=auth, timeout=httpx.Timeout(30, read=None),
