@@ -287,3 +287,26 @@ def test_the_first_options_page_ends_where_the_second_begins(
     # Scores shift a little between calls (reports age); the order does not.
     assert [(o["unit_id"], o["bed_type_code"]) for o in paged[:200]] == [
         (o["unit_id"], o["bed_type_code"]) for o in whole["options"]]
+
+
+def test_a_withdrawn_hold_tells_the_provider_the_patient_is_not_coming(
+    session: Session, make_request: Callable[..., PlacementRequest], one_free_bed: UnitBedType,
+) -> None:
+    from verkeerstoren.notifications.models import Notification
+
+    request = make_request(one_free_bed.bed_type_code)
+    reservation = service.reserve(session, user_actor(session, "coordinator"), request.id,
+                                  one_free_bed.unit_id, one_free_bed.bed_type_code)
+    service.cancel(session, user_actor(session, "coordinator"), reservation.id,
+                   "familie koos een andere plek")
+    session.flush()
+    mine = list(session.scalars(select(Notification).where(
+        Notification.organisation_id == reservation.organisation_id)
+        .order_by(Notification.id.desc()).limit(2)))
+    withdrawn, new = mine
+    assert withdrawn.event == "reservation.cancelled"
+    assert withdrawn.read_at is None
+    assert withdrawn.params["reason"] == "familie koos een andere plek"
+    # The request for an answer it superseded is read.
+    assert new.event == "reservation.new"
+    assert new.read_at is not None

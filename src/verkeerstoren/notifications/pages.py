@@ -41,6 +41,7 @@ EVENT_LABELS: dict[str, str] = {
     "reservation.expired": "Reservation expired",
     "reservation.declined": "Reservation declined",
     "reservation.accepted": "Reservation accepted",
+    "reservation.cancelled": "Reservation withdrawn",
     "request.placed": "Patient placed",
     "report.stale": "Availability report out of date",
 }

@@ -15,6 +15,7 @@ EventName = Literal[
     "reservation.expired",
     "reservation.declined",
     "reservation.accepted",
+    "reservation.cancelled",
     "request.placed",
     "report.stale",
 ]

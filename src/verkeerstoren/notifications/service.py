@@ -30,6 +30,7 @@ EVENTS: tuple[str, ...] = (
     "reservation.expired",
     "reservation.declined",
     "reservation.accepted",
+    "reservation.cancelled",
     "request.placed",
     "report.stale",
 )
@@ -61,6 +62,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reservation.accepted": (
         "Reservation accepted by {unit}",
         "The provider accepted the reservation ({bed_type}).",
+    ),
+    "reservation.cancelled": (
+        "Reservation for {unit} withdrawn",
+        "The hold on a bed ({bed_type}) was withdrawn by the coordinator: {reason}",
     ),
     "request.placed": (
         "Patient placed in {unit}",

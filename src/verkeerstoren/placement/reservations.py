@@ -132,6 +132,18 @@ def close_hold(session: Session, actor: Actor, reservation: Reservation,
     requests.record(session, request, actor, f"reservation {status.value}",
                     from_status=RequestStatus.RESERVED.value, reservation_id=reservation.id,
                     note=reason, at=now)
+    if status is ReservationStatus.CANCELLED:
+        # The provider may already be getting the bed ready: tell it the patient is not
+        # coming (withdrawn by the coordinator, or the request was closed or cancelled).
+        _mark_handled(session, reservation)
+        bed_type = session.get(BedType, reservation.bed_type_code)
+        _notify(session, reservation.organisation_id, "reservation.cancelled",
+                "Reservation for {unit} withdrawn",
+                "The hold on a bed ({bed_type}) was withdrawn by the coordinator: {reason}",
+                "/placement/incoming",
+                {"unit": reservation.unit.name,
+                 "bed_type": bed_type.name if bed_type else reservation.bed_type_code,
+                 "reason": reason or "-"})
     events.emit(session, "placement", request_id=request.id)
 
 
