@@ -306,6 +306,7 @@ def test_a_withdrawn_hold_tells_the_provider_the_patient_is_not_coming(
     withdrawn, new = mine
     assert withdrawn.event == "reservation.cancelled"
     assert withdrawn.read_at is None
+    assert withdrawn.params is not None
     assert withdrawn.params["reason"] == "familie koos een andere plek"
     # The request for an answer it superseded is read.
     assert new.event == "reservation.new"
