@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, text
 
-from bench.registry import build
+from bench.registry import _copy_reports, build
 from bench.servers import fresh_database
 from verkeerstoren.capacity.history import region_history
 from verkeerstoren.capacity.models import AvailabilityDay, AvailabilityReport, ReportSource
@@ -77,17 +77,7 @@ def _high_rate(db: Database) -> None:
             for start in range(0, len(rows), 20_000):
                 conn.execute(insert(AvailabilityReport), rows[start:start + 20_000])
     else:
-        columns = list(rows[0])
-        raw = db.engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            sql = f"COPY availability_report ({', '.join(columns)}) FROM STDIN"
-            with cursor.copy(sql) as copy:
-                for row in rows:
-                    copy.write_row([row[c] for c in columns])
-            raw.commit()
-        finally:
-            raw.close()
+        _copy_reports(db, rows)
     print(f"inserted {len(rows)} reports for {len(keys)} unit × bed types in "
           f"{time.perf_counter() - started:.1f} s ({_load()})")
     with db.engine.begin() as conn:

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    ViewportSize,
+    sync_playwright,
+)
 
 CHROMIUM = os.environ.get("VERKEERSTOREN_CHROMIUM", "/usr/bin/chromium")
 # Without these flags chromium keeps trying to reach Google's services, which this closed
@@ -79,3 +86,18 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield launched
     launched.close()
+
+
+PASSWORD = "demo-wachtwoord-2024"  # every demo user's (demo/builder.py)
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+
+def login_page(context: BrowserContext, base: str, who: str, next_path: str) -> Page:
+    """A new page of ``context``, logged in as the demo user ``who`` and opened at ``next_path``."""
+    page = context.new_page()
+    page.goto(f"{base}/login?next={next_path}")
+    page.get_by_label("E-mailadres").fill(f"{who}@demo.verkeerstoren.nl")
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url(f"{base}{next_path}")
+    return page

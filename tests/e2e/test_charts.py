@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.test_live_board import _login
+from tests.e2e.conftest import login_page
 
 pytestmark = pytest.mark.e2e
 DUTCH = {"jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
@@ -21,7 +21,7 @@ def test_the_region_history_chart_has_a_dutch_time_axis_and_bed_type_names(
 ) -> None:
     desk = browser.new_context(viewport={"width": 1366, "height": 900}, locale="nl-NL")
     try:
-        page = _login(desk, served_demo, "coordinator", "/board/history")
+        page = login_page(desk, served_demo, "coordinator", "/board/history")
         labels = page.locator(".chart svg .role-axis-label text")
         expect(labels.first).to_be_attached(timeout=10_000)
         words = {w for t in labels.all_text_contents() for w in re.findall(r"[A-Za-z]+", t)}

@@ -5,22 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.conftest import PHONE, login_page
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-PASSWORD = "demo-wachtwoord-2024"
-PHONE: ViewportSize = {"width": 390, "height": 844}
 
-
-def _login(context: BrowserContext, base: str, who: str, next_path: str) -> Page:
-    page = context.new_page()
-    page.goto(f"{base}/login?next={next_path}")
-    page.get_by_label("E-mailadres").fill(f"{who}@demo.verkeerstoren.nl")
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url(f"{base}{next_path}")
-    return page
 
 
 def test_a_phone_report_reaches_an_open_board_without_reload(
@@ -31,13 +22,13 @@ def test_a_phone_report_reaches_an_open_board_without_reload(
     phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
                                 has_touch=True, locale="nl-NL")
     try:
-        board = _login(desk, served_demo, "coordinator", "/board")
+        board = login_page(desk, served_demo, "coordinator", "/board")
         # The board is live once its EventSource is open.
         expect(board.locator("#live-status.on")).to_be_attached(timeout=10_000)
         board.screenshot(path=str(SHOTS / "board-desktop.png"), full_page=False)
         board.evaluate("window.__notReloaded = true")
 
-        form_page = _login(phone, served_demo, "provider", "/capacity/report")
+        form_page = login_page(phone, served_demo, "provider", "/capacity/report")
         form = form_page.locator("form.report-card").first
         unit_id = form.locator("input[name=unit_id]").input_value()
         bed_type = form.locator("input[name=bed_type_code]").input_value()
@@ -63,7 +54,7 @@ def test_a_phone_report_reaches_an_open_board_without_reload(
         row.scroll_into_view_if_needed()
         board.screenshot(path=str(SHOTS / "board-after-report.png"), full_page=False)
 
-        home = _login(phone, served_demo, "provider", "/")
+        home = login_page(phone, served_demo, "provider", "/")
         home.screenshot(path=str(SHOTS / "provider-home-phone.png"), full_page=True)
     finally:
         phone.close()
@@ -74,7 +65,7 @@ def test_the_board_fits_a_phone_screen(served_demo: str, browser: Browser) -> No
     phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
                                 locale="nl-NL")
     try:
-        board = _login(phone, served_demo, "coordinator", "/board")
+        board = login_page(phone, served_demo, "coordinator", "/board")
         board.screenshot(path=str(SHOTS / "board-phone.png"), full_page=False)
         # The page itself never scrolls sideways; a wide table scrolls inside its own box.
         width = board.evaluate("document.documentElement.scrollWidth")
@@ -89,7 +80,7 @@ def test_a_filtered_board_stays_filtered_when_it_changes(
     desk = browser.new_context(viewport={"width": 1366, "height": 900}, locale="nl-NL")
     phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="nl-NL")
     try:
-        board = _login(desk, served_demo, "coordinator", "/board")
+        board = login_page(desk, served_demo, "coordinator", "/board")
         # The demo providers report in Zoetermeer (Haaglanden): the board of that region,
         # free beds only. The report arrives with its row as this filtered board shows it.
         board.get_by_label("Regio").select_option(label="Haaglanden")
@@ -104,7 +95,7 @@ def test_a_filtered_board_stays_filtered_when_it_changes(
                        "'board:updated', () => { document.body.dataset.refreshed = 'yes'; })")
         board.evaluate("window.__notReloaded = true")
 
-        form_page = _login(phone, served_demo, "provider", "/capacity/report")
+        form_page = login_page(phone, served_demo, "provider", "/capacity/report")
         form = form_page.locator("form.report-card").first
         unit_id = form.locator("input[name=unit_id]").input_value()
         bed_type = form.locator("input[name=bed_type_code]").input_value()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
+from playwright.sync_api import Browser, BrowserContext
+
+from tests.e2e.conftest import PHONE, login_page
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "demo-wachtwoord-2024"
-PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def _phone(browser: Browser) -> BrowserContext:
@@ -15,20 +15,11 @@ def _phone(browser: Browser) -> BrowserContext:
                                locale="nl-NL")
 
 
-def _login(context: BrowserContext, base: str, who: str, next_path: str) -> Page:
-    page = context.new_page()
-    page.goto(f"{base}/login?next={next_path}")
-    page.get_by_label("E-mailadres").fill(f"{who}@demo.verkeerstoren.nl")
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url(f"{base}{next_path}")
-    return page
-
 
 def test_home_tiles_keep_their_text_inside(served_demo: str, browser: Browser) -> None:
     context = _phone(browser)
     try:
-        home = _login(context, served_demo, "provider", "/")
+        home = login_page(context, served_demo, "provider", "/")
         spilling = home.evaluate(
             "[...document.querySelectorAll('.tile')]"
             ".filter(t => t.scrollWidth > t.clientWidth + 1).map(t => t.textContent.trim())")
@@ -41,7 +32,7 @@ def test_home_tiles_keep_their_text_inside(served_demo: str, browser: Browser) -
 def test_the_waits_report_page_fits_a_phone(served_demo: str, browser: Browser) -> None:
     context = _phone(browser)
     try:
-        page = _login(context, served_demo, "provider", "/wachttijden/melden")
+        page = login_page(context, served_demo, "provider", "/wachttijden/melden")
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
     finally:
         context.close()
@@ -50,7 +41,7 @@ def test_the_waits_report_page_fits_a_phone(served_demo: str, browser: Browser) 
 def test_a_refused_phone_report_opens_at_its_card(served_demo: str, browser: Browser) -> None:
     context = _phone(browser)
     try:
-        page = _login(context, served_demo, "provider", "/capacity/report")
+        page = login_page(context, served_demo, "provider", "/capacity/report")
         card = page.locator("form.report-card").last
         anchor = card.get_attribute("id")
         card.locator("input[name=staffed]").fill("1")
@@ -74,7 +65,7 @@ def test_a_saved_phone_report_is_confirmed_in_its_card_without_covering_it(
 ) -> None:
     context = _phone(browser)
     try:
-        page = _login(context, served_demo, "provider", "/capacity/report")
+        page = login_page(context, served_demo, "provider", "/capacity/report")
         card = page.locator("form.report-card").last
         anchor = card.get_attribute("id")
         unit = card.locator("h2").evaluate("h => h.firstChild.textContent.trim()")
@@ -103,7 +94,7 @@ def test_a_saved_phone_report_is_confirmed_in_its_card_without_covering_it(
 def test_the_kpi_quarter_picker_needs_no_inline_script(served_demo: str, browser: Browser) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
     try:
-        page = _login(context, served_demo, "analyst", "/kpi")
+        page = login_page(context, served_demo, "analyst", "/kpi")
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.reload()

@@ -9,7 +9,7 @@ import json
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.test_live_board import _login
+from tests.e2e.conftest import login_page
 
 pytestmark = pytest.mark.e2e
 
@@ -20,7 +20,7 @@ def test_the_region_map_has_no_nan_legend_and_says_when_it_has_no_data(
 ) -> None:
     desk = browser.new_context(viewport={"width": 1366, "height": 900}, locale="nl-NL")
     try:
-        page = _login(desk, served_demo, "viewer", "/regiobeeld")
+        page = login_page(desk, served_demo, "viewer", "/regiobeeld")
         page.goto(f"{served_demo}/regiobeeld?indicator={indicator}")
         chart = page.locator("#region-map svg")
         expect(chart.first).to_be_attached(timeout=10_000)
