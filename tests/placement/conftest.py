@@ -16,7 +16,7 @@ from verkeerstoren.capacity import service as capacity
 from verkeerstoren.capacity.models import ReportSource
 from verkeerstoren.capacity.schemas import ReportIn
 from verkeerstoren.placement import service
-from verkeerstoren.placement.models import PlacementRequest
+from verkeerstoren.placement.models import PlacementRequest, Reservation
 from verkeerstoren.placement.schemas import RequestIn
 from verkeerstoren.registry.models import CareUnit, UnitBedType
 from verkeerstoren.storage.base import utcnow
@@ -28,6 +28,14 @@ def user_actor(session: Session, local: str) -> Actor:
     user = session.scalar(select(User).where(User.email.startswith(f"{local}@")))
     assert user is not None
     return actor_for_user(user)
+
+
+def hold_free_bed(session: Session, make_request: Callable[..., PlacementRequest],
+                  ubt: UnitBedType) -> Reservation:
+    """A new request for ``ubt``'s bed type, and the coordinator's hold on a bed of it."""
+    request = make_request(ubt.bed_type_code)
+    return service.reserve(session, user_actor(session, "coordinator"), request.id,
+                           ubt.unit_id, ubt.bed_type_code)
 
 
 def request_in(bed_type: str, **overrides: object) -> RequestIn:

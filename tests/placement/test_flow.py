@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import Browser
-from tests.placement.conftest import request_in, user_actor
+from tests.placement.conftest import hold_free_bed, request_in, user_actor
 from verkeerstoren.audit.models import AuditEntry
 from verkeerstoren.capacity.models import BedState
 from verkeerstoren.errors import Conflict
@@ -90,9 +90,7 @@ def test_a_provider_cannot_answer_another_organisations_reservation(
     login: Callable[[str], Browser], session: Session,
     make_request: Callable[..., PlacementRequest], one_free_bed: UnitBedType,
 ) -> None:
-    request = make_request(one_free_bed.bed_type_code)
-    reservation = service.reserve(session, user_actor(session, "coordinator"), request.id,
-                                  one_free_bed.unit_id, one_free_bed.bed_type_code)
+    reservation = hold_free_bed(session, make_request, one_free_bed)
     session.flush()
     other = login("provider2")
     answer = other.post(f"/api/v1/placement/reservations/{reservation.id}/accept", json={})

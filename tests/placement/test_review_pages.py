@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.conftest import Browser
-from tests.placement.conftest import user_actor
+from tests.placement.conftest import hold_free_bed, user_actor
 from verkeerstoren.notifications.models import Notification
 from verkeerstoren.placement import service
 from verkeerstoren.placement.models import PlacementRequest, RequestStatus, UnplacedReason
@@ -155,9 +155,7 @@ def test_accepting_confirms_and_marks_the_reservation_notifications_read(
     login: Callable[[str], Browser], session: Session,
     make_request: Callable[..., PlacementRequest], one_free_bed: UnitBedType,
 ) -> None:
-    request = make_request(one_free_bed.bed_type_code)
-    reservation = service.reserve(session, user_actor(session, "coordinator"), request.id,
-                                  one_free_bed.unit_id, one_free_bed.bed_type_code)
+    reservation = hold_free_bed(session, make_request, one_free_bed)
     session.commit()
     link = f"/placement/incoming#reservation-{reservation.id}"
     unread = select(Notification.id).where(Notification.link == link,
@@ -180,9 +178,7 @@ def test_declining_confirms_and_marks_the_reservation_notifications_read(
     login: Callable[[str], Browser], session: Session,
     make_request: Callable[..., PlacementRequest], one_free_bed: UnitBedType,
 ) -> None:
-    request = make_request(one_free_bed.bed_type_code)
-    reservation = service.reserve(session, user_actor(session, "coordinator"), request.id,
-                                  one_free_bed.unit_id, one_free_bed.bed_type_code)
+    reservation = hold_free_bed(session, make_request, one_free_bed)
     session.commit()
     unread = select(Notification.id).where(
         Notification.link == f"/placement/incoming#reservation-{reservation.id}",
