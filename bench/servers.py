@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import platform
@@ -26,12 +27,10 @@ def machine() -> str:
     """The machine for a result's header: figures differ between machines of the same kind
     (2026-11-24's AMD EPYC ran the same code about twice as fast as the day before's)."""
     model = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            model = next((line.split(":", 1)[1].strip() for line in info
-                          if line.startswith("model name")), model)
-    except OSError:
-        pass
+    # Not Linux: the header just says "unknown CPU".
+    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as info:
+        model = next((line.split(":", 1)[1].strip() for line in info
+                      if line.startswith("model name")), model)
     return (f"{os.cpu_count()} cores (`nproc`), {platform.machine()}, {model}, "
             f"Python {platform.python_version()}")
 
