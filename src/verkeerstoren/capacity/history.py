@@ -199,7 +199,9 @@ def chart_spec(totals: list[DayTotal], translate: Any) -> dict[str, Any]:
                             for t in totals]},
         "mark": {"type": "line", "point": False, "interpolate": "step-after"},
         "encoding": {
-            "x": {"field": "dag", "type": "temporal", "title": translate("Day")},
+            # Daily figures: ticks on days only (Vega-Lite chose hours for a short span).
+            "x": {"field": "dag", "type": "temporal", "timeUnit": "yearmonthdate",
+                  "title": translate("Day"), "axis": {"tickCount": "day"}},
             "y": {"field": "beschikbaar", "type": "quantitative",
                   "title": translate("Available beds (end of day)"),
                   "axis": {"tickMinStep": 1}},  # whole beds: no "0,5" ticks
