@@ -5,8 +5,7 @@ Kept apart from the routes so the field lists (labels are msgids) can be read in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -23,6 +22,7 @@ from verkeerstoren.registry.models import (
     OrganisationKind,
 )
 from verkeerstoren.registry.schemas import MAX_BEDS, Problem, parse_service_areas, problems_from
+from verkeerstoren.web.forms import FormField
 
 FormValues = dict[str, list[str]]
 
@@ -33,18 +33,6 @@ KIND_LABELS: dict[OrganisationKind, str] = {
     OrganisationKind.GP_PRACTICE: "GP practice",
     OrganisationKind.COORDINATION_POINT: "Coordination point",
 }
-
-
-@dataclass(frozen=True)
-class FormField:
-    """One input of the generic form template."""
-
-    name: str
-    label: str
-    kind: str = "text"
-    options: Sequence[tuple[str, str]] = field(default_factory=tuple)
-    required: bool = False
-    help: str | None = None
 
 
 def one(values: FormValues, name: str) -> str:
@@ -84,12 +72,12 @@ def _org_options(session: Session) -> list[tuple[str, str]]:
 # --- organisations -------------------------------------------------------------------------
 
 
-def organisation_fields(actor: Actor) -> list[FormField]:
+def organisation_fields(session: Session, actor: Actor, *, new: bool) -> list[FormField]:
     """Inputs of the organisation form; only administrators choose the kind."""
     fields = [FormField("name", "Name", required=True)]
     if actor.scoped_organisation is None:
         kinds = [(k.value, label) for k, label in KIND_LABELS.items()]
-        fields.append(FormField("kind", "Kind", "select", kinds, required=True))
+        fields.append(FormField("kind", "Kind", "select", options=kinds, required=True))
     fields += [
         FormField("agb_code", "AGB code", help="8 digits"),
         FormField("email", "E-mail address", "email"),
@@ -108,7 +96,9 @@ def organisation_values(org: Organisation | None) -> dict[str, Any]:
     }
 
 
-def organisation_data(values: FormValues, actor: Actor) -> dict[str, Any]:
+def organisation_data(
+    session: Session, actor: Actor, values: FormValues, *, new: bool
+) -> tuple[dict[str, Any], list[ValidationProblem]]:
     """The posted organisation form as a dict for OrganisationIn/OrganisationUpdate."""
     data: dict[str, Any] = {
         "name": one(values, "name"),
@@ -118,7 +108,7 @@ def organisation_data(values: FormValues, actor: Actor) -> dict[str, Any]:
     }
     if actor.scoped_organisation is None:
         data["kind"] = one(values, "kind") or OrganisationKind.PROVIDER.value
-    return data
+    return data, []
 
 
 # --- locations -----------------------------------------------------------------------------
@@ -129,7 +119,8 @@ def location_fields(session: Session, actor: Actor, *, new: bool) -> list[FormFi
     fields: list[FormField] = []
     if new and actor.scoped_organisation is None:
         fields.append(
-            FormField("organisation_id", "Organisation", "select", _org_options(session), True)
+            FormField("organisation_id", "Organisation", "select", options=_org_options(session),
+                      required=True)
         )
     gemeenten = [(g.code, f"{g.name} ({g.code})") for g in service.list_gemeenten(session)]
     fields += [
@@ -138,7 +129,8 @@ def location_fields(session: Session, actor: Actor, *, new: bool) -> list[FormFi
         FormField("house_number", "House number"),
         FormField("postcode", "Postcode", required=True, help="for example 2711AB"),
         FormField("city", "City"),
-        FormField("gemeente_code", "Municipality", "select", gemeenten, required=True),
+        FormField("gemeente_code", "Municipality", "select", options=gemeenten,
+                  required=True),
         FormField("wijk_code", "Neighbourhood code", help="for example WK063701"),
         FormField("latitude", "Latitude", "number"),
         FormField("longitude", "Longitude", "number"),
@@ -158,7 +150,9 @@ def location_values(location: Location | None) -> dict[str, Any]:
     return {name: getattr(location, name) for name in names}
 
 
-def location_data(values: FormValues, *, new: bool) -> dict[str, Any]:
+def location_data(
+    session: Session, actor: Actor, values: FormValues, *, new: bool
+) -> tuple[dict[str, Any], list[ValidationProblem]]:
     """The posted location form as a dict for LocationIn/LocationUpdate."""
     data: dict[str, Any] = {
         "name": one(values, "name"),
@@ -170,13 +164,13 @@ def location_data(values: FormValues, *, new: bool) -> dict[str, Any]:
     data |= {name: optional(values, name) for name in _LOCATION_TEXT}
     if new:
         data["organisation_id"] = optional(values, "organisation_id")
-    return data
+    return data, []
 
 
 # --- care units ----------------------------------------------------------------------------
 
 
-def unit_fields(session: Session, actor: Actor) -> list[FormField]:
+def unit_fields(session: Session, actor: Actor, *, new: bool) -> list[FormField]:
     """Inputs of the care-unit form: one bed count per bed type, features as checkboxes."""
     scoped = actor.scoped_organisation is not None
     locations = [
@@ -184,7 +178,7 @@ def unit_fields(session: Session, actor: Actor) -> list[FormField]:
         for loc in service.list_locations(session)
     ]
     fields = [
-        FormField("location_id", "Location", "select", locations, required=True),
+        FormField("location_id", "Location", "select", options=locations, required=True),
         FormField("name", "Name", required=True),
         FormField("phone", "Phone"),
         FormField("active", "Active", "checkbox"),
@@ -194,7 +188,7 @@ def unit_fields(session: Session, actor: Actor) -> list[FormField]:
         for b in service.list_bed_types(session)
     ]
     features = [(f.code, f.name) for f in service.list_features(session)]
-    fields.append(FormField("features", "Features", "multiselect", features))
+    fields.append(FormField("features", "Features", "multiselect", options=features))
     return fields
 
 
@@ -211,7 +205,7 @@ def unit_values(unit: CareUnit | None) -> dict[str, Any]:
 
 
 def unit_data(
-    session: Session, values: FormValues
+    session: Session, actor: Actor, values: FormValues, *, new: bool
 ) -> tuple[dict[str, Any], list[ValidationProblem]]:
     """The posted care-unit form as a dict for CareUnitIn/CareUnitUpdate, and bed-count problems.
 
@@ -247,14 +241,15 @@ def team_fields(session: Session, actor: Actor, *, new: bool) -> list[FormField]
     fields: list[FormField] = []
     if new and actor.scoped_organisation is None:
         fields.append(
-            FormField("organisation_id", "Organisation", "select", _org_options(session), True)
+            FormField("organisation_id", "Organisation", "select", options=_org_options(session),
+                      required=True)
         )
     skills = [(s.code, s.name) for s in service.list_skills(session)]
     fields += [
         FormField("name", "Name", required=True),
         FormField("phone", "Phone"),
         FormField("email", "E-mail address", "email"),
-        FormField("skills", "Skills", "multiselect", skills),
+        FormField("skills", "Skills", "multiselect", options=skills),
         FormField(
             "service_areas", "Service areas", "textarea",
             help="One per line: a postcode range like 2711-2729 or a neighbourhood like WK063701",
@@ -282,7 +277,9 @@ def team_values(team: NursingTeam | None) -> dict[str, Any]:
     }
 
 
-def team_data(values: FormValues, *, new: bool) -> tuple[dict[str, Any], list[ValidationProblem]]:
+def team_data(
+    session: Session, actor: Actor, values: FormValues, *, new: bool
+) -> tuple[dict[str, Any], list[ValidationProblem]]:
     """The posted team form as a dict for NursingTeamIn/NursingTeamUpdate, and area problems."""
     areas, bad = parse_service_areas(one(values, "service_areas")[:10_000])
     problems: list[ValidationProblem] = [

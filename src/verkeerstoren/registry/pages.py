@@ -17,21 +17,12 @@ from starlette.datastructures import UploadFile
 from verkeerstoren.access.roles import Permission
 from verkeerstoren.errors import ValidationErrors, ValidationProblem
 from verkeerstoren.registry import forms, importer, service
-from verkeerstoren.registry.forms import FormField, FormValues, collect
-from verkeerstoren.registry.schemas import (
-    MAX_ID,
-    CareUnitIn,
-    CareUnitUpdate,
-    LocationIn,
-    LocationUpdate,
-    NursingTeamIn,
-    NursingTeamUpdate,
-    OrganisationIn,
-    OrganisationUpdate,
-    Problem,
-)
+from verkeerstoren.registry.entities import ENTITIES, EntitySpec
+from verkeerstoren.registry.forms import FormValues, collect
+from verkeerstoren.registry.schemas import MAX_ID, Problem
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import edit, view
+from verkeerstoren.web.forms import FormField
 from verkeerstoren.web.templating import NavItem, Templates, templates
 
 router = APIRouter(include_in_schema=False)
@@ -42,8 +33,10 @@ NAV = [
 ]
 
 ViewCtx = Annotated[Ctx, view(Permission.REGISTRY_VIEW)]
-EditCtx = Annotated[Ctx, edit(Permission.REGISTRY_EDIT)]
-CreateOrgCtx = Annotated[Ctx, edit(Permission.ORGANISATION_CREATE)]
+# The generic entity views are built in a loop, where a permission is a variable: they take
+# their context as a default (``ctx: Ctx = _VIEW``), which FastAPI reads the same way.
+_VIEW = view(Permission.REGISTRY_VIEW)
+_EDIT = edit(Permission.REGISTRY_EDIT)
 ImportCtx = Annotated[Ctx, edit(Permission.REGISTRY_IMPORT)]
 Tpl = Annotated[Templates, Depends(templates)]
 Search = Annotated[str | None, Query(max_length=200)]
@@ -54,13 +47,7 @@ IMPORT_KINDS = [
     ("teams", "District-nursing teams"),
 ]
 
-TABS = [
-    ("Organisations", "/registry/organisations"),
-    ("Locations", "/registry/locations"),
-    ("Care units", "/registry/units"),
-    ("District-nursing teams", "/registry/teams"),
-    ("Areas", "/registry/areas"),
-]
+TABS = [*((spec.title, spec.path) for spec in ENTITIES), ("Areas", "/registry/areas")]
 
 
 async def _form(request: Request) -> FormValues:
@@ -141,309 +128,79 @@ def _save(
                       problems=problems)
 
 
-# --- organisations -------------------------------------------------------------------------
-
-ORGS = "/registry/organisations"
+# --- the four entities: one set of generic views per spec (entities.py) -----------------
 
 
-@router.get(ORGS, response_class=HTMLResponse)
-def organisations(request: Request, ctx: ViewCtx, tpl: Tpl, q: Search = None) -> HTMLResponse:
-    """Every organisation; edit links for the ones the actor may change."""
-    rows = [
-        {
-            "cells": [o.name, ctx._(forms.KIND_LABELS[o.kind]), o.agb_code, o.email, o.phone],
-            "href": f"{ORGS}/{o.id}/edit" if _may_edit(ctx, o.id) else None,
-        }
-        for o in service.list_organisations(ctx.session, q)
+def _rows(ctx: Ctx, spec: EntitySpec, q: str | None) -> list[dict[str, Any]]:
+    return [
+        {"cells": row.cells,
+         "href": f"{spec.path}/{row.item_id}/edit" if _may_edit(ctx, row.owner_id) else None}
+        for row in spec.rows(ctx.session, ctx._, q)
     ]
-    create = f"{ORGS}/new" if ctx.user.can(Permission.ORGANISATION_CREATE) else None
-    columns = ["Name", "Kind", "AGB code", "E-mail address", "Phone"]
-    return _list(request, ctx, tpl, "Organisations", columns, rows, q, create)
 
 
-@router.get(ORGS + "/new", response_class=HTMLResponse)
-def new_organisation(request: Request, ctx: CreateOrgCtx, tpl: Tpl) -> HTMLResponse:
-    """Form for a new organisation."""
-    return _form_page(request, ctx, tpl, title="New organisation", back=ORGS,
-                      fields=forms.organisation_fields(ctx.user),
-                      values=forms.organisation_values(None))
-
-
-@router.post(ORGS + "/new", response_model=None)
-async def create_organisation(request: Request, ctx: CreateOrgCtx, tpl: Tpl) -> Response:
-    """Save a new organisation."""
-    values = await _form(request)
-
-    def run() -> Response:
-        data = forms.organisation_data(values, ctx.user)
-        return _save(
-            request, ctx, tpl, title="New organisation", back=ORGS,
-            fields=forms.organisation_fields(ctx.user), values=values,
-            action=lambda: service.create_organisation(
-                ctx.session, ctx.user, OrganisationIn.model_validate(data)),
-        )
-
-    return await run_in_threadpool(run)
-
-
-@router.get(ORGS + "/{organisation_id}/edit", response_class=HTMLResponse)
-def edit_organisation(
-    request: Request, ctx: EditCtx, tpl: Tpl, organisation_id: ItemId
-) -> HTMLResponse:
-    """Form for an organisation the actor may change (others are not found)."""
-    org = service.get_organisation(ctx.session, organisation_id)
-    return _form_page(request, ctx, tpl, title="Edit organisation", back=ORGS,
-                      fields=forms.organisation_fields(ctx.user),
-                      values=forms.organisation_values(org))
-
-
-@router.post(ORGS + "/{organisation_id}/edit", response_model=None)
-async def update_organisation(
-    request: Request, ctx: EditCtx, tpl: Tpl, organisation_id: ItemId
+def _save_entity(
+    request: Request, ctx: Ctx, tpl: Templates, spec: EntitySpec, values: FormValues,
+    item_id: int | None,
 ) -> Response:
-    """Save an organisation."""
-    values = await _form(request)
+    """Check and save a posted form (new when ``item_id`` is None)."""
+    new = item_id is None
+    if item_id is not None:
+        spec.get(ctx.session, item_id)  # out of scope or gone: not found, before any parsing
+    data, problems = spec.data(ctx.session, ctx.user, values, new=new)
 
-    def run() -> Response:
-        service.get_organisation(ctx.session, organisation_id)
-        data = forms.organisation_data(values, ctx.user)
-        return _save(
-            request, ctx, tpl, title="Edit organisation", back=ORGS,
-            fields=forms.organisation_fields(ctx.user), values=values,
-            action=lambda: service.update_organisation(
-                ctx.session, ctx.user, organisation_id, OrganisationUpdate.model_validate(data)),
-        )
+    def action() -> object:
+        if item_id is None:
+            return spec.create(ctx.session, ctx.user, data)
+        return spec.update(ctx.session, ctx.user, item_id, data)
 
-    return await run_in_threadpool(run)
-
-
-# --- locations -----------------------------------------------------------------------------
-
-LOCS = "/registry/locations"
+    return _save(
+        request, ctx, tpl, title=spec.new_title if new else spec.edit_title, back=spec.path,
+        fields=spec.fields(ctx.session, ctx.user, new=new), values=values, pre=problems,
+        action=action,
+    )
 
 
-@router.get(LOCS, response_class=HTMLResponse)
-def locations(request: Request, ctx: ViewCtx, tpl: Tpl, q: Search = None) -> HTMLResponse:
-    """Every location; edit links for the actor's own."""
-    rows = [
-        {
-            "cells": [loc.name, loc.organisation.name, loc.postcode, loc.city,
-                      loc.gemeente.name],
-            "href": f"{LOCS}/{loc.id}/edit" if _may_edit(ctx, loc.organisation_id) else None,
-        }
-        for loc in service.list_locations(ctx.session, q)
-    ]
-    create = f"{LOCS}/new" if ctx.user.can(Permission.REGISTRY_EDIT) else None
-    columns = ["Name", "Organisation", "Postcode", "City", "Municipality"]
-    return _list(request, ctx, tpl, "Locations", columns, rows, q, create)
+def _add_entity_routes(spec: EntitySpec) -> None:
+    """Register list, new, create, edit and update for one entity."""
+    create_ctx = edit(spec.create_permission)
+    item = spec.path + "/{item_id}/edit"
+
+    def listing(request: Request, tpl: Tpl, q: Search = None, ctx: Ctx = _VIEW) -> HTMLResponse:
+        create = f"{spec.path}/new" if ctx.user.can(spec.create_permission) else None
+        return _list(request, ctx, tpl, spec.title, list(spec.columns), _rows(ctx, spec, q), q,
+                     create)
+
+    def new(request: Request, tpl: Tpl, ctx: Ctx = create_ctx) -> HTMLResponse:
+        return _form_page(request, ctx, tpl, title=spec.new_title, back=spec.path,
+                          fields=spec.fields(ctx.session, ctx.user, new=True),
+                          values=spec.values(None))
+
+    async def create(request: Request, tpl: Tpl, ctx: Ctx = create_ctx) -> Response:
+        values = await _form(request)
+        return await run_in_threadpool(_save_entity, request, ctx, tpl, spec, values, None)
+
+    def edit_form(request: Request, tpl: Tpl, item_id: ItemId,
+                  ctx: Ctx = _EDIT) -> HTMLResponse:
+        entity = spec.get(ctx.session, item_id)
+        return _form_page(request, ctx, tpl, title=spec.edit_title, back=spec.path,
+                          fields=spec.fields(ctx.session, ctx.user, new=False),
+                          values=spec.values(entity))
+
+    async def update(request: Request, tpl: Tpl, item_id: ItemId, ctx: Ctx = _EDIT) -> Response:
+        values = await _form(request)
+        return await run_in_threadpool(_save_entity, request, ctx, tpl, spec, values, item_id)
+
+    router.add_api_route(spec.path, listing, methods=["GET"], response_class=HTMLResponse,
+                         summary=f"{spec.title} list")
+    router.add_api_route(spec.path + "/new", new, methods=["GET"], response_class=HTMLResponse)
+    router.add_api_route(spec.path + "/new", create, methods=["POST"], response_model=None)
+    router.add_api_route(item, edit_form, methods=["GET"], response_class=HTMLResponse)
+    router.add_api_route(item, update, methods=["POST"], response_model=None)
 
 
-@router.get(LOCS + "/new", response_class=HTMLResponse)
-def new_location(request: Request, ctx: EditCtx, tpl: Tpl) -> HTMLResponse:
-    """Form for a new location."""
-    return _form_page(request, ctx, tpl, title="New location", back=LOCS,
-                      fields=forms.location_fields(ctx.session, ctx.user, new=True),
-                      values=forms.location_values(None))
-
-
-@router.post(LOCS + "/new", response_model=None)
-async def create_location(request: Request, ctx: EditCtx, tpl: Tpl) -> Response:
-    """Save a new location."""
-    values = await _form(request)
-
-    def run() -> Response:
-        data = forms.location_data(values, new=True)
-        return _save(
-            request, ctx, tpl, title="New location", back=LOCS,
-            fields=forms.location_fields(ctx.session, ctx.user, new=True), values=values,
-            action=lambda: service.create_location(
-                ctx.session, ctx.user, LocationIn.model_validate(data)),
-        )
-
-    return await run_in_threadpool(run)
-
-
-@router.get(LOCS + "/{location_id}/edit", response_class=HTMLResponse)
-def edit_location(request: Request, ctx: EditCtx, tpl: Tpl, location_id: ItemId) -> HTMLResponse:
-    """Form for a location of the actor's organisation."""
-    location = service.get_location(ctx.session, location_id)
-    return _form_page(request, ctx, tpl, title="Edit location", back=LOCS,
-                      fields=forms.location_fields(ctx.session, ctx.user, new=False),
-                      values=forms.location_values(location))
-
-
-@router.post(LOCS + "/{location_id}/edit", response_model=None)
-async def update_location(
-    request: Request, ctx: EditCtx, tpl: Tpl, location_id: ItemId
-) -> Response:
-    """Save a location."""
-    values = await _form(request)
-
-    def run() -> Response:
-        service.get_location(ctx.session, location_id)
-        data = forms.location_data(values, new=False)
-        return _save(
-            request, ctx, tpl, title="Edit location", back=LOCS,
-            fields=forms.location_fields(ctx.session, ctx.user, new=False), values=values,
-            action=lambda: service.update_location(
-                ctx.session, ctx.user, location_id, LocationUpdate.model_validate(data)),
-        )
-
-    return await run_in_threadpool(run)
-
-
-# --- care units ----------------------------------------------------------------------------
-
-UNITS = "/registry/units"
-
-
-@router.get(UNITS, response_class=HTMLResponse)
-def units(request: Request, ctx: ViewCtx, tpl: Tpl, q: Search = None) -> HTMLResponse:
-    """Every care unit with its beds; edit links for the actor's own."""
-    rows = [
-        {
-            "cells": [
-                u.name, u.location.name, u.organisation.name,
-                ", ".join(f"{b.bed_type.name}: {b.physical_beds}" for b in u.bed_types),
-                ", ".join(f.name for f in u.features),
-                ctx._("yes") if u.active else ctx._("no"),
-            ],
-            "href": f"{UNITS}/{u.id}/edit" if _may_edit(ctx, u.organisation_id) else None,
-        }
-        for u in service.list_units(ctx.session, q)
-    ]
-    create = f"{UNITS}/new" if ctx.user.can(Permission.REGISTRY_EDIT) else None
-    columns = ["Name", "Location", "Organisation", "Beds", "Features", "Active"]
-    return _list(request, ctx, tpl, "Care units", columns, rows, q, create)
-
-
-@router.get(UNITS + "/new", response_class=HTMLResponse)
-def new_unit(request: Request, ctx: EditCtx, tpl: Tpl) -> HTMLResponse:
-    """Form for a new care unit."""
-    return _form_page(request, ctx, tpl, title="New care unit", back=UNITS,
-                      fields=forms.unit_fields(ctx.session, ctx.user),
-                      values=forms.unit_values(None))
-
-
-@router.post(UNITS + "/new", response_model=None)
-async def create_unit(request: Request, ctx: EditCtx, tpl: Tpl) -> Response:
-    """Save a new care unit."""
-    values = await _form(request)
-
-    def run() -> Response:
-        data, problems = forms.unit_data(ctx.session, values)
-        return _save(
-            request, ctx, tpl, title="New care unit", back=UNITS,
-            fields=forms.unit_fields(ctx.session, ctx.user), values=values, pre=problems,
-            action=lambda: service.create_unit(
-                ctx.session, ctx.user, CareUnitIn.model_validate(data)),
-        )
-
-    return await run_in_threadpool(run)
-
-
-@router.get(UNITS + "/{unit_id}/edit", response_class=HTMLResponse)
-def edit_unit(request: Request, ctx: EditCtx, tpl: Tpl, unit_id: ItemId) -> HTMLResponse:
-    """Form for a care unit of the actor's organisation."""
-    unit = service.get_unit(ctx.session, unit_id)
-    return _form_page(request, ctx, tpl, title="Edit care unit", back=UNITS,
-                      fields=forms.unit_fields(ctx.session, ctx.user),
-                      values=forms.unit_values(unit))
-
-
-@router.post(UNITS + "/{unit_id}/edit", response_model=None)
-async def update_unit(request: Request, ctx: EditCtx, tpl: Tpl, unit_id: ItemId) -> Response:
-    """Save a care unit."""
-    values = await _form(request)
-
-    def run() -> Response:
-        service.get_unit(ctx.session, unit_id)
-        data, problems = forms.unit_data(ctx.session, values)
-        return _save(
-            request, ctx, tpl, title="Edit care unit", back=UNITS,
-            fields=forms.unit_fields(ctx.session, ctx.user), values=values, pre=problems,
-            action=lambda: service.update_unit(
-                ctx.session, ctx.user, unit_id, CareUnitUpdate.model_validate(data)),
-        )
-
-    return await run_in_threadpool(run)
-
-
-# --- district-nursing teams ----------------------------------------------------------------
-
-TEAMS = "/registry/teams"
-
-
-@router.get(TEAMS, response_class=HTMLResponse)
-def teams(request: Request, ctx: ViewCtx, tpl: Tpl, q: Search = None) -> HTMLResponse:
-    """Every district-nursing team; edit links for the actor's own."""
-    rows = [
-        {
-            "cells": [
-                t.name, t.organisation.name, ", ".join(s.name for s in t.skills),
-                forms.area_text(t).replace("\n", ", "),
-            ],
-            "href": f"{TEAMS}/{t.id}/edit" if _may_edit(ctx, t.organisation_id) else None,
-        }
-        for t in service.list_teams(ctx.session, q)
-    ]
-    create = f"{TEAMS}/new" if ctx.user.can(Permission.REGISTRY_EDIT) else None
-    columns = ["Name", "Organisation", "Skills", "Service areas"]
-    return _list(request, ctx, tpl, "District-nursing teams", columns, rows, q, create)
-
-
-@router.get(TEAMS + "/new", response_class=HTMLResponse)
-def new_team(request: Request, ctx: EditCtx, tpl: Tpl) -> HTMLResponse:
-    """Form for a new team."""
-    return _form_page(request, ctx, tpl, title="New district-nursing team", back=TEAMS,
-                      fields=forms.team_fields(ctx.session, ctx.user, new=True),
-                      values=forms.team_values(None))
-
-
-@router.post(TEAMS + "/new", response_model=None)
-async def create_team(request: Request, ctx: EditCtx, tpl: Tpl) -> Response:
-    """Save a new team."""
-    values = await _form(request)
-
-    def run() -> Response:
-        data, problems = forms.team_data(values, new=True)
-        return _save(
-            request, ctx, tpl, title="New district-nursing team", back=TEAMS,
-            fields=forms.team_fields(ctx.session, ctx.user, new=True), values=values,
-            pre=problems,
-            action=lambda: service.create_team(
-                ctx.session, ctx.user, NursingTeamIn.model_validate(data)),
-        )
-
-    return await run_in_threadpool(run)
-
-
-@router.get(TEAMS + "/{team_id}/edit", response_class=HTMLResponse)
-def edit_team(request: Request, ctx: EditCtx, tpl: Tpl, team_id: ItemId) -> HTMLResponse:
-    """Form for a team of the actor's organisation."""
-    team = service.get_team(ctx.session, team_id)
-    return _form_page(request, ctx, tpl, title="Edit district-nursing team", back=TEAMS,
-                      fields=forms.team_fields(ctx.session, ctx.user, new=False),
-                      values=forms.team_values(team))
-
-
-@router.post(TEAMS + "/{team_id}/edit", response_model=None)
-async def update_team(request: Request, ctx: EditCtx, tpl: Tpl, team_id: ItemId) -> Response:
-    """Save a team."""
-    values = await _form(request)
-
-    def run() -> Response:
-        service.get_team(ctx.session, team_id)
-        data, problems = forms.team_data(values, new=False)
-        return _save(
-            request, ctx, tpl, title="Edit district-nursing team", back=TEAMS,
-            fields=forms.team_fields(ctx.session, ctx.user, new=False), values=values,
-            pre=problems,
-            action=lambda: service.update_team(
-                ctx.session, ctx.user, team_id, NursingTeamUpdate.model_validate(data)),
-        )
-
-    return await run_in_threadpool(run)
+for _spec in ENTITIES:
+    _add_entity_routes(_spec)
 
 
 # --- areas and import ----------------------------------------------------------------------

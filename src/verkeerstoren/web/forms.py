@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from fastapi import Request
 
 
 @dataclass(frozen=True)
 class FormField:
-    """One input of the generic form template (web/templates/form.html)."""
+    """One input of the form templates (the ``field`` macro in web/templates/_macros.html);
+    the one field type of every form page."""
 
     name: str
-    label: str
-    kind: str = "text"
+    label: str  # a msgid
+    kind: str = "text"  # an <input> type, or select, multiselect, textarea, checkbox
     required: bool = False
-    options: list[tuple[str, str]] = field(default_factory=list)
+    options: Sequence[tuple[str, str]] = ()
     help: str | None = None
 
 
