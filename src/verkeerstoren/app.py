@@ -27,7 +27,7 @@ from verkeerstoren.web.templating import Templates, template_dirs
 # The capabilities in dependency order (menu order too). Each may contribute `api.router`
 # (mounted under /api/v1), `pages.router` and `pages.NAV`, and `templates/<capability>/`.
 CAPABILITIES = ("registry", "capacity", "placement", "access", "audit", "kpi", "reports",
-                "profiles", "waiting_times", "notifications")
+                "profiles", "waiting_times", "notifications", "planning")
 
 
 def _module(capability: str, name: str) -> ModuleType | None:

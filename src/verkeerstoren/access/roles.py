@@ -38,6 +38,7 @@ class Permission(StrEnum):
     WAITS_REPORT = "waits.report"  # own organisation's waits only, unless unscoped
     NOTIFICATIONS_VIEW = "notifications.view"  # the own organisation's notifications
     WEBHOOKS_MANAGE = "webhooks.manage"  # own organisation's webhooks; admin any organisation's
+    PLANNING_VIEW = "planning.view"  # bed planning (S3): aggregates only, every logged-in role
 
 
 ALL = frozenset(Role)
@@ -66,6 +67,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.WAITS_REPORT: frozenset({Role.ADMIN, Role.PROVIDER}),
     Permission.NOTIFICATIONS_VIEW: ALL,
     Permission.WEBHOOKS_MANAGE: frozenset({Role.ADMIN, Role.PROVIDER}),
+    Permission.PLANNING_VIEW: ALL,
 }
 
 # Roles that act for the whole region; every other role writes only its own organisation's rows.

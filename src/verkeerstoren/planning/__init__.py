@@ -1,0 +1,1 @@
+"""S3 capacity planning: beds needed for an admission guarantee (Erlang loss model, simulation)."""
