@@ -39,7 +39,8 @@ def test_three_values_sliding_the_wrong_way_turn_on_track_into_at_risk() -> None
 def test_no_value_no_numeric_target_or_a_narrative_is_no_data_with_a_reason() -> None:
     assert judge(None, year=2025, direction=Direction.UP, targets=TARGETS,
                  tolerance=None).status is Status.NO_DATA
-    later = judge(50.0, year=2026, direction=Direction.UP, targets=TARGETS, tolerance=None)
+    later = judge(50.0, year=2026, direction=Direction.UP,
+                  targets=[Target(2030, None, "Nader in te vullen")], tolerance=None)
     assert later.status is Status.NO_DATA
     assert "to be determined" in later.reason
     assert judge(None, year=2025, direction=Direction.NONE, targets=[], tolerance=None,

@@ -88,3 +88,24 @@ def test_the_report_is_dated_on_the_dutch_calendar(session: Session) -> None:
                                    today=TODAY)
     assert "1 januari 2027" in made.html
     assert "31 december 2026" not in made.html
+
+
+def test_the_demo_report_lists_the_admission_guarantee_off_track_with_its_rule(
+    session: Session,
+) -> None:
+    """K7 has only a 2025 target; in 2026Q3 it still counts (issue 15 item 1)."""
+    from verkeerstoren.kpi.dashboards import overview
+    from verkeerstoren.kpi.status import Status
+
+    ensure_kpi_demo(session)
+    quarter = parse_period("2026Q3")
+    k7 = next(v for v in overview(session, quarter, today=TODAY).all_indicators
+              if v.indicator.code == "K7")
+    assert k7.latest is not None
+    assert k7.latest.value is not None
+    assert k7.latest.value < 90
+    assert k7.verdict.status is Status.OFF_TRACK
+    made = service.make_report(session, system_actor(), quarter, pdf=False, today=TODAY)
+    off_track = made.html.split("Binnen 24 uur geplaatst", 1)
+    assert len(off_track) == 2
+    assert "blijft gelden na dat jaar" in made.html  # the rule, in Dutch, beside the status

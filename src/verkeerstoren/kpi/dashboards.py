@@ -7,6 +7,7 @@ measurements, actions, projects with progress) and judges every indicator for a 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -26,6 +27,7 @@ from verkeerstoren.kpi.models import (
 )
 from verkeerstoren.kpi.periods import Period
 from verkeerstoren.kpi.status import Status, Target, Verdict, judge
+from verkeerstoren.kpi.trajectory import Trajectory, moment
 
 
 @dataclass(frozen=True)
@@ -127,21 +129,43 @@ class Overview:
         return next((v for v in self.all_indicators if v.indicator.id == indicator_id), None)
 
 
+def _reference_value(points: list[Point], latest: Point) -> float | None:
+    """The reference series' value for the period, else its latest value before it."""
+    found = None
+    for point in points:
+        if point.start > latest.start:
+            break
+        if point.value is not None:
+            found = point.value
+    return found
+
+
 def _view(
-    indicator: Indicator, points: list[Point], actions: list[FollowUpAction], quarter: Period
+    indicator: Indicator, points: list[Point], actions: list[FollowUpAction], quarter: Period,
+    by_code: Mapping[str, list[Point]],
 ) -> IndicatorView:
     series = [p for p in points if p.start <= quarter.end]
     values = [p.value for p in series if p.value is not None]
     latest = series[-1] if series else None
     qualitative = indicator.nature is Nature.QUALITATIVE or indicator.unit is Unit.TEXT
+    targets = [Target(t.year, t.value, t.text, t.rule, t.reference) for t in indicator.targets]
+    reference_code = next((t.reference for t in targets if t.reference), None)
+    reference = _reference_value(by_code.get(reference_code, []), latest) \
+        if latest is not None and reference_code else None
+    baseline = (indicator.baseline_year, indicator.baseline_value) \
+        if indicator.baseline_year is not None and indicator.baseline_value is not None else None
     verdict = judge(
         latest.value if latest else None,
         year=int(latest.period[:4]) if latest else quarter.year,
+        at=moment(latest.period) if latest else None,
         direction=indicator.direction,
-        targets=[Target(t.year, t.value, t.text) for t in indicator.targets],
+        targets=targets,
         tolerance=indicator.tolerance,
         history=values[:-1],
         qualitative=qualitative,
+        baseline=baseline,
+        trajectory=Trajectory(indicator.trajectory),
+        reference=reference,
     )
     return IndicatorView(indicator, series, verdict, actions)
 
@@ -164,7 +188,9 @@ def overview(session: Session, quarter: Period, *, today: date) -> Overview:
     by_indicator: defaultdict[int, list[FollowUpAction]] = defaultdict(list)
     for action in actions:
         by_indicator[action.indicator_id].append(action)
-    views = {i.id: _view(i, points[i.id], by_indicator[i.id], quarter) for i in indicators}
+    by_code = {i.code: points[i.id] for i in indicators}
+    views = {i.id: _view(i, points[i.id], by_indicator[i.id], quarter, by_code)
+             for i in indicators}
     per_goal: defaultdict[int, list[IndicatorView]] = defaultdict(list)
     for indicator in indicators:
         per_goal[indicator.goal_id].append(views[indicator.id])

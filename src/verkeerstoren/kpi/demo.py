@@ -95,7 +95,9 @@ def _goal_tree(session: Session) -> dict[str, Indicator]:
                 baseline_text=spec.baseline_text, baseline_value=spec.baseline_value,
                 baseline_year=spec.baseline_year, tolerance=spec.tolerance,
                 computed_key=spec.computed_key, sort_order=g_order * 100 + i_order,
-                targets=[IndicatorTarget(year=y, value=v, text=t) for y, v, t in spec.targets],
+                targets=[IndicatorTarget(year=y, value=v, text=t,
+                                         rule=seeds.TEXT_RULES.get(t or "") if v is None else None)
+                         for y, v, t in spec.targets],
             )
             session.add(indicator)
             indicators[spec.code] = indicator

@@ -186,6 +186,9 @@ class Indicator(Timestamps, Base):
     # The baseline as the document words it ("73% (2016)", "0-meting: inzicht in wachttijden").
     baseline_text: Mapped[str | None] = mapped_column(String(500))
     tolerance: Mapped[float | None] = mapped_column(Float)
+    # How the expected value moves from the baseline to a target (kpi/trajectory.py).
+    trajectory: Mapped[str] = mapped_column(String(10), default="linear",
+                                            server_default="linear")
     computed_key: Mapped[str | None] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
@@ -214,6 +217,10 @@ class IndicatorTarget(Base):
     year: Mapped[int] = mapped_column(Integer)
     value: Mapped[float | None] = mapped_column(Float)
     text: Mapped[str | None] = mapped_column(String(500))
+    # A target in words evaluated as a rule (kpi/rules.py) and, for the reference rules, the
+    # code of the indicator whose series is the reference.
+    rule: Mapped[str | None] = mapped_column(String(20))
+    reference: Mapped[str | None] = mapped_column(String(30))
 
     indicator: Mapped[Indicator] = relationship(back_populates="targets")
 

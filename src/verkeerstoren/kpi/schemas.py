@@ -19,6 +19,8 @@ from verkeerstoren.kpi.models import (
     RagStatus,
     Unit,
 )
+from verkeerstoren.kpi.rules import Rule
+from verkeerstoren.kpi.trajectory import Trajectory
 
 MAX_ID = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -54,6 +56,10 @@ class TargetIn(_In):
     year: Year
     value: Number | None = None
     text: Annotated[str, Field(max_length=500)] | None = None
+    rule: Rule | None = Field(default=None, description="How a target in words is evaluated.")
+    reference: Annotated[str, Field(min_length=1, max_length=30,
+                                    pattern=r"^[A-Za-z0-9_.-]+$")] | None = Field(
+        default=None, description="Code of the reference indicator (reference rules).")
 
 
 class IndicatorIn(_In):
@@ -75,6 +81,7 @@ class IndicatorIn(_In):
     baseline_year: Year | None = None
     baseline_text: Annotated[str, Field(max_length=500)] | None = None
     tolerance: Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)] | None = None
+    trajectory: Trajectory = Trajectory.LINEAR
     targets: Annotated[list[TargetIn], Field(max_length=50)] = []
 
 
@@ -149,6 +156,8 @@ class TargetOut(Out):
     year: int
     value: float | None
     text: str | None
+    rule: str | None
+    reference: str | None
 
 
 class IndicatorOut(Out):
@@ -165,6 +174,7 @@ class IndicatorOut(Out):
     baseline_year: int | None
     baseline_text: str | None
     tolerance: float | None
+    trajectory: str
     computed_key: str | None
     targets: list[TargetOut]
 

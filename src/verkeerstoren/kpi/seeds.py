@@ -79,6 +79,19 @@ class GoalSeed:
     indicators: tuple[IndicatorSeed, ...] = field(default_factory=tuple)
 
 
+# Targets in words that say a direction become a rule the status can evaluate (kpi/rules.py).
+# Targets against something the tower does not hold yet — a forecast ("Afname
+# geprognosticeerde groei", which needs the S2 projection), a national average — stay words
+# until that series exists: their status says "to be determined", never a guess.
+TEXT_RULES: dict[str, str] = {
+    "Dalende trend": "trend_down",
+    "Positieve trend": "trend_up",
+    "Positieve trend zet door": "trend_up",
+    "Het aantal inwoners dat voldoet aan de NNGB stijgt": "trend_up",
+    "Het aantal inwoners met overgewicht en obesitas neemt af": "trend_down",
+    "Toename aantal goed functionerende netwerken": "trend_up",
+}
+
 MAIN_GOAL = (
     "Geen (toekomstige) kloof meer tussen de vraag naar zorg en welzijn en het aanbod",
     "Ons ultieme hoofddoel is het dichten van de (toekomstige) kloof tussen de vraag naar zorg en "

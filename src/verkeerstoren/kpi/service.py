@@ -137,12 +137,21 @@ def save_indicator(
         problems.append(Problem("targets", "One target per year."))
     if any(t.value is None and not t.text for t in data.targets):
         problems.append(Problem("targets", "A target needs a value or a text."))
+    if any(t.rule is not None and t.value is not None for t in data.targets):
+        problems.append(Problem("targets", "A rule is for a target in words; a numeric target "
+                                           "is judged along the trajectory."))
+    for t in data.targets:
+        if t.rule is not None and t.rule.value.endswith("_reference") and (
+                t.reference is None or session.scalar(
+                    select(Indicator.id).where(Indicator.code == t.reference)) is None):
+            problems.append(Problem("targets", "A reference rule needs the code of an existing "
+                                               "indicator."))
     if problems:
         raise ValidationErrors(problems)
     for name, value in data.model_dump(exclude={"targets"}).items():
         setattr(indicator, name, value)
-    indicator.targets = [IndicatorTarget(year=t.year, value=t.value, text=t.text)
-                         for t in data.targets]
+    indicator.targets = [IndicatorTarget(year=t.year, value=t.value, text=t.text, rule=t.rule,
+                                         reference=t.reference) for t in data.targets]
     session.add(indicator)
     session.flush()
     return indicator
