@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
+import polars as pl
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.conftest import Browser
 from tests.opendata.fixtures import load_region
 from tests.waiting_times.test_reporting import own_location
+from verkeerstoren.registry.models import Gemeente
 from verkeerstoren.waiting_times import region
 
 WAITS = ("nza_ggz", "pdok_gemeenten")
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
 def test_region_share_within_norm_per_sector_uses_the_nza_waits(session: Session) -> None:
@@ -71,3 +76,35 @@ def test_the_overview_page_and_export_show_region_waits(
     export = browser.get("/wachttijden/export.csv?sector=ggz")
     assert export.status_code == 200
     assert "HSK Groep" in export.content.decode("utf-8-sig")
+
+
+def test_the_share_within_the_treeknorm_follows_the_nza_rule_on_the_raw_file(
+    session: Session,
+) -> None:
+    """Recomputed from the NZa 2018 file itself (issue 15 item 5): a provider is within the
+    norm when every entry has both waits known, intake ≤ 4, treatment ≤ 10 and total ≤ 14
+    weeks; an aanmeldstop counts as not within; entries missing a wait are left out."""
+    load_region(session, WAITS)
+    codes = set(session.scalars(select(Gemeente.code).where(Gemeente.region_id.is_not(None))))
+    raw = pl.read_csv(DATA / "nza_wachttijden_ggz_2018" / "ggz_wachttijden_q1_2018.csv",
+                      infer_schema_length=0)
+
+    def weeks(column: str) -> pl.Expr:
+        value = pl.col(column).str.strip_chars().cast(pl.Float64, strict=False)
+        return pl.when((value >= 0) & (value <= 104)).then(value).otherwise(None)
+
+    rows = raw.with_columns(
+        gemeente=pl.lit("GM") + pl.col("Gemeentecodes").str.strip_chars().str.zfill(4),
+        intake=weeks("Aanmeldwachttijd"), treatment=weeks("Behandelwachttijd"),
+        stop=pl.col("Aanmeldwachttijd").fill_null("").str.strip_chars().str.to_lowercase()
+        == "stop",
+    ).filter(pl.col("gemeente").is_in(sorted(codes)))
+    counted = rows.filter(pl.col("stop") | (pl.col("intake").is_not_null()
+                                             & pl.col("treatment").is_not_null()))
+    per_provider = counted.group_by("Naam_zorgaanbieder").agg(
+        (~pl.col("stop") & (pl.col("intake") <= 4) & (pl.col("treatment") <= 10)
+         & (pl.col("intake") + pl.col("treatment") <= 14)).all().alias("within"))
+    ggz = {s.sector: s for s in region.shares(session, sorted(codes))}["ggz"]
+    assert ggz.providers == per_provider.height
+    assert ggz.providers_within == int(per_provider["within"].sum())
+    assert ggz.providers_within < ggz.providers

@@ -52,11 +52,22 @@ def norm_for(norms: Sequence[Norm], sector: str, kind: WaitKind, care_type: str)
     return general
 
 
+# The NZa's reading of the GGZ Treeknorm (Transparantieregeling ggz; Treekoverleg): a wait is
+# within the norm only when both waits are known, the aanmeldingswachttijd is at most 4 weeks,
+# the behandelingswachttijd at most 10 weeks and their total at most 14 weeks. The 14 weeks are
+# stated beside the two norms in the treeknorm table's GGZ source text.
+TOTAL_WEEKS: dict[str, float] = {"ggz": 14.0}
+BOTH_WAITS_REQUIRED = frozenset(TOTAL_WEEKS)
+
+
 def status(norms: Sequence[Norm], sector: str, care_type: str, intake: float | None,
            treatment: float | None, note: str = "") -> Status:
-    """Over when any given wait exceeds its norm, within when every given wait meets it."""
+    """Over when any given wait exceeds its norm, within when every given wait meets it; in the
+    GGZ both waits must be known and their total must meet the total norm too (NZa)."""
     if note.strip().lower() == "stop":
         return Status.CLOSED
+    if sector in BOTH_WAITS_REQUIRED and (intake is None or treatment is None):
+        return Status.UNKNOWN
     verdicts = []
     for kind, weeks in ((WaitKind.INTAKE, intake), (WaitKind.TREATMENT, treatment)):
         norm = norm_for(norms, sector, kind, care_type)
@@ -64,6 +75,9 @@ def status(norms: Sequence[Norm], sector: str, care_type: str, intake: float | N
             verdicts.append(weeks <= norm.max_weeks)
     if not verdicts:
         return Status.UNKNOWN
+    total = TOTAL_WEEKS.get(sector)
+    if total is not None and intake is not None and treatment is not None:
+        verdicts.append(intake + treatment <= total)
     return Status.WITHIN if all(verdicts) else Status.OVER
 
 

@@ -33,7 +33,9 @@ class Share:
 def _frame(waits: list[Wait]) -> pl.DataFrame:
     return pl.DataFrame(
         [(w.sector, w.provider, w.status.value, w.source) for w in waits
-         if w.status in (norms.Status.WITHIN, norms.Status.OVER)],
+         # An aanmeldstop counts as not within: a provider that takes nobody is no better than
+         # one over the norm, and leaving it out would flatter the share (NZa).
+         if w.status in (norms.Status.WITHIN, norms.Status.OVER, norms.Status.CLOSED)],
         schema={"sector": pl.String, "provider": pl.String, "status": pl.String,
                 "source": pl.String}, orient="row")
 
