@@ -169,6 +169,16 @@ def record_read(
            detail={"purpose": purpose} if purpose else None)
 
 
+def record_list_read(session: Session, actor: Actor, *, entity: str, ids: Iterable[object],
+                     purpose: str) -> None:
+    """Log one read of a list of patient-related records, naming every record shown; an empty
+    list showed nobody's data and is not logged."""
+    shown = [str(i) for i in ids]
+    if shown:
+        append(session, actor, action="read", entity=entity,
+               detail={"ids": shown, "purpose": purpose})
+
+
 def _describe(obj: object, action: str) -> tuple[str, str, object, dict[str, Any]]:
     state = inspect(obj)
     mapper = state.mapper
