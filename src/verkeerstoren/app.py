@@ -89,7 +89,11 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         from verkeerstoren.notifications.worker import start_worker  # webhooks, reminders
 
         notifier = start_worker(database, settings)
+        from verkeerstoren.audit.anchoring import start_checkpoints
+
+        checkpoints = start_checkpoints(database, settings)  # chain heads kept outside the DB
         yield
+        await checkpoints.stop()
         await notifier.stop()
         if pulls is not None:
             pulls.cancel()

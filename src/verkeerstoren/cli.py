@@ -109,18 +109,43 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def audit_verify() -> None:
+@click.option("--since-checkpoint", "checkpoints", type=click.Path(path_type=Path),
+              help="A file of signed checkpoints (audit_checkpoint_file): also detect "
+                   "deleted newest entries.")
+def audit_verify(checkpoints: Path | None) -> None:
     """Recompute the hash chain; exit 1 when a row was changed or deleted."""
-    from verkeerstoren.audit import service
+    from verkeerstoren.audit import checkpoint, service
 
-    db = _database(_settings())
+    settings = _settings()
+    anchors = None
+    if checkpoints is not None:
+        try:
+            anchors = checkpoint.anchors(
+                checkpoint.read_file(checkpoints, checkpoint.signing_key(settings)))
+        except checkpoint.CheckpointError as exc:
+            click.echo(f"BAD CHECKPOINT: {exc}", err=True)
+            sys.exit(1)
+    db = _database(settings)
     with db.session() as session:
-        result = service.verify(session)
+        result = service.verify(session, anchors)
     if result.ok:
-        click.echo(f"OK: {result.checked} entries, chain head {result.head}")
+        against = f", matches {checkpoints}" if checkpoints is not None else ""
+        click.echo(f"OK: {result.checked} entries, chain head {result.head}{against}")
         return
-    click.echo(f"BROKEN at entry {result.first_bad_id}: {result.problem}", err=True)
+    where = f" at entry {result.first_bad_id}" if result.first_bad_id is not None else ""
+    click.echo(f"BROKEN{where}: {result.problem}", err=True)
     sys.exit(1)
+
+
+@audit.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Append a signed checkpoint of the chain heads now (the server does this by itself)."""
+    from verkeerstoren.audit.anchoring import write_checkpoint
+
+    settings = _settings()
+    written = write_checkpoint(_database(settings), settings)
+    click.echo(f"Checkpoint of {written.entries} entries appended to "
+               f"{settings.audit_checkpoint_file}")
 
 
 @audit.command("export")

@@ -67,6 +67,25 @@ class Settings(BaseSettings):
         "URLs may reach although they are internal; empty refuses every loopback, private, "
         "link-local, multicast, reserved or unspecified address. For development and tests.",
     )
+    audit_checkpoint_file: Path = Field(
+        default=Path("var") / "audit-checkpoints.jsonl",
+        description="Where the server appends a signed checkpoint of the audit log's chain "
+        "heads (JSON lines); `audit verify --since-checkpoint` reads it.",
+    )
+    audit_checkpoint_seconds: int = Field(
+        default=300, ge=0, le=86_400,
+        description="How often the server writes an audit checkpoint; 0 turns it off. Off in "
+        "the test environment.",
+    )
+    audit_checkpoint_key: str = Field(
+        default="",
+        description="Signs audit checkpoints (HMAC-SHA256); empty derives a key from "
+        "SECRET_KEY.",
+    )
+    audit_checkpoint_webhook: str = Field(
+        default="",
+        description="Optional URL that receives every audit checkpoint as a JSON POST.",
+    )
     cookie_secure: bool | None = Field(
         default=None,
         description="Send cookies only over HTTPS; defaults to true outside development/test.",

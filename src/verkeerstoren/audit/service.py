@@ -7,7 +7,7 @@ import hashlib
 import io
 import json
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -169,6 +169,16 @@ def record_read(
            detail={"purpose": purpose} if purpose else None)
 
 
+def record_list_read(session: Session, actor: Actor, *, entity: str, ids: Iterable[object],
+                     purpose: str) -> None:
+    """Log one read of a list of patient-related records, naming every record shown; an empty
+    list showed nobody's data and is not logged."""
+    shown = [str(i) for i in ids]
+    if shown:
+        append(session, actor, action="read", entity=entity,
+               detail={"ids": shown, "purpose": purpose})
+
+
 def _describe(obj: object, action: str) -> tuple[str, str, object, dict[str, Any]]:
     state = inspect(obj)
     mapper = state.mapper
@@ -249,11 +259,18 @@ class VerifyResult:
         return self.problem is None
 
 
-def verify(session: Session) -> VerifyResult:
+def verify(session: Session,
+           anchors: Mapping[tuple[int, int], tuple[str, datetime]] | None = None) -> VerifyResult:
     """Recompute every hash in id order, chain by chain; a changed, inserted or deleted row
     breaks its chain. A row moved to another chain breaks both (its prev_hash no longer fits).
+
+    ``anchors`` (from signed checkpoints, see audit.checkpoint) name the hash the n-th entry of
+    a chain had: a chain shorter than that lost its newest entries, which the chain alone
+    cannot show.
     """
+    anchors = anchors or {}
     heads: dict[int, str] = {}
+    counts: dict[int, int] = {}
     checked = 0
     rows = session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars()
     for row in rows:
@@ -267,6 +284,17 @@ def verify(session: Session) -> VerifyResult:
             return VerifyResult(checked, row.id, "row content does not match its hash",
                                 _head(heads))
         heads[row.chain] = row.hash
+        counts[row.chain] = position = counts.get(row.chain, 0) + 1
+        anchor = anchors.get((row.chain, position))
+        if anchor is not None and anchor[0] != row.hash:
+            return VerifyResult(checked, row.id, f"differs from the checkpoint of "
+                                f"{anchor[1].isoformat()} (entry {position} of chain "
+                                f"{row.chain}): the log was rewritten", _head(heads))
+    for (chain, position), (_hash, at) in sorted(anchors.items()):
+        if counts.get(chain, 0) < position:
+            return VerifyResult(checked, None, f"chain {chain} has {counts.get(chain, 0)} "
+                                f"entries, the checkpoint of {at.isoformat()} counted "
+                                f"{position}: the newest entries were deleted", _head(heads))
     return VerifyResult(checked, None, None, _head(heads))
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from verkeerstoren.access.roles import Permission
+from verkeerstoren.audit import service as audit
 from verkeerstoren.errors import ValidationProblem
 from verkeerstoren.placement import service
 from verkeerstoren.placement.matching import RULE_SUMMARY, Reason, Rule
@@ -137,9 +138,13 @@ def close_unplaced(ctx: WorkCtx, request_id: Id, body: UnplacedIn) -> PlacementR
 @router.get("/placement/reservations", response_model=list[ReservationOut])
 def incoming(ctx: Annotated[Ctx, view(Permission.RESERVATION_ANSWER)],
              include_closed: bool = False) -> list[Reservation]:
-    """Reservations for your organisation's units (held ones unless include_closed)."""
-    return service.incoming(ctx.session, organisation_id=ctx.user.scoped_organisation,
-                            include_closed=include_closed)
+    """Reservations for your organisation's units (held ones unless include_closed); the read
+    is audited (each names a patient's request)."""
+    found = service.incoming(ctx.session, organisation_id=ctx.user.scoped_organisation,
+                             include_closed=include_closed)
+    audit.record_list_read(ctx.session, ctx.user, entity="placement_request",
+                           ids=[v.request_id for v in found], purpose="incoming reservations")
+    return found
 
 
 @router.post("/placement/reservations/{reservation_id}/accept", response_model=ReservationOut)

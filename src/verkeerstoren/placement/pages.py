@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from verkeerstoren import validation
 from verkeerstoren.access.roles import Permission
+from verkeerstoren.audit import service as audit
 from verkeerstoren.errors import Conflict, ValidationProblem
 from verkeerstoren.placement import display, service
 from verkeerstoren.placement.matching import RULE_SUMMARY, Rule
@@ -251,6 +252,8 @@ def _incoming(request: Request, ctx: Ctx, tpl: Templates, *, error: str | None =
     features, urgency, financing, dates, referrer and who reserved (still pseudonymised)."""
     items = service.incoming(ctx.session, organisation_id=ctx.user.scoped_organisation,
                              include_closed=True)
+    audit.record_list_read(ctx.session, ctx.user, entity="placement_request",
+                           ids=[v.request_id for v in items], purpose="incoming reservations")
     now = utcnow()
     done = next((v for v in items if v.id == answered), None)
     return tpl.render(request, ctx, "placement/incoming.html", status_code=status_code,
