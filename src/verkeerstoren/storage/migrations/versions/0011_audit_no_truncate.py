@@ -1,15 +1,15 @@
 """audit: PostgreSQL refuses TRUNCATE of audit_entry (a statement trigger)
 
-Revision ID: 0010_audit_no_truncate
-Revises: 0009_availability_day
+Revision ID: 0011_audit_no_truncate
+Revises: 0010_kpi_trajectory_rules
 """
 
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0010_audit_no_truncate"
-down_revision: str | None = "0009_availability_day"
+revision: str = "0011_audit_no_truncate"
+down_revision: str | None = "0010_kpi_trajectory_rules"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
