@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+import time_machine
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -150,3 +151,46 @@ def test_the_source_rows_of_the_unplaced_count_name_their_reasons_in_dutch(
         page.text[-2000:]
     for code in codes:
         assert f"<td>{code}</td>" not in page.text, code
+
+
+def test_wrong_bed_days_accrue_every_day_in_the_period_they_fall_in(session: Session) -> None:
+    """Issue 15 item 4. Q1 2030 runs 1 January – 31 March (90 days); Q2 starts 1 April."""
+    org = session.scalar(select(Organisation.id).limit(1))
+    assert org is not None
+
+    def request(key: str, discharged: date, status: RequestStatus,
+                closed: date | None = None, admitted: date | None = None) -> int:
+        created = datetime.combine(discharged, datetime.min.time(), UTC)
+        row = PlacementRequest(
+            pseudonym=f"wb-{key}", birth_year=1940, sex="f", postcode_area=2712,
+            referrer_organisation_id=org, referrer_name="t", bed_types=["short_stay_high"],
+            features=[], preferred_gemeenten=[], wanted_start=discharged,
+            financing=Financing.ZVW, urgency=Urgency.TODAY, status=status, created_at=created,
+            closed_at=datetime.combine(closed, datetime.min.time(), UTC) + timedelta(hours=12)
+            if closed else None,
+            admission_date=admitted, medically_discharged_on=discharged,
+            unplaced_reason=UnplacedReason.NO_BED_OF_TYPE
+            if status is RequestStatus.UNPLACED else None)
+        session.add(row)
+        session.flush()
+        return row.id
+
+    # Discharged 22 March, placed (admitted) 5 April: 10 days in Q1 (22–31 March), 4 in Q2.
+    across = request("across", date(2030, 3, 22), RequestStatus.PLACED, date(2030, 4, 5),
+                     date(2030, 4, 5))
+    # Closed unplaced 11 March after waiting since 1 March: 10 days, in Q1 only.
+    given_up = request("unplaced", date(2030, 3, 1), RequestStatus.UNPLACED, date(2030, 3, 11))
+    # Cancelled 3 February after waiting since 31 January: 3 days.
+    cancelled = request("cancelled", date(2030, 1, 31), RequestStatus.CANCELLED,
+                        date(2030, 2, 3))
+    # Still open at the end of the run: every day from 25 March to the end of Q1 (7 days) and
+    # all of Q2 (91 days) have passed by the time of the test (2026 runs before 2030 only in
+    # a test, so "today" is moved past both quarters).
+    still_open = request("open", date(2030, 3, 25), RequestStatus.OPEN)
+    with time_machine.travel(datetime(2030, 8, 1, 12, tzinfo=UTC), tick=False):
+        q1 = compute_all(session, ["wrong_bed_days"], parse_period("2030Q1"))["wrong_bed_days"]
+        q2 = compute_all(session, ["wrong_bed_days"], parse_period("2030Q2"))["wrong_bed_days"]
+    assert q1.value == 10 + 10 + 3 + 7
+    assert q1.ids == sorted([across, given_up, cancelled, still_open])
+    assert q2.value == 4 + 91
+    assert q2.ids == sorted([across, still_open])

@@ -16,8 +16,10 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from verkeerstoren import region_time
 from verkeerstoren.capacity.models import AvailabilityReport
 from verkeerstoren.kpi.periods import Period
+from verkeerstoren.placement.analysis import wrong_bed_end
 from verkeerstoren.placement.models import PlacementRequest, RequestStatus
 from verkeerstoren.registry.models import BedType, Organisation
 
@@ -101,6 +103,7 @@ class Rows:
         self.start, self.end = _bounds(period)
         self._requests: list[Request] | None = None
         self._reports: list[Report] | None = None
+        self._discharged: list[tuple[int, date, date | None, datetime | None]] | None = None
 
     @property
     def requests(self) -> list[Request]:
@@ -116,6 +119,21 @@ class Rows:
                        p.status.in_((RequestStatus.PLACED, RequestStatus.UNPLACED)))
                 .order_by(p.id)) if closed is not None]
         return self._requests
+
+    @property
+    def discharged(self) -> list[tuple[int, date, date | None, datetime | None]]:
+        """Requests 'medisch uitbehandeld' on or before the period's last day and not closed
+        before it began, whatever their status: (id, discharged on, admission, closed at)."""
+        if self._discharged is None:
+            p = PlacementRequest
+            self._discharged = [
+                (i, on, admitted, closed) for i, on, admitted, closed in self.session.execute(
+                    select(p.id, p.medically_discharged_on, p.admission_date, p.closed_at)
+                    .where(p.medically_discharged_on.is_not(None),
+                           p.medically_discharged_on <= self.period.end,
+                           (p.closed_at.is_(None)) | (p.closed_at >= self.start))
+                    .order_by(p.id)) if on is not None]
+        return self._discharged
 
     @property
     def reports(self) -> list[Report]:
@@ -160,13 +178,17 @@ def unplaced(rows: Rows) -> Computed:
 
 
 def wrong_bed_days(rows: Rows) -> Computed:
-    """Days from 'medically discharged' to placement, summed over requests placed in the period."""
+    """Wrong-bed days that fall in the period: every day from 'medisch uitbehandeld' until the
+    admission, the closing (unplaced or cancelled) or — while the request is open — today counts
+    in the period it falls in, whether or not the request was placed in that period."""
+    first = rows.period.start
+    after = rows.period.end + timedelta(days=1)
     days: dict[int, int] = {}
-    for request in rows.requests:
-        if not request.placed or request.medically_discharged_on is None:
-            continue
-        placed_on = request.admission_date or request.closed_at.date()
-        days[request.id] = max(0, (placed_on - request.medically_discharged_on).days)
+    for request_id, discharged, admitted, closed_at in rows.discharged:
+        end = min(wrong_bed_end(admitted, closed_at, region_time.today()), after)
+        overlap = (end - max(discharged, first)).days
+        if overlap > 0:
+            days[request_id] = overlap
     if not days:
         return Computed(None, PLACEMENT_TABLE, [])
     return Computed(float(sum(days.values())), PLACEMENT_TABLE, sorted(days),

@@ -20,11 +20,17 @@ def _hours(request: PlacementRequest) -> float | None:
     return (request.closed_at - request.created_at).total_seconds() / 3600
 
 
+def wrong_bed_end(admission_date: date | None, closed_at: datetime | None, today: date) -> date:
+    """The first day that is no longer a wrong-bed day: the admission, else the day the request
+    was closed (placed, unplaced or cancelled), else today while it is still open."""
+    return admission_date or (closed_at.date() if closed_at else today)
+
+
 def wrong_bed_days(request: PlacementRequest, today: date) -> int:
     """Days from 'medisch uitbehandeld' until admission (or today while still waiting)."""
     if request.medically_discharged_on is None:
         return 0
-    end = request.admission_date or (request.closed_at.date() if request.closed_at else today)
+    end = wrong_bed_end(request.admission_date, request.closed_at, today)
     return max(0, (end - request.medically_discharged_on).days)
 
 
