@@ -109,3 +109,66 @@ def test_vektis_names_are_matched_to_every_region_gemeente() -> None:
         == 3220.18
     assert not any("not matched" in n and not n.startswith("0 ")
                    for n in parsed("vektis_benchmark", 2023).notes)
+
+
+def _raw_nza_2016() -> pl.DataFrame:
+    """The 2016 scrape read independently of the loader (the csv module, latin-1, ';')."""
+    import csv
+    import io
+
+    text = (DATA_DIR / "nza_wachttijden_ggz_2016" / "brondata_wachttijden_ggz_2016_ruw.csv") \
+        .read_bytes().decode("latin-1")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    # The loader's place: the provider's own place column, else the registered address.
+    return pl.DataFrame({"place": [r["Plaats.zorgaanbieder"].strip() or r["PLAATS"].strip()
+                                   for r in rows],
+                         "address": [r["PLAATS"].strip() for r in rows]})
+
+
+def test_nza_2016_maps_merged_gemeenten_to_today_and_tells_rijswijks_apart() -> None:
+    """Issue 15 item 7: Bussum and Naarden are Gooise Meren since 2016; the three rows whose
+    place is spelled 'Rijkswijk' have the address RIJSWIJK ZH; the one 'Rijswijk' row has the
+    address RIJSWIJK GLD, a village in Buren, not the gemeente Rijswijk (ZH.)."""
+    raw = _raw_nza_2016()
+    waits = parsed("nza_ggz", 2016).waits
+    assert waits is not None
+    assert waits.height == raw.height  # no row dropped: the codes below line up with the file
+    coded = pl.concat([raw, waits.select("gemeente_code")], how="horizontal")
+    gooi = coded.filter(pl.col("place").str.to_uppercase().is_in(["BUSSUM", "NAARDEN"]))
+    assert gooi.height == 5
+    assert set(gooi["gemeente_code"].to_list()) == {"GM1942"}
+    assert "GM0381" not in coded["gemeente_code"].to_list()  # Bussum's pre-2016 code
+    misspelt = coded.filter(pl.col("place") == "Rijkswijk")
+    assert set(misspelt["address"].str.to_uppercase().to_list()) == {"RIJSWIJK ZH"}
+    assert set(misspelt["gemeente_code"].to_list()) == {"GM0603"}
+    buren = coded.filter(pl.col("address").str.to_uppercase() == "RIJSWIJK GLD")
+    assert buren.height == 1
+    assert buren["gemeente_code"].to_list() == [None]
+    assert coded.filter(pl.col("gemeente_code") == "GM0603").height == 3
+
+
+def test_every_name_mapped_by_a_loader_is_a_cbs_gemeente_and_the_rest_is_reported() -> None:
+    """The codes that name-based loaders (NZa 2016, Vektis 2015) produce are CBS gemeente codes,
+    merged gemeenten are given as their successor, and unmatched names are in the notes."""
+    pdok = parsed("pdok_gemeenten", 2024).areas
+    dynamics = parsed("cbs_population_dynamics", 2023).values
+    assert pdok is not None
+    assert dynamics is not None
+
+    # Every gemeente code CBS has used since 2012, and today's.
+    cbs = {c for c in dynamics["area_code"].unique().to_list() if c.startswith("GM")} | set(
+        pdok.filter(pl.col("level") == "GM")["code"].to_list())
+    nza = parsed("nza_ggz", 2016)
+    assert nza.waits is not None
+    assert set(nza.waits["gemeente_code"].drop_nulls().to_list()) <= cbs
+    unmatched = nza.waits.filter(pl.col("gemeente_code").is_null())["place"].unique()
+    assert "Voorthuizen" in unmatched.to_list()
+    assert "Voorthuizen" in nza.notes[0]
+    # A gemeente merged before the collection is given as its successor (Spijkenisse, 2015).
+    spijkenisse = nza.waits.filter(pl.col("place").str.to_uppercase() == "SPIJKENISSE")
+    assert spijkenisse.height > 0
+    assert set(spijkenisse["gemeente_code"].to_list()) == {"GM1930"}
+    vektis = parsed("vektis_zvw", 2015)
+    assert vektis.values is not None
+    codes = {c for c in vektis.values["area_code"].unique().to_list() if c.startswith("GM")}
+    assert codes <= cbs

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
-from verkeerstoren.opendata.names import lookup
+from verkeerstoren.opendata.names import place_code
 from verkeerstoren.opendata.reading import (
     Parsed,
     read_csv,
@@ -71,15 +71,21 @@ def parse_ggz_2016(path: Path, raw: bytes, year: int | None, names: Mapping[str,
     require_rows(path, "rows", frame.height, expected=ROWS_2016.get(the_year), minimum=100)
     place = pl.coalesce(pl.col("Plaats.zorgaanbieder").replace("", None),
                         pl.col("PLAATS").replace("", None)).fill_null("")
-    places = frame.select(place.alias("p"))["p"].unique().to_list()
-    codes = {p: lookup(names, p) for p in places}
+    # The free-text place says "Rijswijk" where the provider's address says "RIJSWIJK GLD" (a
+    # village in Buren): the address tells such places apart (names.place_code).
+    address = pl.col("PLAATS").fill_null("").str.strip_chars()
+    pairs = frame.select(place.alias("p"), address.alias("a")).unique()
+    codes = {(p, a): place_code(names, p, a, the_year) for p, a in pairs.iter_rows()}
+    keys = [f"{p}\x1f{a}" for p, a in codes]
+    key = pl.concat_str([place, pl.lit("\x1f"), address])
     waits = frame.with_columns(dates.alias("observed_on")).select(
         _text("AGBCODE_INDIENER", 40).alias("provider_key"),
         pl.coalesce(pl.col("Naam.zorgaanbieder").replace("", None), pl.col("NAAM"))
         .fill_null("").str.slice(0, 300).alias("provider_name"),
         _text("Vestigingslocatie").alias("location_name"),
         place.str.slice(0, 100).alias("place"),
-        place.replace_strict(codes, default=None).alias("gemeente_code"),
+        key.replace_strict(dict(zip(keys, codes.values(), strict=True)), default=None)
+        .alias("gemeente_code"),
         pl.lit("ggz").alias("sector"),
         _text("Circuit", 60).alias("circuit"),
         pl.coalesce(pl.col("Typering").replace("", None), pl.col("Nadere.typering"))
@@ -92,8 +98,10 @@ def parse_ggz_2016(path: Path, raw: bytes, year: int | None, names: Mapping[str,
         _marker("Behandeltijd").alias("treatment_text"),
         pl.col("observed_on"),
     ).filter(pl.col("observed_on").is_not_null())
-    unplaced = waits.filter(pl.col("gemeente_code").is_null()).height
-    notes = [f"{unplaced} rows whose place is not a known gemeente/place name (gemeente unknown)",
+    unplaced = waits.filter(pl.col("gemeente_code").is_null())
+    unknown = sorted({name for name in unplaced["place"].to_list() if name})
+    notes = [f"{unplaced.height} rows whose place is not a known gemeente/place name (gemeente "
+             f"unknown); the {len(unknown)} names: {', '.join(unknown)}",
              "waits unweighted per listed location; '-', 'stop' kept as text"]
     return Parsed("nza_ggz", the_year, path.name, hashlib.sha256(raw).hexdigest(), frame.height,
                   waits=waits.cast(WAIT_COLUMNS), notes=notes)  # type: ignore[arg-type]
