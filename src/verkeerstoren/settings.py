@@ -56,6 +56,26 @@ class Settings(BaseSettings):
     session_max_age_hours: int = Field(
         default=12, ge=1, le=24 * 30, description="How long a login stays valid."
     )
+    login_max_failures_per_account: int = Field(
+        default=5, ge=1, le=1000,
+        description="Failed logins for one e-mail address within the window before further "
+        "attempts are refused (429 with Retry-After); a successful login resets the count.",
+    )
+    login_max_failures_per_address: int = Field(
+        default=50, ge=1, le=100_000,
+        description="Failed logins from one IP address within the window before further "
+        "attempts from it are refused (one hospital may share one address: keep it generous).",
+    )
+    login_failure_window_minutes: int = Field(
+        default=15, ge=1, le=24 * 60,
+        description="How long a failed login counts towards the limits.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks of reverse proxies whose "
+        "X-Forwarded-Proto and X-Forwarded-For are believed (scheme for HSTS and cookies, "
+        "client address for the audit log and login limits); empty believes no proxy.",
+    )
     pull_enabled: bool = Field(
         default=True,
         description="Poll the providers' registered CSV/JSON endpoints every minute (scheduled "
@@ -92,6 +112,10 @@ class Settings(BaseSettings):
     def outbound(self) -> Outbound:
         """The policy for pull and webhook requests (see :mod:`verkeerstoren.outbound`)."""
         return Outbound.from_networks(self.outbound_allowed_networks)
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @property
     def secure_cookies(self) -> bool:
