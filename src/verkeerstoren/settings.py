@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from pathlib import Path
 
@@ -104,6 +105,13 @@ class Settings(BaseSettings):
             parse_networks(self.outbound_allowed_networks)
         except ValueError as exc:
             raise ValueError(f"VERKEERSTOREN_OUTBOUND_ALLOWED_NETWORKS: {exc}") from exc
+        for proxy in self.trusted_proxy_list:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError as exc:
+                # uvicorn would take a typo for a literal host name and never match it.
+                raise ValueError(f"VERKEERSTOREN_TRUSTED_PROXIES: {proxy!r} is not an IP "
+                                 "address or network") from exc
         if self.default_locale not in ("nl", "en"):
             raise ValueError("VERKEERSTOREN_DEFAULT_LOCALE must be nl or en")
         return self
