@@ -85,6 +85,7 @@ def test_a_form_sent_after_logout_elsewhere_goes_back_to_the_form_after_login(
 ) -> None:
     admin = login("admin")
     cookie = admin.cookies.get("vt_session")
+    assert cookie is not None
     with Browser(app, base_url="http://testserver", cookies={"vt_session": cookie}) as tab:
         tab.post("/logout", headers={"X-CSRF-Token": admin.csrf})
     del admin.headers["X-CSRF-Token"]
