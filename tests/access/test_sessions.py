@@ -4,15 +4,17 @@ browser's copy of the cookie."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import Browser
 from verkeerstoren.access import service
 from verkeerstoren.access.models import User, UserSession
 from verkeerstoren.demo.builder import DemoResult
+from verkeerstoren.storage.base import utcnow
 
 
 def _cookie(browser: Browser) -> str:
@@ -67,3 +69,17 @@ def test_another_login_of_the_same_user_survives_a_logout(
     first, second = login("provider2"), login("provider2")
     first.post("/logout")
     assert second.get("/", follow_redirects=False).status_code == 200
+
+
+def test_a_login_drops_the_users_long_dead_sessions(
+    login: Callable[[str], Browser], session: Session
+) -> None:
+    user = session.scalar(select(User).where(User.email.startswith("referrer@")))
+    assert user is not None
+    old = utcnow() - timedelta(days=40)
+    session.execute(insert(UserSession).values(id="0" * 64, user_id=user.id, created_at=old,
+                                               last_seen_at=old))
+    session.flush()
+    login("referrer")
+    session.expire_all()
+    assert session.get(UserSession, "0" * 64) is None

@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from verkeerstoren.access.models import User, UserSession
@@ -20,6 +20,8 @@ from verkeerstoren.storage.base import utcnow
 # "Last seen" is for people reading the table; a minute is fine enough, and saves a write on
 # almost every request.
 TOUCH_EVERY = timedelta(minutes=1)
+# Longer than any allowed session_max_age_hours (30 days): older rows are dead either way.
+KEEP = timedelta(days=31)
 
 
 def _digest(secret: str) -> str:
@@ -32,6 +34,9 @@ def start(session: Session, user: User, ip: str | None) -> str:
     """Open a session for ``user``; returns the secret the cookie must carry."""
     secret = secrets.token_urlsafe(32)
     now = utcnow()
+    # Each login drops the user's long-dead sessions, so the table does not grow for ever.
+    session.execute(delete(UserSession).where(UserSession.user_id == user.id,
+                                              UserSession.created_at < now - KEEP))
     session.execute(insert(UserSession).values(
         id=_digest(secret), user_id=user.id, created_at=now, last_seen_at=now, ip=ip))
     return secret
