@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from verkeerstoren import __version__
 from verkeerstoren.runtime import install_hooks
@@ -50,8 +51,13 @@ SECURITY_HEADERS = [
 ]
 
 
+# Sent only on an answer that came over HTTPS (RFC 6797 §7.2: never over plain HTTP). A year,
+# the usual value; subdomains are not ours to decide.
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+
 class SecurityHeaders:
-    """Adds conservative security headers to every response."""
+    """Adds conservative security headers to every response, and HSTS to HTTPS ones."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -61,10 +67,14 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        # The scheme is the client's only behind a proxy listed in trusted_proxies (create_app
+        # puts uvicorn's ProxyHeadersMiddleware in front then); otherwise the connection's.
+        extra = SECURITY_HEADERS + ([HSTS] if scope.get("scheme") == "https" else [])
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + SECURITY_HEADERS
+                message["headers"] = list(message["headers"]) + extra
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -131,6 +141,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         https_only=settings.secure_cookies,
     )
     app.add_middleware(SecurityHeaders)
+    if settings.trusted_proxy_list:
+        # Outermost: every layer below sees the client's scheme and address.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     static = Path(__file__).parent / "web" / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
 

@@ -84,7 +84,9 @@ def serve(demo: bool, host: str, port: int) -> None:
     app = create_app(settings)
     settle_heap()  # the start-up heap out of the collector's view: see its docstring
     click.echo(f"Serving on http://{host}:{port}/")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # Forwarded headers are believed only from VERKEERSTOREN_TRUSTED_PROXIES (create_app), not
+    # by uvicorn's default of trusting 127.0.0.1.
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 
 
 @main.command("migrate")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from pathlib import Path
 
@@ -56,6 +57,26 @@ class Settings(BaseSettings):
     session_max_age_hours: int = Field(
         default=12, ge=1, le=24 * 30, description="How long a login stays valid."
     )
+    login_max_failures_per_account: int = Field(
+        default=5, ge=1, le=1000,
+        description="Failed logins for one e-mail address within the window before further "
+        "attempts are refused (429 with Retry-After); a successful login resets the count.",
+    )
+    login_max_failures_per_address: int = Field(
+        default=50, ge=1, le=100_000,
+        description="Failed logins from one IP address within the window before further "
+        "attempts from it are refused (one hospital may share one address: keep it generous).",
+    )
+    login_failure_window_minutes: int = Field(
+        default=15, ge=1, le=24 * 60,
+        description="How long a failed login counts towards the limits.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks of reverse proxies whose "
+        "X-Forwarded-Proto and X-Forwarded-For are believed (scheme for HSTS and cookies, "
+        "client address for the audit log and login limits); empty believes no proxy.",
+    )
     pull_enabled: bool = Field(
         default=True,
         description="Poll the providers' registered CSV/JSON endpoints every minute (scheduled "
@@ -103,6 +124,13 @@ class Settings(BaseSettings):
             parse_networks(self.outbound_allowed_networks)
         except ValueError as exc:
             raise ValueError(f"VERKEERSTOREN_OUTBOUND_ALLOWED_NETWORKS: {exc}") from exc
+        for proxy in self.trusted_proxy_list:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError as exc:
+                # uvicorn would take a typo for a literal host name and never match it.
+                raise ValueError(f"VERKEERSTOREN_TRUSTED_PROXIES: {proxy!r} is not an IP "
+                                 "address or network") from exc
         if self.default_locale not in ("nl", "en"):
             raise ValueError("VERKEERSTOREN_DEFAULT_LOCALE must be nl or en")
         return self
@@ -111,6 +139,10 @@ class Settings(BaseSettings):
     def outbound(self) -> Outbound:
         """The policy for pull and webhook requests (see :mod:`verkeerstoren.outbound`)."""
         return Outbound.from_networks(self.outbound_allowed_networks)
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @property
     def secure_cookies(self) -> bool:

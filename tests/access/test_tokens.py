@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.conftest import Browser
 from verkeerstoren.access.models import ApiToken
+from verkeerstoren.region_time import REGION_TZ
 from verkeerstoren.registry.models import Organisation, OrganisationKind
+from verkeerstoren.storage.base import utcnow
 
 
 def _provider_org(session: Session) -> Organisation:
@@ -76,3 +80,62 @@ def test_the_tokens_page_shows_the_secret_once(login: Callable[[str], Browser],
     secret = re.search(r'data-testid="token-secret">(vt_[^<]+)<', page.text)
     assert secret is not None
     assert secret.group(1) not in admin.get("/admin/tokens").text
+
+
+def test_a_token_with_an_expiry_works_until_then_and_shows_it(
+    login: Callable[[str], Browser], client: Browser, session: Session
+) -> None:
+    admin = login("admin")
+    org = _provider_org(session)
+    until = (utcnow() + timedelta(days=30)).isoformat()
+    issued = admin.post("/api/v1/tokens", json={"name": "proef", "role": "viewer",
+                                                "organisation_id": org.id, "expires_at": until})
+    assert issued.status_code == 201, issued.text
+    assert issued.json()["expires_at"] is not None
+    listed = {t["id"]: t for t in admin.get("/api/v1/tokens").json()}
+    assert listed[issued.json()["id"]]["expires_at"] is not None
+    bearer = {"Authorization": f"Bearer {issued.json()['secret']}"}
+    assert client.get("/api/v1/me", headers=bearer).status_code == 200
+    token = session.get(ApiToken, issued.json()["id"])
+    assert token is not None
+    token.expires_at = utcnow() - timedelta(seconds=1)
+    session.flush()
+    assert client.get("/api/v1/me", headers=bearer).status_code == 401
+    assert "verlopen" in admin.get("/admin/tokens").text
+
+
+@pytest.mark.parametrize("expires_at", ["2020-01-01T00:00:00+00:00", "2999-01-01T00:00:00"])
+def test_an_expiry_in_the_past_or_without_zone_is_refused_naming_the_field(
+    login: Callable[[str], Browser], session: Session, expires_at: str
+) -> None:
+    answer = login("admin").post("/api/v1/tokens", json={
+        "name": "x", "role": "viewer", "organisation_id": _provider_org(session).id,
+        "expires_at": expires_at})
+    assert answer.status_code == 422
+    assert "expires_at" in answer.text
+    assert session.scalar(select(ApiToken).where(ApiToken.name == "x")) is None
+
+
+def test_the_tokens_page_issues_a_token_valid_through_a_day(
+    login: Callable[[str], Browser], session: Session
+) -> None:
+    admin = login("admin")
+    org = _provider_org(session)
+    day = utcnow().astimezone(REGION_TZ).date() + timedelta(days=10)
+    page = admin.post("/admin/tokens", data={"name": "Pilot", "role": "provider",
+                                             "organisation_id": str(org.id),
+                                             "expires_on": day.isoformat(),
+                                             "csrf_token": admin.csrf})
+    assert page.status_code == 200
+    token = session.scalar(select(ApiToken).where(ApiToken.name == "Pilot"))
+    assert token is not None
+    assert token.expires_at is not None
+    # Valid through that day in Dutch time: it ends at the next local midnight.
+    assert token.expires_at.astimezone(REGION_TZ).date() == day + timedelta(days=1)
+    assert (day + timedelta(days=1)).strftime("%d-%m-%Y") in page.text
+    bad = admin.post("/admin/tokens", data={"name": "Oud", "role": "provider",
+                                            "organisation_id": str(org.id),
+                                            "expires_on": "2001-02-03", "csrf_token": admin.csrf})
+    assert bad.status_code == 422
+    assert "De vervaldatum ligt in het verleden" in bad.text
+    assert session.scalar(select(ApiToken).where(ApiToken.name == "Oud")) is None

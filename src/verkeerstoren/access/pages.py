@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -13,7 +14,9 @@ from verkeerstoren.access import service
 from verkeerstoren.access.models import ApiToken, User
 from verkeerstoren.access.roles import Permission, Role
 from verkeerstoren.errors import ValidationProblem
+from verkeerstoren.region_time import REGION_TZ
 from verkeerstoren.registry.models import Organisation
+from verkeerstoren.storage.base import utcnow
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import edit, view
 from verkeerstoren.web.forms import FormField, form_values
@@ -103,7 +106,21 @@ async def create_user(request: Request, ctx: UsersEditCtx, tpl: TemplatesDep) ->
 def tokens(request: Request, ctx: TokensCtx, tpl: TemplatesDep) -> HTMLResponse:
     items = list(ctx.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())))
     return tpl.render(request, ctx, "access/tokens.html", tokens=items, secret=None,
-                      roles=_role_options(), organisations=_org_options(ctx), error=None)
+                      roles=_role_options(), organisations=_org_options(ctx), error=None,
+                      now=utcnow())
+
+
+def _expiry(value: str) -> datetime | None:
+    """The form's "valid through" day as the moment it ends in Dutch time; blank is never."""
+    if not value.strip():
+        return None
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise ValidationProblem("expires_on", "Not a valid date (dd-mm-yyyy).") from exc
+    if day < utcnow().astimezone(REGION_TZ).date():
+        raise ValidationProblem("expires_on", "The expiry date lies in the past.")
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=REGION_TZ)
 
 
 def _issue(request: Request, ctx: Ctx, tpl: Templates, values: dict[str, str]) -> Response:
@@ -118,14 +135,15 @@ def _issue(request: Request, ctx: Ctx, tpl: Templates, values: dict[str, str]) -
         except ValueError as exc:
             raise ValidationProblem("role", "Choose a role.") from exc
         issued = service.create_token(ctx.session, name=values.get("name", "")[:200], role=role,
-                                      organisation_id=int(org), created_by=ctx.user)
+                                      organisation_id=int(org), created_by=ctx.user,
+                                      expires_at=_expiry(values.get("expires_on", "")))
         secret = issued.secret
     except ValidationProblem as problem:
         error = ctx._(problem.message)
     items = list(ctx.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())))
     return tpl.render(request, ctx, "access/tokens.html", status_code=422 if error else 200,
                       tokens=items, secret=secret, roles=_role_options(),
-                      organisations=_org_options(ctx), error=error)
+                      organisations=_org_options(ctx), error=error, now=utcnow())
 
 
 @router.post("/admin/tokens", response_model=None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from verkeerstoren.access.roles import Role
 
@@ -45,6 +45,8 @@ class TokenIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     role: Role
     organisation_id: int = Field(ge=1, le=2**31 - 1)
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="Optional; the token stops working at this moment.")
 
 
 class TokenOut(BaseModel):
@@ -57,6 +59,7 @@ class TokenOut(BaseModel):
     organisation_id: int
     created_at: datetime
     revoked_at: datetime | None
+    expires_at: datetime | None
     last_used_at: datetime | None
 
 

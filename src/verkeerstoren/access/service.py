@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from verkeerstoren.access import sessions, throttle
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.access.models import ApiToken, User
 from verkeerstoren.access.passwords import hash_password, password_problem, verify_password
@@ -35,15 +37,25 @@ def actor_for_user(user: User, ip: str | None = None) -> Actor:
     )
 
 
-def authenticate(session: Session, email: str, password: str, ip: str | None) -> User | None:
-    """The active user with this e-mail and password, or None; both outcomes are audited."""
-    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+def authenticate(
+    session: Session, email: str, password: str, ip: str | None, limits: throttle.LoginLimits
+) -> User | None:
+    """The active user with this e-mail and password, or None; both outcomes are audited.
+
+    Raises :class:`throttle.TooManyAttempts` (before looking at the password) when the account
+    or the address has had too many failed logins lately.
+    """
+    account = normalise_email(email)[:254]
+    throttle.check(session, account, ip, limits)
+    user = session.scalar(select(User).where(User.email == account))
     ok = verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.active:
+        throttle.record_failure(session, account, ip, limits)
         audit.append(session, None, action="login_failed", entity="user_account",
                      entity_id=user.id if user else None,
-                     detail={"email": normalise_email(email)[:254], "ip": ip})
+                     detail={"email": account, "ip": ip})
         return None
+    throttle.forget_account(session, account)
     user.last_login_at = utcnow()
     audit.append(session, actor_for_user(user, ip), action="login", entity="user_account",
                  entity_id=user.id)
@@ -93,6 +105,7 @@ def set_password(session: Session, email: str, password: str) -> User:
     user.password_hash = hash_password(password)
     user.session_version += 1
     session.flush()
+    sessions.end_all(session, user.id)
     return user
 
 
@@ -108,11 +121,20 @@ class IssuedToken:
 
 
 def create_token(
-    session: Session, *, name: str, role: Role, organisation_id: int, created_by: Actor
+    session: Session,
+    *,
+    name: str,
+    role: Role,
+    organisation_id: int,
+    created_by: Actor,
+    expires_at: datetime | None = None,
 ) -> IssuedToken:
-    """A new API token; the secret is returned once and only its hash is kept."""
+    """A new API token, valid until ``expires_at`` if given; the secret is returned once and
+    only its hash is kept."""
     if not name.strip():
         raise ValidationProblem("name", "A token needs a name.")
+    if expires_at is not None and (expires_at.tzinfo is None or expires_at <= utcnow()):
+        raise ValidationProblem("expires_at", "The expiry must be a moment in the future.")
     if session.get(Organisation, organisation_id) is None:
         raise ValidationProblem("organisation_id", "Unknown organisation.")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -123,6 +145,7 @@ def create_token(
         role=role,
         organisation_id=organisation_id,
         created_by_id=created_by.user_id,
+        expires_at=expires_at,
     )
     session.add(token)
     session.flush()
@@ -140,11 +163,13 @@ def revoke_token(session: Session, token_id: int) -> ApiToken:
 
 
 def resolve_token(session: Session, secret: str, ip: str | None) -> Actor | None:
-    """The actor behind a bearer token, or None for an unknown or revoked one."""
+    """The actor behind a bearer token, or None for an unknown, revoked or expired one."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(secret)))
     if token is None or token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at <= utcnow():
         return None
     return Actor(
         role=token.role,

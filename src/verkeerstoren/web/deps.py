@@ -10,14 +10,15 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from verkeerstoren.access import service as access_service
+from verkeerstoren.access import sessions
 from verkeerstoren.access.actor import Actor
-from verkeerstoren.access.models import User
 from verkeerstoren.access.roles import Permission
 from verkeerstoren.access.scoping import bind_actor
 from verkeerstoren.errors import DomainError, Forbidden
@@ -87,20 +88,37 @@ async def verify_csrf(request: Request) -> AsyncIterator[None]:
             await form.close()
 
 
-def resolve_actor(request: Request, session: Session) -> Actor | None:
+# The session-cookie key of the server-side session's secret (access/sessions.py).
+SESSION_KEY = "sid"
+# The page whose form was sent after its session had ended; kept through the login so the page
+# can put back what was typed (web/errors.py, static/form-draft.js).
+RESTORE_KEY = "restore"
+
+
+def clear_session(request: Request) -> None:
+    """Forget the login and the CSRF token, but not a form waiting to be restored."""
+    restore = request.session.get(RESTORE_KEY)
+    request.session.clear()
+    if isinstance(restore, str):
+        request.session[RESTORE_KEY] = restore
+
+
+def resolve_actor(request: Request, session: Session, *, touch: bool = True) -> Actor | None:
     ip = client_ip(request)
     bearer = _bearer(request)
     if bearer is not None:
         actor = access_service.resolve_token(session, bearer, ip)
         if actor is None:
-            raise NotAuthenticated("invalid or revoked API token")
+            raise NotAuthenticated("invalid, expired or revoked API token")
         return actor
-    user_id = request.session.get("uid")
-    if not isinstance(user_id, int):
+    secret = request.session.get(SESSION_KEY)
+    if not isinstance(secret, str):
         return None
-    user = session.get(User, user_id)
-    if user is None or not user.active or user.session_version != request.session.get("sv"):
-        request.session.clear()
+    settings: Settings = request.app.state.settings
+    max_age = timedelta(hours=settings.session_max_age_hours)
+    user = sessions.resolve(session, secret, max_age, touch=touch)
+    if user is None:
+        clear_session(request)
         return None
     return access_service.actor_for_user(user, ip)
 
@@ -123,7 +141,7 @@ def _context(
             if read_only:
                 read_only_session(session)
             try:
-                actor = resolve_actor(request, session)
+                actor = resolve_actor(request, session, touch=not read_only)
             except NotAuthenticated:
                 if login:
                     raise

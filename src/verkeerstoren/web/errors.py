@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,7 +25,13 @@ from verkeerstoren.errors import (
     ValidationProblem,
 )
 from verkeerstoren.settings import Settings
-from verkeerstoren.web.deps import CsrfFailed, NotAuthenticated, request_locale
+from verkeerstoren.web.deps import (
+    RESTORE_KEY,
+    SAFE_METHODS,
+    CsrfFailed,
+    NotAuthenticated,
+    request_locale,
+)
 from verkeerstoren.web.i18n import translator
 
 log = logging.getLogger(__name__)
@@ -104,6 +110,37 @@ def _answer(request: Request, status: int, title: str, message: str,
     return _page(request, status, title, page_message or message)
 
 
+def _form_page(request: Request) -> str | None:
+    """The page of this site a browser sent this form from, or None (not a plain form post,
+    or not sent from one of our pages: another site's post must not come back as a filled-in
+    form)."""
+    if request.method in SAFE_METHODS or wants_json(request) or request.headers.get("hx-request"):
+        return None
+    if not request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        return None
+    host = request.headers.get("host")
+    origin = request.headers.get("origin")
+    if origin is not None and urlsplit(origin).netloc != host:
+        return None
+    referer = urlsplit(request.headers.get("referer", ""))
+    if not host or referer.netloc != host or not referer.path.startswith("/"):
+        return None
+    if referer.path == "/login":
+        return None
+    return referer.path + (f"?{referer.query}" if referer.query else "")
+
+
+def _back_to_form(request: Request, page: str, login: bool) -> Response:
+    # The session's CSRF token or login ended while the form was open (logout in another tab,
+    # expiry): instead of "form expired", back to the form (through the login form when
+    # needed), where static/form-draft.js puts back what was typed. Nothing is saved.
+    request.session[RESTORE_KEY] = urlsplit(page).path
+    target = f"/login?next={quote(page)}" if login else page
+    return RedirectResponse(target, status_code=303)
+
+
 def _problems(problems: list[ValidationProblem]) -> list[dict[str, object]]:
     return [{"row": p.row, "field": p.field, "message": p.text} for p in problems]
 
@@ -117,6 +154,9 @@ def install(app: FastAPI) -> None:
             return JSONResponse(
                 {"detail": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
             )
+        page = _form_page(request)
+        if page is not None:
+            return _back_to_form(request, page, login=True)
         target = request.url.path
         if request.url.query:
             target += "?" + request.url.query
@@ -124,6 +164,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, exc: CsrfFailed) -> Response:
+        page = _form_page(request)
+        if page is not None:
+            return _back_to_form(request, page, login=False)
         return _answer(request, 403, "Form expired",
                        "The form has expired or was not sent from this site. Reload and try again.")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +17,7 @@ from verkeerstoren.access.actor import Actor
 from verkeerstoren.access.roles import Permission, Role
 from verkeerstoren.region_time import REGION_TZ
 from verkeerstoren.web.context import Ctx
+from verkeerstoren.web.deps import RESTORE_KEY
 from verkeerstoren.web.i18n import Translate
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -95,9 +96,11 @@ class Templates:
         ctx: Ctx,
         name: str,
         status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
         **values: Any,
     ) -> HTMLResponse:
         context = {
+            "restore_form": _restore_form(request, ctx),
             "ctx": ctx,
             "_": ctx._,
             "ngettext": plural_translator(ctx._),
@@ -107,7 +110,19 @@ class Templates:
             "nav": [item for item in self.nav if item.visible_to(ctx.actor)],
             **values,
         }
-        return self._jinja.TemplateResponse(request, name, context, status_code=status_code)
+        return self._jinja.TemplateResponse(request, name, context, status_code=status_code,
+                                            headers=headers)
+
+
+def _restore_form(request: Request, ctx: Ctx) -> bool:
+    """True once, on the page whose form was sent after its login had ended, when the user is
+    logged in again: base.html then asks static/form-draft.js to put back what was typed."""
+    if "session" not in request.scope or ctx.actor is None:
+        return False
+    if request.session.get(RESTORE_KEY) != request.url.path:
+        return False
+    del request.session[RESTORE_KEY]
+    return True
 
 
 def templates(request: Request) -> Templates:
