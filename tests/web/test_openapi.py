@@ -9,7 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
 from tests.conftest import Browser
+from verkeerstoren.schema_types import Number
 
 ERROR = {"$ref": "#/components/schemas/ErrorOut"}
 INVALID = {"$ref": "#/components/schemas/InvalidOut"}
@@ -73,3 +77,17 @@ def test_a_405_names_every_method_of_the_path(login: Callable[[str], Browser]) -
     answer = login("admin").delete("/api/v1/organisations/1")
     assert answer.status_code == 405
     assert {m.strip() for m in answer.headers["allow"].split(",")} >= {"GET", "PUT"}
+
+
+def test_json_numbers_and_dates_are_not_coerced_from_other_types(
+    login: Callable[[str], Browser],
+) -> None:
+    # Found by schemathesis: pydantic's lax mode stored 0 as 1970-01-01 and false as 0.0.
+    admin = login("admin")
+    answer = admin.post("/api/v1/district-nursing/intake",
+                        json={"team_id": 1, "accepting": True, "available_from": 0})
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == "available_from"
+    assert TypeAdapter(Number).validate_python("2.5") == 2.5  # forms send text: still fine
+    with pytest.raises(ValidationError):
+        TypeAdapter(Number).validate_python(False)
