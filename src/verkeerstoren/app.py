@@ -21,7 +21,7 @@ from verkeerstoren.runtime import install_hooks
 from verkeerstoren.settings import Environment, Settings
 from verkeerstoren.storage import Database
 from verkeerstoren.storage.events import PostgresListener
-from verkeerstoren.web import errors
+from verkeerstoren.web import errors, openapi
 from verkeerstoren.web import pages as shell_pages
 from verkeerstoren.web.templating import Templates, template_dirs
 
@@ -154,4 +154,5 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     for module in pages:
         app.include_router(module.router)
     errors.install(app)
+    openapi.install(app)
     return app

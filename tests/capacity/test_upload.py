@@ -83,6 +83,19 @@ def test_missing_columns_and_binary_garbage_are_refused_clearly(
     assert "Excel" in str(body)
 
 
+def test_carriage_returns_and_oversized_fields_are_a_422_not_a_500(
+    login: Callable[[str], Browser],
+) -> None:
+    # Found by schemathesis: a lone CR inside a field broke the csv module (500).
+    provider = login("provider")
+    status, body = _upload(provider, "file", b"\rG\xc3\x92Z\r")
+    assert status == 422, body
+    status, body = _upload(provider, "x.csv", b'"' + b"x" * 200_000 + b'"\n')
+    assert status == 422, body
+    assert body["errors"] == [{"row": 1, "field": "file",
+                               "message": "this is not a text CSV file"}]
+
+
 def test_the_upload_page_lists_row_errors_in_dutch(
     login: Callable[[str], Browser], own_unit: UnitBedType
 ) -> None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -42,10 +43,9 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
-def served_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a freshly built demo region served by the real CLI."""
-    workdir = tmp_path_factory.mktemp("serve")
+@contextmanager
+def serve_demo(workdir: Path) -> Iterator[str]:
+    """Base URL of a freshly built demo region served by the real CLI from ``workdir``."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("VERKEERSTOREN_")}
     log = (workdir / "serve.log").open("w")
@@ -71,6 +71,13 @@ def served_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         process.terminate()
         process.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def served_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The browser tests' demo region, shared by all of them."""
+    with serve_demo(tmp_path_factory.mktemp("serve")) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

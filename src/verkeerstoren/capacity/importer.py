@@ -56,7 +56,13 @@ def _csv_rows(raw: bytes) -> Iterator[list[str]]:
         raise ValidationErrors([ValidationProblem("file", "this is not a text CSV file", row=1)])
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    yield from csv.reader(io.StringIO(text), delimiter=delimiter)
+    # newline="": a lone CR ends a line as in Excel for Mac, instead of breaking the reader.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        yield from reader
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit: a 422, not a 500
+        raise ValidationErrors([ValidationProblem(
+            "file", "this is not a text CSV file", row=reader.line_num)]) from exc
 
 
 def _xlsx_rows(raw: bytes) -> Iterator[list[str]]:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from verkeerstoren.capacity.models import ReportSource
+from verkeerstoren.schema_types import Day
 
 Count = Field(ge=0, le=10_000)
 
@@ -114,7 +115,7 @@ class IntakeIn(BaseModel):
 
     team_id: int = Field(ge=1, le=2**31 - 1)
     accepting: bool
-    available_from: date | None = None
+    available_from: Day | None = None
     capacity_note: str | None = Field(default=None, max_length=500)
 
 

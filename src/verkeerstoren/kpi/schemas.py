@@ -21,12 +21,13 @@ from verkeerstoren.kpi.models import (
 )
 from verkeerstoren.kpi.rules import Rule
 from verkeerstoren.kpi.trajectory import Trajectory
+from verkeerstoren.schema_types import Number as JsonNumber
 
 MAX_ID = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Text200 = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(max_length=5000)]
-Number = Annotated[float, Field(ge=-1e12, le=1e12, allow_inf_nan=False)]
+Number = Annotated[JsonNumber, Field(ge=-1e12, le=1e12)]
 Year = Annotated[int, Field(ge=1990, le=2100)]
 PeriodText = Annotated[str, Field(min_length=4, max_length=7)]
 QuarterText = Annotated[str, Field(pattern=r"^(199\d|20\d\d)Q[1-4]$")]
@@ -124,7 +125,7 @@ class ProjectIn(_In):
     phase: Phase = Phase.IDEA
     start_date: SafeDate | None = None
     end_date: SafeDate | None = None
-    budget_eur: Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)] | None = None
+    budget_eur: Annotated[JsonNumber, Field(ge=0, le=1e12)] | None = None
     indicator_ids: Annotated[list[Id], Field(max_length=100)] = []
 
 

@@ -33,6 +33,7 @@ from verkeerstoren.web.deps import (
     request_locale,
 )
 from verkeerstoren.web.i18n import translator
+from verkeerstoren.web.openapi import allowed_methods
 
 log = logging.getLogger(__name__)
 
@@ -217,8 +218,12 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         titles = {404: "Not found", 405: "Method not allowed", 401: "Login required"}
         title = titles.get(exc.status_code, "Error")
-        return _answer(request, exc.status_code, title, str(exc.detail),
-                       page_message=HTTP_PAGE_TEXT.get(exc.status_code))
+        answer = _answer(request, exc.status_code, title, str(exc.detail),
+                         page_message=HTTP_PAGE_TEXT.get(exc.status_code))
+        answer.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            answer.headers["Allow"] = ", ".join(allowed_methods(request.app, request.url.path))
+        return answer
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
