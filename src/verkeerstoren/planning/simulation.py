@@ -22,7 +22,9 @@ import simpy
 from verkeerstoren.errors import ValidationProblem
 
 WEEKDAYS = 7
-MAX_SIMULATED_ARRIVALS = 2_000_000  # about 10 years at 500 admissions a day
+# A bound on the work one request may ask for: about 10 years at 70 admissions a day, a few
+# seconds of simulation on this machine.
+MAX_SIMULATED_ARRIVALS = 250_000
 
 
 @dataclass(frozen=True)
