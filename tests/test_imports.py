@@ -7,12 +7,11 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from verkeerstoren.capabilities import KERNEL
+
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "verkeerstoren"
 
-# What every capability may import: who is acting, what a role may do, and the organisation
-# scope. The kernel imports no capability (not even inside a function).
-KERNEL = ("verkeerstoren.access.actor", "verkeerstoren.access.roles",
-          "verkeerstoren.access.scoping")
+# The kernel (verkeerstoren.capabilities.KERNEL) imports no capability, not even in a function.
 KERNEL_MAY_IMPORT = {*KERNEL, "verkeerstoren.errors", "verkeerstoren.access"}
 
 
