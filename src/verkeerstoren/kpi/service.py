@@ -149,14 +149,6 @@ def save_indicator(
     return indicator
 
 
-def indicator_by_code(session: Session, code: str) -> Indicator:
-    """The indicator with this code, or NotFound."""
-    indicator = session.scalar(select(Indicator).where(Indicator.code == code))
-    if indicator is None:
-        raise NotFound("indicator", code)
-    return indicator
-
-
 # --- measurements --------------------------------------------------------------------------
 
 
