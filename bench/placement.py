@@ -46,6 +46,7 @@ from bench.capacity import Figure
 from bench.registry import _table, build
 from bench.servers import fresh_database, machine, run_workers
 from verkeerstoren.access.actor import system_actor
+from verkeerstoren.access.scoping import bind_actor
 from verkeerstoren.capacity.models import BedState
 from verkeerstoren.errors import Conflict
 from verkeerstoren.placement.matching import FINANCING
@@ -191,7 +192,7 @@ def _worker(url: str, jobs: list[tuple[int, int, str]], start: Any, seconds: flo
         began = time.perf_counter()
         try:
             with db.session() as session:
-                session.info["actor"] = actor
+                bind_actor(session, actor)
                 reserve(session, actor, request_id, unit_id, code)
             reserved += 1
             latencies.append((time.perf_counter() - began) * 1000)

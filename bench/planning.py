@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from bench.servers import machine
 from verkeerstoren.access.actor import system_actor
+from verkeerstoren.access.scoping import bind_actor
 from verkeerstoren.demo.builder import build_demo
 from verkeerstoren.errors import DomainError
 from verkeerstoren.planning import erlang, service
@@ -48,7 +49,7 @@ def main() -> None:
         migrate.upgrade(url)
         db = install_hooks(Database(url))
         with db.session() as session:
-            session.info["actor"] = system_actor("bench")
+            bind_actor(session, system_actor("bench"))
             build_demo(session, DATA)
         with db.session() as session:
             regions = session.execute(select(Region.id, Region.name).order_by(Region.id)).all()

@@ -19,6 +19,7 @@ from pathlib import Path
 from starlette.testclient import TestClient  # noqa: TID251
 
 from verkeerstoren.access.actor import system_actor
+from verkeerstoren.access.scoping import bind_actor
 from verkeerstoren.app import create_app
 from verkeerstoren.demo.builder import DEMO_PASSWORD, build_demo
 from verkeerstoren.opendata import service
@@ -40,7 +41,7 @@ def _load(db: Database, whole_country: bool) -> float:
     start = time.perf_counter()
     with db.session() as session:
         actor = system_actor("bench")
-        session.info["actor"] = actor
+        bind_actor(session, actor)
         keep = None if whole_country else service.region_scope(session)
         service.load_all(session, actor, DATA, keep=keep)
     return time.perf_counter() - start
@@ -53,7 +54,7 @@ def main() -> None:
         migrate.upgrade(url)
         db = install_hooks(Database(url))
         with db.session() as session:
-            session.info["actor"] = system_actor("bench")
+            bind_actor(session, system_actor("bench"))
             build_demo(session, DATA)
         print(f"database: {db.engine.dialect.name}")
         print(f"load all open data, whole country (first load): {_load(db, True):.1f} s")

@@ -13,6 +13,7 @@ from sqlalchemy import Table, func, insert, select, text
 from verkeerstoren.access import service as access_service
 from verkeerstoren.access.actor import system_actor
 from verkeerstoren.access.roles import Role
+from verkeerstoren.access.scoping import bind_actor
 from verkeerstoren.capacity.models import AvailabilityReport, BedState, ReportSource
 from verkeerstoren.registry.models import (
     CareUnit,
@@ -164,7 +165,7 @@ def build(db: Database, *, locations: int, units: int, reports: int, seed: int =
     provider_org = org_of[1]
     tokens = {}
     with db.session() as session:
-        session.info["actor"] = system_actor("bench")
+        bind_actor(session, system_actor("bench"))
         for role in (Role.PROVIDER, Role.COORDINATOR, Role.ADMIN):
             tokens[role] = access_service.create_token(
                 session, name=f"bench-{role.value}", role=role, organisation_id=provider_org,

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient  # noqa: TID251
 
 from verkeerstoren.access.actor import system_actor
+from verkeerstoren.access.scoping import bind_actor
 from verkeerstoren.app import create_app
 from verkeerstoren.demo.builder import DEMO_PASSWORD, build_demo
 from verkeerstoren.kpi.demo import seed_kpi_demo
@@ -50,7 +51,7 @@ INDICATORS, PROJECTS = 30, 10
 
 def _fill(db: Database) -> None:
     with db.session() as session:
-        session.info["actor"] = system_actor("bench")
+        bind_actor(session, system_actor("bench"))
         build_demo(session, DATA if DATA.is_dir() else None)
         seed_kpi_demo(session, today=TODAY)
         goal = session.scalars(select(Goal).where(Goal.parent_id.is_not(None))).first()

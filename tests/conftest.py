@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from verkeerstoren.access.actor import system_actor
+from verkeerstoren.access.scoping import bind_actor
 from verkeerstoren.app import create_app
 from verkeerstoren.demo.builder import DemoResult, build_demo
 from verkeerstoren.outbound import Outbound
@@ -96,7 +97,7 @@ def db(database_url: str) -> Iterator[Database]:
 def demo(db: Database) -> DemoResult:
     """The demo region, built once per run with the same builder as `verkeerstoren demo`."""
     with db.session() as session:
-        session.info["actor"] = system_actor("test fixture")
+        bind_actor(session, system_actor("test fixture"))
         return build_demo(session, DATA_DIR if DATA_DIR.is_dir() else None)
 
 
@@ -117,7 +118,7 @@ def _bind_to_rolled_back_connection(database: Database) -> Iterator[Session]:
     outer = connection.begin()
     database.sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
     session = database.sessionmaker()
-    session.info["actor"] = system_actor("test")
+    bind_actor(session, system_actor("test"))
     try:
         yield session
     finally:

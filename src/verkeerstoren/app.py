@@ -16,7 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from verkeerstoren import __version__
+from verkeerstoren import __version__, capabilities
 from verkeerstoren.runtime import install_hooks
 from verkeerstoren.settings import Environment, Settings
 from verkeerstoren.storage import Database
@@ -25,19 +25,10 @@ from verkeerstoren.web import errors, openapi
 from verkeerstoren.web import pages as shell_pages
 from verkeerstoren.web.templating import Templates, template_dirs
 
-# The capabilities in dependency order (menu order too). Each may contribute `api.router`
-# (mounted under /api/v1), `pages.router` and `pages.NAV`, and `templates/<capability>/`.
-CAPABILITIES = ("registry", "capacity", "placement", "access", "audit", "kpi", "reports",
-                "profiles", "waiting_times", "notifications", "planning")
 
+def _modules(packages: tuple[str, ...], name: str) -> list[ModuleType]:
+    return [import_module(f"verkeerstoren.{package}.{name}") for package in packages]
 
-def _module(capability: str, name: str) -> ModuleType | None:
-    try:
-        return import_module(f"verkeerstoren.{capability}.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"verkeerstoren.{capability}.{name}":
-            raise
-        return None
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -124,10 +115,12 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = database
-    apis = [m for c in CAPABILITIES if (m := _module(c, "api")) is not None]
-    pages = [m for c in CAPABILITIES if (m := _module(c, "pages")) is not None]
-    nav = [item for module in pages for item in getattr(module, "NAV", [])]
-    app.state.templates = Templates(template_dirs(CAPABILITIES), nav)
+    # verkeerstoren.capabilities says who contributes what: `api.router` (under /api/v1),
+    # `pages.router`, `pages.NAV`, `pages.HOME_PANELS` and `templates/<capability>/`.
+    apis = _modules(capabilities.names(api=True), "api")
+    pages = _modules(capabilities.names(pages=True), "pages")
+    nav = [item for module in pages for item in module.NAV]
+    app.state.templates = Templates(template_dirs(capabilities.names(pages=True)), nav)
     # Home-page panels, like NAV: each pages module may list callables (ctx) -> (template,
     # values) | None in HOME_PANELS; home.html includes them without knowing the capability.
     app.state.home_panels = [p for module in pages for p in getattr(module, "HOME_PANELS", [])]

@@ -11,6 +11,7 @@ import click
 
 from verkeerstoren.access.actor import system_actor
 from verkeerstoren.access.roles import Role
+from verkeerstoren.access.scoping import bind_actor
 from verkeerstoren.errors import DomainError
 from verkeerstoren.settings import Settings
 from verkeerstoren.storage import Database, migrate
@@ -38,7 +39,7 @@ def _build_demo(settings: Settings) -> None:
     db = _database(settings)
     data_dir = settings.data_dir if settings.data_dir.is_dir() else None
     with db.session() as session:
-        session.info["actor"] = system_actor("demo builder")
+        bind_actor(session, system_actor("demo builder"))
         result = build_demo(session, data_dir)
     click.echo(result.message)
     if data_dir is not None:
@@ -180,7 +181,7 @@ def users_create(email: str, name: str, role: str, organisation_id: int, passwor
     db = _database(_settings())
     try:
         with db.session() as session:
-            session.info["actor"] = system_actor("cli")
+            bind_actor(session, system_actor("cli"))
             user = service.create_user(session, email=email, name=name, password=password,
                                        role=Role(role), organisation_id=organisation_id)
             click.echo(f"Created user {user.email} (id {user.id}).")
@@ -198,7 +199,7 @@ def users_reset_password(email: str, password: str) -> None:
     db = _database(_settings())
     try:
         with db.session() as session:
-            session.info["actor"] = system_actor("cli")
+            bind_actor(session, system_actor("cli"))
             service.set_password(session, email, password)
         click.echo(f"Password of {email} reset.")
     except DomainError as exc:
@@ -216,7 +217,7 @@ def import_registry(path: Path, kind: str) -> None:
     db = _database(_settings())
     try:
         with db.session() as session:
-            session.info["actor"] = system_actor("cli import")
+            bind_actor(session, system_actor("cli import"))
             summary = importer.import_csv(session, system_actor("cli import"),
                                           cast(importer.Kind, kind),
                                           path.read_bytes())

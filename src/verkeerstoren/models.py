@@ -2,11 +2,11 @@
 
 from importlib import import_module
 
+from verkeerstoren import capabilities
 from verkeerstoren.storage.base import Base
 
-# Every sub-package with a models.py; keep in the order of verkeerstoren.app.CAPABILITIES.
-MODEL_PACKAGES = ("registry", "access", "audit", "capacity", "placement", "notifications",
-                  "opendata", "waiting_times", "kpi")
+# Every package with tables, as verkeerstoren.capabilities lists them.
+MODEL_PACKAGES = capabilities.names(models=True)
 
 for _package in MODEL_PACKAGES:
     import_module(f"verkeerstoren.{_package}.models")

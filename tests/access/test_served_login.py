@@ -21,6 +21,7 @@ from tests.conftest import _create_database
 from verkeerstoren.access import service
 from verkeerstoren.access.actor import system_actor
 from verkeerstoren.access.roles import Role
+from verkeerstoren.access.scoping import bind_actor
 from verkeerstoren.registry.models import Organisation, OrganisationKind
 from verkeerstoren.storage import Database, migrate
 
@@ -76,7 +77,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     migrate.upgrade(url)
     db = Database(url)
     with db.session() as session:
-        session.info["actor"] = system_actor("test")
+        bind_actor(session, system_actor("test"))
         org = Organisation(name="Ziekenhuis Test", kind=OrganisationKind.PROVIDER)
         session.add(org)
         session.flush()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import _create_database
 from verkeerstoren.access.actor import system_actor
+from verkeerstoren.access.scoping import bind_actor
 from verkeerstoren.audit import service
 from verkeerstoren.audit.models import AuditEntry
 from verkeerstoren.registry.models import Organisation, OrganisationKind
@@ -91,7 +92,7 @@ def test_concurrent_committers_build_one_unbroken_chain(committed_db: Database) 
             start.wait()
             for r in range(rounds):
                 with committed_db.session() as session:
-                    session.info["actor"] = system_actor(f"writer {n}")
+                    bind_actor(session, system_actor(f"writer {n}"))
                     session.add(Organisation(name=f"Keten {n}-{r}",
                                              kind=OrganisationKind.PROVIDER))
                     service.append(session, system_actor(f"writer {n}"), action="read",

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import _create_database, is_postgres
 from verkeerstoren.access.actor import system_actor
+from verkeerstoren.access.scoping import bind_actor
 from verkeerstoren.capacity import service as capacity
 from verkeerstoren.capacity.models import BedState, ReportSource
 from verkeerstoren.capacity.schemas import ReportIn
@@ -56,7 +57,7 @@ def _race_database(tmp_path: Path, *, occupied: int,
     # 60 + 20 overflow connections race; the server allows 100 in all.
     db = install_hooks(Database(url, pool_size=60))
     with db.session() as session:
-        session.info["actor"] = system_actor("race setup")
+        bind_actor(session, system_actor("race setup"))
         ensure_reference_data(session)
         org = Organisation(name="Racehuis", kind=OrganisationKind.PROVIDER)
         coordination = Organisation(name="CCP", kind=OrganisationKind.COORDINATION_POINT)
@@ -100,7 +101,7 @@ def _race(db: Database, unit_id: int, request_ids: list[int]) -> list[str]:
         start.wait()
         try:
             with db.session() as session:
-                session.info["actor"] = system_actor("racer")
+                bind_actor(session, system_actor("racer"))
                 service.reserve(session, system_actor("racer"), request_id, unit_id,
                                 "short_stay_high")
             result = "ok"

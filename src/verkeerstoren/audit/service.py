@@ -16,6 +16,7 @@ from sqlalchemy import event, insert, inspect, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from verkeerstoren.access.actor import Actor
+from verkeerstoren.access.scoping import actor_of
 from verkeerstoren.audit.models import AuditEntry
 from verkeerstoren.storage import pending
 from verkeerstoren.storage.base import is_postgresql, utcnow
@@ -241,8 +242,7 @@ def install(factory: sessionmaker[Session]) -> None:
         for obj in session.deleted:
             events.append(_describe(obj, "delete"))
         if events:
-            actor = session.info.get("actor")
-            append_many(session, actor if isinstance(actor, Actor) else None, events)
+            append_many(session, actor_of(session), events)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from verkeerstoren.access.scoping import read_scope
 from verkeerstoren.capacity.board import (
     NEVER,
     BoardData,
@@ -261,7 +262,7 @@ def served_board(bus: EventBus, session: Session, flt: BoardFilter
     (bound to an outside connection, as the test suite does): such a transaction may still
     roll back, and what it saw must not reach other requests.
     """
-    if (session.info.get("scope_org") is not None or flt.extra
+    if (read_scope(session) is not None or flt.extra
             or isinstance(session.get_bind(), Connection)):
         now = utcnow()
         raw = fetch(session, flt)

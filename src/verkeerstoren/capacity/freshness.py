@@ -6,8 +6,6 @@ from datetime import datetime, timedelta
 
 from babel.dates import format_timedelta
 
-DEFAULT_MAX_AGE_HOURS = 24
-
 
 def age_hours(reported_at: datetime | None, now: datetime) -> float | None:
     if reported_at is None:

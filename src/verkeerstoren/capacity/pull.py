@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from verkeerstoren import validation
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.access.roles import Role
+from verkeerstoren.access.scoping import bind_actor
 from verkeerstoren.audit import service as audit
 from verkeerstoren.capacity import importer
 from verkeerstoren.capacity.models import PullFormat, PullSource, ReportSource
@@ -352,7 +353,7 @@ def run_due_pulls(db: Database, now: datetime | None = None, *, outbound: Outbou
         except ValidationProblem as problem:
             raw, failure = None, problem
         with db.session() as session:
-            session.info["actor"] = pull_actor(source)
+            bind_actor(session, pull_actor(source))
             attached = session.get(PullSource, source_id)
             if attached is None:  # deleted while we fetched
                 continue

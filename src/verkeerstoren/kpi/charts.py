@@ -27,7 +27,6 @@ CONFIG: dict[str, Any] = {
              "titleFontSize": 10, "grid": True, "gridColor": "#e6e6e6"},
     "text": {"font": "DejaVu Sans"},
 }
-LOCALE = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["€ ", ""]}
 
 
 def indicator_chart(view: IndicatorView, *, width: int = 460, height: int = 170) -> dict[str, Any]:

@@ -7,8 +7,7 @@ dashboard can show exactly which placement requests or availability reports make
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -17,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from verkeerstoren import region_time
+from verkeerstoren.access.scoping import across_organisations
 from verkeerstoren.capacity.models import AvailabilityReport
 from verkeerstoren.kpi.periods import Period
 from verkeerstoren.placement.analysis import wrong_bed_end
@@ -36,22 +36,6 @@ class Computed:
     table: str
     ids: list[int]
     details: dict[str, float] = field(default_factory=dict)
-
-
-@contextmanager
-def region_wide(session: Session) -> Iterator[None]:
-    """Read every organisation's rows while computing regional aggregates.
-
-    An analyst's edit session confines ORM reads to the analyst's own organisation; the
-    regional figures must count all providers. Only reads are widened: the flush guard that
-    stops writes to other organisations' rows stays in force.
-    """
-    saved = session.info.get("scope_org")
-    session.info["scope_org"] = None
-    try:
-        yield
-    finally:
-        session.info["scope_org"] = saved
 
 
 def _bounds(period: Period) -> tuple[datetime, datetime]:
@@ -258,7 +242,8 @@ COMPUTATIONS: dict[str, Callable[[Rows], Computed]] = {
 
 def compute_all(session: Session, keys: list[str], period: Period) -> dict[str, Computed]:
     """Run named computations for a period over every organisation's rows (loaded once)."""
-    with region_wide(session):
+    # An analyst's edit session sees only its own organisation; the region counts them all.
+    with across_organisations(session):
         rows = Rows(session, period)
         return {key: COMPUTATIONS[key](rows) for key in keys}
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.access.roles import Permission
+from verkeerstoren.access.scoping import across_organisations
 from verkeerstoren.errors import (
     Conflict,
     Forbidden,
@@ -49,23 +50,23 @@ UNIT_RANGES: dict[Unit, tuple[float, float]] = {
 }
 
 
-# The table, not the mapped class: the edit context hides every organisation but the actor's
-# own from ORM reads, yet a responsible or owner organisation is a reference, not an owner,
-# so an analyst may name any organisation (Core selects are not scoped).
-ORGANISATIONS = Organisation.__table__
+# Across organisations: the edit context hides every organisation but the actor's own, yet a
+# responsible or owner organisation is a reference, not an owner, so an analyst may name any.
 
 
 def organisation_exists(session: Session, organisation_id: int) -> bool:
     """Whether an organisation exists, whatever organisation the actor is confined to."""
-    found = session.execute(select(ORGANISATIONS.c.id).where(
-        ORGANISATIONS.c.id == organisation_id)).first()
+    with across_organisations(session):
+        found = session.execute(select(Organisation.id).where(
+            Organisation.id == organisation_id)).first()
     return found is not None
 
 
 def organisation_choices(session: Session) -> list[tuple[int, str]]:
     """Every organisation (id, name) by name, to choose a responsible or owner organisation."""
-    rows = session.execute(select(ORGANISATIONS.c.id, ORGANISATIONS.c.name)
-                           .order_by(ORGANISATIONS.c.name))
+    with across_organisations(session):
+        rows = session.execute(select(Organisation.id, Organisation.name)
+                               .order_by(Organisation.name)).all()
     return [(int(row[0]), str(row[1])) for row in rows]
 
 
@@ -154,14 +155,6 @@ def save_indicator(
                                          reference=t.reference) for t in data.targets]
     session.add(indicator)
     session.flush()
-    return indicator
-
-
-def indicator_by_code(session: Session, code: str) -> Indicator:
-    """The indicator with this code, or NotFound."""
-    indicator = session.scalar(select(Indicator).where(Indicator.code == code))
-    if indicator is None:
-        raise NotFound("indicator", code)
     return indicator
 
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import string
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from verkeerstoren.access.scoping import across_organisations
 from verkeerstoren.notifications.models import Notification, Webhook, WebhookDelivery
 from verkeerstoren.storage.base import utcnow
 from verkeerstoren.storage.events import emit
@@ -122,21 +122,6 @@ def _check(event: str, title: str, body: str, link: str | None, params: Mapping[
         raise ValueError(f"payload lacks the placeholders {sorted(missing)} of the message")
 
 
-@contextmanager
-def unscoped(session: Session) -> Iterator[None]:
-    """Read across organisations for a moment (webhooks of the organisation being notified).
-
-    An edit session of a provider only sees its own rows; notifying another organisation must
-    still find that organisation's webhooks.
-    """
-    saved = session.info.get("scope_org")
-    session.info["scope_org"] = None
-    try:
-        yield
-    finally:
-        session.info["scope_org"] = saved
-
-
 def webhook_body(notification: Notification, data: Mapping[str, Any]) -> str:
     """The JSON document posted to webhooks (see docs/webhooks.md)."""
     params = notification.params or {}
@@ -178,7 +163,8 @@ def notify(
         params=params, created_at=now,
     )
     session.add(notification)
-    with unscoped(session):
+    # A provider's edit session sees only its own rows; the notified one's webhooks still count.
+    with across_organisations(session):
         hooks = session.scalars(
             select(Webhook)
             .where(Webhook.organisation_id == organisation_id, Webhook.active.is_(True))

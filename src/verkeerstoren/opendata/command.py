@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from verkeerstoren.access.actor import system_actor
+from verkeerstoren.access.scoping import bind_actor
 from verkeerstoren.opendata import service
 from verkeerstoren.storage import Database
 
@@ -21,7 +22,7 @@ def run_import(db: Database, data_dir: Path, *, kind: str | None, path: Path | N
     actor = system_actor("import-opendata")
     started = time.perf_counter()
     with db.session() as session:
-        session.info["actor"] = actor
+        bind_actor(session, actor)
         keep = None if whole_country else service.region_scope(session)
         if kind is not None and path is not None:
             results = [service.load_file(session, actor, kind, path, year=year, keep=keep)]

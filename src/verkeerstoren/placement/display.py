@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from verkeerstoren.access.scoping import across_organisations
 from verkeerstoren.placement.matching import Reason
 from verkeerstoren.placement.models import RequestStatus, StatusChange, UnplacedReason
 from verkeerstoren.registry.models import (
@@ -83,15 +84,15 @@ class Referrer:
 
 def referrers(session: Session, ids: Iterable[int]) -> dict[int, Referrer]:
     """Name and phone of the organisations that referred the patients a provider is asked to
-    take. A provider's session sees only its own organisation (access/scoping.py filters ORM
-    entities); this deliberately reads just these two public columns of the referrers of its
-    own reservations, so the provider knows who sends the patient and how to call back."""
+    take. A provider's edit session sees only its own organisation; this deliberately reads
+    just these two public columns of the referrers of its own reservations, so the provider
+    knows who sends the patient and how to call back."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    table = Organisation.__table__
-    rows = session.execute(select(table.c.id, table.c.name, table.c.phone)
-                           .where(table.c.id.in_(wanted)))
+    with across_organisations(session):
+        rows = session.execute(select(Organisation.id, Organisation.name, Organisation.phone)
+                               .where(Organisation.id.in_(wanted))).all()
     return {org_id: Referrer(name, phone) for org_id, name, phone in rows}
 
 

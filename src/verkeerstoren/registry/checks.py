@@ -1,7 +1,7 @@
 """Shared rules of the registry services: search terms, reference look-ups, name uniqueness.
 
-Uniqueness checks read the tables through Core columns on purpose: the organisation scope filter
-only applies to ORM entities, and a provider must not be able to take a name it cannot see.
+Uniqueness checks read across organisations on purpose (``across_organisations``): a provider
+must not be able to take a name it cannot see.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from verkeerstoren.access.actor import Actor
+from verkeerstoren.access.scoping import across_organisations, scoped_get
 from verkeerstoren.errors import Forbidden, ValidationErrors, ValidationProblem
 from verkeerstoren.registry.models import (
     BedType,
@@ -49,16 +50,6 @@ def where_name(statement: _S, column: NameColumn, q: str | None) -> _S:
     return statement.where(condition) if condition is not None else statement
 
 
-def in_scope(session: Session, organisation_id: int) -> bool:
-    """Whether an edit session may see a row of this organisation.
-
-    The scope filter only applies to rows loaded by a query; a row already in the session's
-    identity map (read earlier in the same session) would slip past it without this check.
-    """
-    scope = session.info.get("scope_org")
-    return scope is None or scope == organisation_id
-
-
 def raise_all(problems: list[ValidationProblem]) -> None:
     """Raise the problems found, one alone or several together; do nothing when none."""
     if len(problems) == 1:
@@ -76,27 +67,27 @@ def organisation_for_new(session: Session, actor: Actor, organisation_id: int | 
         organisation_id = scoped
     if scoped is not None and organisation_id != scoped:
         raise Forbidden("may only add to the actor's own organisation")
-    if session.get(Organisation, organisation_id) is None or not in_scope(
-        session, organisation_id
-    ):
+    if scoped_get(session, Organisation, organisation_id) is None:
         raise Problem("organisation_id", "Unknown organisation.")
     return organisation_id
 
 
 def name_taken(
     session: Session,
-    column: ColumnElement[str],
+    column: QueryableAttribute[str],
     name: str,
     *,
     same: Iterable[ColumnElement[bool]] = (),
-    id_column: ColumnElement[int],
+    id_column: QueryableAttribute[int],
     exclude_id: int | None = None,
 ) -> bool:
-    """Whether another row already uses this name (case-sensitive, as the unique index is)."""
+    """Whether another row already uses this name (case-sensitive, as the unique index is),
+    in any organisation: the unique index does not care what the actor may see."""
     conditions = [column == name, *same]
     if exclude_id is not None:
         conditions.append(id_column != exclude_id)
-    found = session.execute(select(id_column).where(and_(*conditions)).limit(1)).first()
+    with across_organisations(session):
+        found = session.execute(select(id_column).where(and_(*conditions)).limit(1)).first()
     return found is not None
 
 

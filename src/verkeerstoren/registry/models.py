@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from verkeerstoren.access.scoping import OrgOwned
+from verkeerstoren.access.scoping import OrgOwned, OrgRoot
 from verkeerstoren.storage.base import Base, Timestamps, str_enum
 
 
@@ -69,7 +69,7 @@ class Wijk(Base):
     __table_args__ = (CheckConstraint("code LIKE 'WK______'", name="code_format"),)
 
 
-class Organisation(Timestamps, Base):
+class Organisation(OrgRoot, Timestamps, Base):
     """A provider, municipality, insurer, GP practice or coordination point."""
 
     __tablename__ = "organisation"

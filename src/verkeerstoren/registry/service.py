@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from verkeerstoren.access.actor import Actor
+from verkeerstoren.access.scoping import scoped_get
 from verkeerstoren.errors import NotFound, ValidationProblem
 from verkeerstoren.registry.checks import (
     check_area,
-    in_scope,
     name_taken,
     organisation_for_new,
     raise_all,
@@ -75,10 +75,6 @@ __all__ = [
     "update_unit",
 ]
 
-_org = Organisation.__table__.c
-_loc = Location.__table__.c
-
-
 # --- organisations -------------------------------------------------------------------------
 
 
@@ -90,14 +86,15 @@ def list_organisations(session: Session, q: str | None = None) -> Sequence[Organ
 
 def get_organisation(session: Session, organisation_id: int) -> Organisation:
     """One organisation, or NotFound (also when the edit scope hides it)."""
-    found = session.get(Organisation, organisation_id)
-    if found is None or not in_scope(session, found.id):
+    found = scoped_get(session, Organisation, organisation_id)
+    if found is None:
         raise NotFound("Organisation", organisation_id)
     return found
 
 
 def _check_org_name(session: Session, name: str, exclude_id: int | None = None) -> None:
-    if name_taken(session, _org.name, name, id_column=_org.id, exclude_id=exclude_id):
+    if name_taken(session, Organisation.name, name, id_column=Organisation.id,
+                  exclude_id=exclude_id):
         raise Problem("name", "An organisation with this name already exists.")
 
 
@@ -149,8 +146,8 @@ def list_locations(
 
 def get_location(session: Session, location_id: int) -> Location:
     """One location, or NotFound (also when the edit scope hides it)."""
-    found = session.get(Location, location_id)
-    if found is None or not in_scope(session, found.organisation_id):
+    found = scoped_get(session, Location, location_id)
+    if found is None:
         raise NotFound("Location", location_id)
     return found
 
@@ -166,10 +163,10 @@ def _location_problems(
     problems = check_area(session, gemeente_code, wijk_code)
     if name_taken(
         session,
-        _loc.name,
+        Location.name,
         name,
-        same=[_loc.organisation_id == organisation_id],
-        id_column=_loc.id,
+        same=[Location.organisation_id == organisation_id],
+        id_column=Location.id,
         exclude_id=exclude_id,
     ):
         problems.append(Problem("name", "This organisation already has a location with this name."))

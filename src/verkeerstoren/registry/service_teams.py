@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from verkeerstoren.access.actor import Actor
+from verkeerstoren.access.scoping import scoped_get
 from verkeerstoren.errors import NotFound, ValidationProblem
 from verkeerstoren.registry.checks import (
-    in_scope,
     name_taken,
     organisation_for_new,
     raise_all,
@@ -24,8 +24,6 @@ from verkeerstoren.registry.schemas import (
     Problem,
     ServiceAreaIn,
 )
-
-_team = NursingTeam.__table__.c
 
 
 def list_teams(
@@ -42,8 +40,8 @@ def list_teams(
 
 def get_team(session: Session, team_id: int) -> NursingTeam:
     """One team, or NotFound (also when the edit scope hides it)."""
-    found = session.get(NursingTeam, team_id)
-    if found is None or not in_scope(session, found.organisation_id):
+    found = scoped_get(session, NursingTeam, team_id)
+    if found is None:
         raise NotFound("NursingTeam", team_id)
     return found
 
@@ -79,10 +77,10 @@ def _name_problem(
 ) -> list[ValidationProblem]:
     if name_taken(
         session,
-        _team.name,
+        NursingTeam.name,
         name,
-        same=[_team.organisation_id == organisation_id],
-        id_column=_team.id,
+        same=[NursingTeam.organisation_id == organisation_id],
+        id_column=NursingTeam.id,
         exclude_id=exclude_id,
     ):
         return [Problem("name", "This organisation already has a team with this name.")]

@@ -8,19 +8,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from verkeerstoren.access.actor import Actor
+from verkeerstoren.access.scoping import scoped_get
 from verkeerstoren.errors import NotFound, ValidationProblem
 from verkeerstoren.registry.checks import (
     bed_types_by_code,
     features_by_code,
-    in_scope,
     name_taken,
     raise_all,
     where_name,
 )
 from verkeerstoren.registry.models import CareUnit, Feature, Location, UnitBedType
 from verkeerstoren.registry.schemas import CareUnitIn, CareUnitUpdate, Problem, UnitBedTypeIn
-
-_unit = CareUnit.__table__.c
 
 
 def list_units(
@@ -42,15 +40,15 @@ def list_units(
 
 def get_unit(session: Session, unit_id: int) -> CareUnit:
     """One care unit, or NotFound (also when the edit scope hides it)."""
-    found = session.get(CareUnit, unit_id)
-    if found is None or not in_scope(session, found.organisation_id):
+    found = scoped_get(session, CareUnit, unit_id)
+    if found is None:
         raise NotFound("CareUnit", unit_id)
     return found
 
 
 def _location(session: Session, location_id: int) -> Location:
-    location = session.get(Location, location_id)
-    if location is None or not in_scope(session, location.organisation_id):
+    location = scoped_get(session, Location, location_id)
+    if location is None:
         raise Problem("location_id", "Unknown location.")
     return location
 
@@ -105,10 +103,10 @@ def _name_problem(
 ) -> list[ValidationProblem]:
     if name_taken(
         session,
-        _unit.name,
+        CareUnit.name,
         name,
-        same=[_unit.location_id == location_id],
-        id_column=_unit.id,
+        same=[CareUnit.location_id == location_id],
+        id_column=CareUnit.id,
         exclude_id=exclude_id,
     ):
         return [Problem("name", "This location already has a unit with this name.")]

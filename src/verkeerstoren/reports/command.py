@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from verkeerstoren.access.actor import system_actor
+from verkeerstoren.access.scoping import bind_actor
 from verkeerstoren.kpi import periods
 from verkeerstoren.reports import build, service
 from verkeerstoren.storage import Database
@@ -19,7 +20,7 @@ def write_report(db: Database, quarter: str, output: Path, *, pdf: bool = True) 
     period = service.quarter(quarter)
     output.mkdir(parents=True, exist_ok=True)
     with db.session() as session:
-        session.info["actor"] = system_actor("cli report")
+        bind_actor(session, system_actor("cli report"))
         report = build.build(session, period, today=periods.today(), now=datetime.now(UTC))
         html = build.render_html(report)
         printable = build.render_html(report, for_pdf=True) if pdf else ""

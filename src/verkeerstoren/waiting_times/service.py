@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from verkeerstoren import region_time
 from verkeerstoren.access.actor import Actor
-from verkeerstoren.errors import Forbidden, NotFound, ValidationErrors, ValidationProblem
+from verkeerstoren.access.scoping import confine
+from verkeerstoren.errors import Forbidden, ValidationErrors, ValidationProblem
 from verkeerstoren.opendata.models import DataSet, ExternalWait
 from verkeerstoren.registry.models import Location, Organisation
 from verkeerstoren.waiting_times import norms
@@ -128,18 +129,10 @@ def import_csv(session: Session, actor: Actor, raw: bytes) -> int:
 
 def own_reports(session: Session, actor: Actor, limit: int = 200) -> list[WaitReport]:
     """The actor's organisation's reported waits, newest first (all for unscoped roles)."""
-    query = select(WaitReport).order_by(WaitReport.measured_on.desc(), WaitReport.id.desc())
-    if actor.scoped_organisation is not None:
-        query = query.where(WaitReport.organisation_id == actor.scoped_organisation)
+    query = confine(
+        select(WaitReport).order_by(WaitReport.measured_on.desc(), WaitReport.id.desc()),
+        WaitReport.organisation_id, actor)
     return list(session.scalars(query.limit(limit)))
-
-
-def get_report(session: Session, report_id: int) -> WaitReport:
-    """One reported wait."""
-    entry = session.get(WaitReport, report_id)
-    if entry is None:
-        raise NotFound("wait report", report_id)
-    return entry
 
 
 def reported_waits(session: Session, rules: list[norms.Norm]) -> list[Wait]:

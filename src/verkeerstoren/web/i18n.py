@@ -38,13 +38,3 @@ def translator(locale: str) -> Translate:
         return text.format(**values) if values else text
 
     return translate
-
-
-def pick_locale(requested: str | None, accept_language: str | None, default: str) -> str:
-    if requested in LOCALES:
-        return str(requested)
-    if accept_language:
-        first = accept_language.split(",")[0].strip().lower()[:2]
-        if first in LOCALES and first != default and requested is None:
-            return default  # the product speaks Dutch unless the user chose English
-    return default
