@@ -16,11 +16,12 @@ from verkeerstoren.capacity import (
     exports,
     importer,
     intake,
-    pull,
     service,
     upload_template,
 )
-from verkeerstoren.capacity.models import ReportSource
+from verkeerstoren.capacity.models import PullSource, ReportSource
+from verkeerstoren.capacity.pull import service as pull
+from verkeerstoren.capacity.pull.schemas import ProblemOut, PullSourceIn, PullSourceOut
 from verkeerstoren.capacity.schemas import (
     Board,
     BulkReportIn,
@@ -160,24 +161,44 @@ def export_board(
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@router.get("/pull-sources", response_model=list[pull.PullSourceOut])
-def list_pull_sources(ctx: ReportCtx) -> list[pull.PullSourceOut]:
+def _pull_out(source: PullSource) -> PullSourceOut:
+    """The API shape of a source, with the last result's problems in English."""
+    problems = [ProblemOut(row=p.row, field=p.field, message=ValidationProblem(
+                    p.field, p.message, params=dict(p.params)).text)
+                for p in source.last_problems]
+    if source.last_run_at is None:
+        text = None
+    elif source.last_ok:
+        text = f"{source.last_accepted} reports accepted"
+    else:
+        text = "; ".join(
+            (f"row {p.row}, " if p.row is not None else "") + f"{p.field}: {p.message}"
+            for p in problems) or "failed"
+    return PullSourceOut(
+        id=source.id, organisation_id=source.organisation_id, url=source.url,
+        format=source.format, interval_minutes=source.interval_minutes, active=source.active,
+        last_run_at=source.last_run_at, last_ok=source.last_ok, last_message=text,
+        last_accepted=source.last_accepted, last_problems=problems)
+
+
+@router.get("/pull-sources", response_model=list[PullSourceOut])
+def list_pull_sources(ctx: ReportCtx) -> list[PullSourceOut]:
     """Your organisation's endpoints that we poll, with the last pull's result."""
-    return [pull.to_out(s) for s in pull.list_sources(ctx.session, ctx.user)]
+    return [_pull_out(s) for s in pull.list_sources(ctx.session, ctx.user)]
 
 
-@router.post("/pull-sources", response_model=pull.PullSourceOut, status_code=201)
-def add_pull_source(ctx: ReportCtx, body: pull.PullSourceIn) -> pull.PullSourceOut:
+@router.post("/pull-sources", response_model=PullSourceOut, status_code=201)
+def add_pull_source(ctx: ReportCtx, body: PullSourceIn) -> PullSourceOut:
     """Register a CSV or JSON URL that publishes your availability (polled every interval)."""
     source = pull.register_source(ctx.session, ctx.user, body, outbound=ctx.settings.outbound)
-    return pull.to_out(source)
+    return _pull_out(source)
 
 
-@router.post("/pull-sources/{source_id}/run", response_model=pull.PullSourceOut)
-def run_pull_source(ctx: ReportCtx, source_id: Id) -> pull.PullSourceOut:
+@router.post("/pull-sources/{source_id}/run", response_model=PullSourceOut)
+def run_pull_source(ctx: ReportCtx, source_id: Id) -> PullSourceOut:
     """Pull this endpoint now; the answer carries the result (all or nothing)."""
     pull.run_now(ctx.session, ctx.user, source_id, outbound=ctx.settings.outbound)
-    return pull.to_out(pull.get_source(ctx.session, ctx.user, source_id))
+    return _pull_out(pull.get_source(ctx.session, ctx.user, source_id))
 
 
 @router.post("/district-nursing/intake", status_code=201, response_model=BulkResult)

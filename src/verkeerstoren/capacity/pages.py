@@ -26,11 +26,13 @@ from verkeerstoren.capacity import (
     home,
     importer,
     intake,
-    pull,
     service,
 )
 from verkeerstoren.capacity.freshness import age_text
 from verkeerstoren.capacity.models import BedState, ReportSource
+from verkeerstoren.capacity.pull import fetch as pull_fetch
+from verkeerstoren.capacity.pull import service as pull
+from verkeerstoren.capacity.pull.schemas import PullSourceIn
 from verkeerstoren.capacity.regional_board import pages as board_pages
 from verkeerstoren.capacity.regional_board.pages import (
     Codes,
@@ -277,7 +279,7 @@ async def confirm_all_unchanged(request: Request, ctx: ReportCtx,
 def _pull_context(ctx: Ctx, error: str | None = None,
                   typed: dict[str, str] | None = None) -> dict[str, Any]:
     sources = pull.list_sources(ctx.session, ctx.user)
-    return {"pull_sources": [(s, pull.summary(s)) for s in sources], "pull_error": error,
+    return {"pull_sources": sources, "pull_error": error,
             "pull_ages": {s.id: age_text(s.last_run_at, utcnow(), ctx.locale) for s in sources},
             "pull_form": typed or {}}
 
@@ -288,13 +290,13 @@ _PULL_LABELS = {"url": "Address (URL)", "format": "Format", "interval_minutes": 
 def _check_pull(ctx: Ctx, typed: dict[str, str], save: bool) -> str | None:
     """The pull form's problem in Dutch, or None; with ``save`` the source is registered."""
     try:
-        data = pull.PullSourceIn.model_validate({
+        data = PullSourceIn.model_validate({
             "url": typed.get("url", ""), "format": typed.get("format") or "csv",
             "interval_minutes": typed.get("interval_minutes") or 5})
         if save:
             pull.register_source(ctx.session, ctx.user, data, outbound=ctx.settings.outbound)
         else:
-            ctx.settings.outbound.check_url(pull.check_url(data.url))
+            ctx.settings.outbound.check_url(pull_fetch.check_url(data.url))
     except ValidationError as exc:
         # Named by the form's own labels: "interval_minutes: …" meant nothing to a provider.
         return "; ".join(
