@@ -99,7 +99,8 @@ def template_xlsx(ctx: ReportCtx) -> Response:
 def unit_history(ctx: BoardCtx, unit_id: Id,
                  bed_type: Annotated[str | None, Query(max_length=30)] = None) -> list[ReportOut]:
     """A unit's report history, newest first."""
-    return [ReportOut.model_validate(r) for r in service.history(ctx.session, unit_id, bed_type)]
+    return [ReportOut.model_validate(r) for r in service.history(
+        ctx.session, unit_id=unit_id, bed_type_code=bed_type)]
 
 
 def _filter(bed_type: list[str] | None, feature: list[str] | None, gemeente: list[str] | None,
@@ -132,12 +133,12 @@ def get_board(
     flt = _filter(bed_type, feature, gemeente, wijk, fresh_only, available_only, region_id)
     db: Database = request.app.state.db
     started = time.perf_counter()
-    entry, how = board_cache.served_board(db.events, ctx.session, flt)
-    body = entry.json()
+    served = board_cache.served_board(db.events, ctx.session, flt)
+    body = served.entry.json()
     # How this answer was made (full build, refresh of changed rows, cache) and how long it
     # took: for operators' browser tools and for bench/capacity.py, which must know that a
     # "cold" request really built the board.
-    timing = f'board;desc="{how}";dur={(time.perf_counter() - started) * 1000:.1f}'
+    timing = f'board;desc="{served.how}";dur={(time.perf_counter() - started) * 1000:.1f}'
     return Response(body, media_type="application/json", headers={"Server-Timing": timing})
 
 

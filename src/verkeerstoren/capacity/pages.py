@@ -392,7 +392,7 @@ def unit_page(request: Request, ctx: BoardCtx, tpl: TemplatesDep, unit_id: int) 
     unit = ctx.session.get(CareUnit, unit_id)
     if unit is None:
         raise NotFound("care_unit", unit_id)
-    reports = service.history(ctx.session, unit_id)
+    reports = service.history(ctx.session, unit_id=unit_id)
     names = history.bed_type_names(ctx.session)
     chart = history.unit_chart_spec(reports, names, ctx._)
     return tpl.render(request, ctx, "capacity/unit.html", unit=unit, reports=reports,
