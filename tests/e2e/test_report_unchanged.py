@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests.e2e.conftest import PHONE, login_page
 
@@ -65,7 +65,7 @@ def test_typed_then_unchanged_never_stores_the_typed_figure(
     card.locator("input[name=occupied]").fill(str(typed))
     card.get_by_role("button", name="Wijzigingen ongedaan maken").click()
     assert card.locator("input[name=occupied]").input_value() == stored["occupied"]
-    assert not card.locator("[data-unsaved]").is_visible()
+    expect(card.locator("[data-unsaved]")).to_be_hidden()  # updated after the reset event
     card.get_by_role("button", name="Ongewijzigd", exact=True).click()
     page.wait_for_url(f"**#{anchor}")
     card = page.locator(f"[id='{anchor}']")
@@ -140,7 +140,7 @@ def test_all_unchanged_waits_for_unsaved_cards_then_confirms_every_card(
     assert card.locator("[data-unsaved]").is_visible()
     assert page.url.endswith("/capacity/report")
     card.get_by_role("button", name="Wijzigingen ongedaan maken").click()
-    assert not form.locator("[data-unsaved]").is_visible()
+    expect(form.locator("[data-unsaved]")).to_be_hidden()  # updated after the reset event
     with page.expect_navigation():
         form.get_by_role("button", name="Alles ongewijzigd").click()
     assert page.get_by_text(f"{len(before)} meldingen ongewijzigd bevestigd").is_visible()
