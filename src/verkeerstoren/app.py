@@ -83,7 +83,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
             listener.start()
         pulls = None
         if settings.pull_enabled and settings.environment is not Environment.TEST:
-            from verkeerstoren.capacity.pull import run_forever
+            from verkeerstoren.capacity.pull.scheduler import run_forever
 
             pulls = asyncio.create_task(run_forever(database, settings.outbound),
                                         name="scheduled-pull")

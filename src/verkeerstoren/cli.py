@@ -271,7 +271,7 @@ def report(quarter: str, output: Path, no_pdf: bool) -> None:
 @main.command("pull-once")
 def pull_once() -> None:
     """Pull every provider endpoint that is due now (what the scheduler does each minute)."""
-    from verkeerstoren.capacity.pull import run_due_pulls
+    from verkeerstoren.capacity.pull.scheduler import run_due_pulls
 
     settings = _settings()
     results = run_due_pulls(_database(settings), outbound=settings.outbound)

@@ -14,7 +14,7 @@ from verkeerstoren.access.actor import system_actor
 from verkeerstoren.capacity import board as board_module
 from verkeerstoren.capacity import board_cache, service
 from verkeerstoren.capacity.board import BoardFilter
-from verkeerstoren.capacity.board_cache import MAX_AGE, BoardCache, cache_for, cached_board
+from verkeerstoren.capacity.board_cache import MAX_AGE, BoardCache, cache_for, served_board
 from verkeerstoren.capacity.models import ReportSource
 from verkeerstoren.capacity.schemas import Board, ReportIn
 from verkeerstoren.registry.models import UnitBedType
@@ -44,10 +44,10 @@ def test_a_cached_board_is_served_until_a_report_changes_it(
     bus = EventBus()
     cache = cache_for(bus)
     flt = BoardFilter(bed_types=(own_unit.bed_type_code,))
-    first = cache.get(session, flt)
-    assert cache.get(session, flt) is first
+    first = cache.serve(session, flt).entry
+    assert cache.serve(session, flt).entry is first
     bus.publish({"type": "placement", "request_id": 1})  # not about beds: entry stays
-    assert cache.get(session, flt) is first
+    assert cache.serve(session, flt).entry is first
     assert cache.builds == 1
 
     service.submit_reports(session, system_actor("test"), [ReportIn(
@@ -55,7 +55,7 @@ def test_a_cached_board_is_served_until_a_report_changes_it(
         staffed=own_unit.physical_beds, occupied=1, remark="na de cache")], ReportSource.API)
     _deliver_committed_events(db, session, bus, own_unit)
 
-    after = cache.get(session, flt)
+    after = cache.serve(session, flt).entry
     assert after is not first
     # A report names its keys: the board is refreshed for them, not built again.
     assert (cache.builds, cache.refreshes) == (1, 1)
@@ -69,10 +69,10 @@ def test_a_cached_board_is_rebuilt_after_its_maximum_age_at_the_latest(
     cache = BoardCache()
     flt = BoardFilter(bed_types=(own_unit.bed_type_code,))
     now = utcnow()
-    first = cache.get(session, flt, now=now)
+    first = cache.serve(session, flt, now=now).entry
     assert first.expires <= now + MAX_AGE
-    assert cache.get(session, flt, now=first.expires - timedelta(seconds=1)) is first
-    later = cache.get(session, flt, now=first.expires)
+    assert cache.serve(session, flt, now=first.expires - timedelta(seconds=1)).entry is first
+    later = cache.serve(session, flt, now=first.expires).entry
     assert later is not first
     assert later.board.generated_at == first.expires
 
@@ -84,18 +84,18 @@ def test_the_entry_expires_when_its_first_fresh_figure_turns_stale(
     service.submit_reports(session, system_actor("test"), [ReportIn(
         unit_id=own_unit.unit_id, bed_type_code=code,
         staffed=own_unit.physical_beds, occupied=0)], ReportSource.API)
-    reported = _row(BoardCache().get(session, BoardFilter(bed_types=(code,))).board,
+    reported = _row(BoardCache().serve(session, BoardFilter(bed_types=(code,))).entry.board,
                     own_unit).reported_at
     assert isinstance(reported, datetime)
     max_age = own_unit.bed_type.max_report_age_hours
     # Seconds before the figure's maximum age: the entry must end when the figure turns.
     almost = reported + timedelta(hours=max_age) - timedelta(seconds=5)
     cache = BoardCache()
-    entry = cache.get(session, BoardFilter(bed_types=(code,)), now=almost)
+    entry = cache.serve(session, BoardFilter(bed_types=(code,)), now=almost).entry
     assert not _row(entry.board, own_unit).stale
     assert entry.expires <= reported + timedelta(hours=max_age)
-    after = cache.get(session, BoardFilter(bed_types=(code,)),
-                      now=reported + timedelta(hours=max_age, seconds=1))
+    after = cache.serve(session, BoardFilter(bed_types=(code,)),
+                      now=reported + timedelta(hours=max_age, seconds=1)).entry
     assert _row(after.board, own_unit).stale
 
 
@@ -110,9 +110,9 @@ def test_a_build_that_overlapped_an_event_is_not_kept(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(board_cache, "fetch", build_during_a_report)
-    cache.get(session, BoardFilter(region_id=1))
+    cache.serve(session, BoardFilter(region_id=1))
     monkeypatch.setattr(board_cache, "fetch", real)
-    cache.get(session, BoardFilter(region_id=1))
+    cache.serve(session, BoardFilter(region_id=1))
     assert cache.builds == 2
 
 
@@ -121,7 +121,7 @@ def test_boards_read_in_a_transaction_that_may_roll_back_are_not_shared(
 ) -> None:
     bus = EventBus()
     # The fixture's session runs inside an outer transaction that the test rolls back.
-    data = cached_board(bus, session, BoardFilter()).board
+    data = served_board(bus, session, BoardFilter()).entry.board
     assert data.rows
     assert cache_for(bus).builds == 0
 
@@ -157,7 +157,7 @@ def test_a_boards_renderings_are_made_once_per_version_of_the_board(
         made.append("x")
         return f"{len(made)}".encode()
 
-    first = cache.get(session, flt)
+    first = cache.serve(session, flt).entry
     answers: list[bytes] = []
     threads = [threading.Thread(target=lambda: answers.append(first.derived(("table", "nl"),
                                                                             render)))
@@ -168,14 +168,14 @@ def test_a_boards_renderings_are_made_once_per_version_of_the_board(
     for thread in threads:
         thread.join(10)
     assert answers == [b"1"] * 8
-    assert cache.get(session, flt).derived(("table", "nl"), render) == b"1"
+    assert cache.serve(session, flt).entry.derived(("table", "nl"), render) == b"1"
     assert first.derived(("table", "en"), render) == b"2"  # per language
 
     service.submit_reports(session, system_actor("test"), [ReportIn(
         unit_id=own_unit.unit_id, bed_type_code=own_unit.bed_type_code,
         staffed=own_unit.physical_beds, occupied=1)], ReportSource.API)
     _deliver_committed_events(db, session, bus, own_unit)
-    assert cache.get(session, flt).derived(("table", "nl"), render) == b"3"
+    assert cache.serve(session, flt).entry.derived(("table", "nl"), render) == b"3"
 
 
 def test_a_board_once_built_is_known_even_after_it_expired(
@@ -186,9 +186,9 @@ def test_a_board_once_built_is_known_even_after_it_expired(
     cache = BoardCache()
     flt = BoardFilter(bed_types=(own_unit.bed_type_code,))
     assert not cache.knows(flt)
-    entry = cache.get(session, flt)
+    entry = cache.serve(session, flt).entry
     assert cache.knows(flt)
     entry.expires = utcnow() - timedelta(seconds=1)
     assert cache.knows(flt)
-    assert cache.get(session, flt) is not entry  # expired: built again when asked
+    assert cache.serve(session, flt).entry is not entry  # expired: built again when asked
     assert not cache.knows(BoardFilter(bed_types=(own_unit.bed_type_code,), fresh_only=True))

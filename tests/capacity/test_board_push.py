@@ -55,7 +55,7 @@ def test_a_report_reaches_an_open_board_with_its_row_for_that_boards_filter(
     key = [own_unit.unit_id, own_unit.bed_type_code]
     coordinator = login("coordinator")
     # The board page was opened: this filter's board is kept in the process's cache.
-    cache_for(db.events).get(session, BoardFilter(region_id=region))
+    cache_for(db.events).serve(session, BoardFilter(region_id=region))
 
     path = f"/board/events?region_id={region}"
     (with_rows,) = _events(coordinator, path, lambda: db.events.publish(
@@ -73,7 +73,7 @@ def test_a_report_reaches_an_open_board_with_its_row_for_that_boards_filter(
     other = session.scalar(select(Gemeente.region_id).where(
         Gemeente.region_id.is_not(None), Gemeente.region_id != region).limit(1))
     assert other is not None
-    cache_for(db.events).get(session, BoardFilter(region_id=other))
+    cache_for(db.events).serve(session, BoardFilter(region_id=other))
     (elsewhere,) = _events(coordinator, f"/board/events?region_id={other}",
                            lambda: db.events.publish({"type": "availability", "keys": [key]}), 1)
     assert elsewhere["rows"] is None

@@ -86,7 +86,7 @@ def test_a_refreshed_board_equals_a_fresh_build(db: Database, session: Session) 
             now = utcnow()
             held: Counter[Key] = Counter()
             for flt in filters:
-                cache.get(session, flt, now=now)
+                cache.serve(session, flt, now=now)
             for op in operations:
                 kind = op[0]
                 if kind == "time":
@@ -137,7 +137,7 @@ def test_a_report_refreshes_the_board_without_a_full_build(
 ) -> None:
     cache = BoardCache()
     flt = BoardFilter()
-    first = cache.get(session, flt)
+    first = cache.serve(session, flt).entry
     row = next(r for r in first.data.rows if r["staffed"] >= 1)
     key = (row["unit_id"], row["bed_type_code"])
     service.submit_reports(session, system_actor("test"), [ReportIn(
@@ -160,7 +160,7 @@ def test_a_change_outside_the_filter_leaves_the_board_as_it_is(session: Session)
     code = session.scalar(select(UnitBedType.bed_type_code).order_by(UnitBedType.unit_id))
     assert code is not None
     flt = BoardFilter(bed_types=(code,))
-    first = cache.get(session, flt)
+    first = cache.serve(session, flt).entry
     cache.on_event({"type": "availability", "keys": [[1, "no_such_bed_type"]]})
     entry, how = cache.serve(session, flt)
     assert how == "cached"

@@ -13,7 +13,7 @@ from tests.conftest import is_postgres
 from verkeerstoren.access.actor import Actor, system_actor
 from verkeerstoren.access.roles import Role
 from verkeerstoren.audit.models import AuditEntry
-from verkeerstoren.capacity import bulk_copy, holds, pull, service
+from verkeerstoren.capacity import bulk_copy, holds, service
 from verkeerstoren.capacity.models import (
     AvailabilityReport,
     BedState,
@@ -21,6 +21,7 @@ from verkeerstoren.capacity.models import (
     PullSource,
     ReportSource,
 )
+from verkeerstoren.capacity.pull import service as pull
 from verkeerstoren.capacity.schemas import ReportIn
 from verkeerstoren.errors import Conflict, ValidationErrors
 from verkeerstoren.registry.models import CareUnit, UnitBedType
@@ -265,7 +266,7 @@ def test_a_pull_that_meets_such_a_change_fails_cleanly_and_writes_nothing(
     raw = (f"unit_id,bed_type_code,staffed,occupied\n"
            f"{own_unit.unit_id},{own_unit.bed_type_code},1,0\n").encode()
 
-    result = pull.apply_payload(session, source, raw, utcnow())
+    result = pull.apply(session, source, raw, utcnow())
 
     assert not result.ok
     assert [(p.field, p.message) for p in result.problems] == [

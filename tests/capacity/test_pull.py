@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import LOCAL, Browser
 from verkeerstoren.capacity.models import AvailabilityReport, BedState, PullSource, ReportSource
-from verkeerstoren.capacity.pull import run_due_pulls
+from verkeerstoren.capacity.pull.scheduler import run_due_pulls
 from verkeerstoren.outbound import Outbound
 from verkeerstoren.registry.models import CareUnit, UnitBedType
 from verkeerstoren.storage import Database

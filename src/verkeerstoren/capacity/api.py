@@ -16,11 +16,12 @@ from verkeerstoren.capacity import (
     exports,
     importer,
     intake,
-    pull,
     service,
     upload_template,
 )
-from verkeerstoren.capacity.models import ReportSource
+from verkeerstoren.capacity.models import PullSource, ReportSource
+from verkeerstoren.capacity.pull import service as pull
+from verkeerstoren.capacity.pull.schemas import ProblemOut, PullSourceIn, PullSourceOut
 from verkeerstoren.capacity.schemas import (
     Board,
     BulkReportIn,
@@ -98,7 +99,8 @@ def template_xlsx(ctx: ReportCtx) -> Response:
 def unit_history(ctx: BoardCtx, unit_id: Id,
                  bed_type: Annotated[str | None, Query(max_length=30)] = None) -> list[ReportOut]:
     """A unit's report history, newest first."""
-    return [ReportOut.model_validate(r) for r in service.history(ctx.session, unit_id, bed_type)]
+    return [ReportOut.model_validate(r) for r in service.history(
+        ctx.session, unit_id=unit_id, bed_type_code=bed_type)]
 
 
 def _filter(bed_type: list[str] | None, feature: list[str] | None, gemeente: list[str] | None,
@@ -131,12 +133,12 @@ def get_board(
     flt = _filter(bed_type, feature, gemeente, wijk, fresh_only, available_only, region_id)
     db: Database = request.app.state.db
     started = time.perf_counter()
-    entry, how = board_cache.served_board(db.events, ctx.session, flt)
-    body = entry.json()
+    served = board_cache.served_board(db.events, ctx.session, flt)
+    body = served.entry.json()
     # How this answer was made (full build, refresh of changed rows, cache) and how long it
     # took: for operators' browser tools and for bench/capacity.py, which must know that a
     # "cold" request really built the board.
-    timing = f'board;desc="{how}";dur={(time.perf_counter() - started) * 1000:.1f}'
+    timing = f'board;desc="{served.how}";dur={(time.perf_counter() - started) * 1000:.1f}'
     return Response(body, media_type="application/json", headers={"Server-Timing": timing})
 
 
@@ -160,24 +162,44 @@ def export_board(
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@router.get("/pull-sources", response_model=list[pull.PullSourceOut])
-def list_pull_sources(ctx: ReportCtx) -> list[pull.PullSourceOut]:
+def _pull_out(source: PullSource) -> PullSourceOut:
+    """The API shape of a source, with the last result's problems in English."""
+    problems = [ProblemOut(row=p.row, field=p.field, message=ValidationProblem(
+                    p.field, p.message, params=dict(p.params)).text)
+                for p in source.last_problems]
+    if source.last_run_at is None:
+        text = None
+    elif source.last_ok:
+        text = f"{source.last_accepted} reports accepted"
+    else:
+        text = "; ".join(
+            (f"row {p.row}, " if p.row is not None else "") + f"{p.field}: {p.message}"
+            for p in problems) or "failed"
+    return PullSourceOut(
+        id=source.id, organisation_id=source.organisation_id, url=source.url,
+        format=source.format, interval_minutes=source.interval_minutes, active=source.active,
+        last_run_at=source.last_run_at, last_ok=source.last_ok, last_message=text,
+        last_accepted=source.last_accepted, last_problems=problems)
+
+
+@router.get("/pull-sources", response_model=list[PullSourceOut])
+def list_pull_sources(ctx: ReportCtx) -> list[PullSourceOut]:
     """Your organisation's endpoints that we poll, with the last pull's result."""
-    return [pull.to_out(s) for s in pull.list_sources(ctx.session, ctx.user)]
+    return [_pull_out(s) for s in pull.list_sources(ctx.session, ctx.user)]
 
 
-@router.post("/pull-sources", response_model=pull.PullSourceOut, status_code=201)
-def add_pull_source(ctx: ReportCtx, body: pull.PullSourceIn) -> pull.PullSourceOut:
+@router.post("/pull-sources", response_model=PullSourceOut, status_code=201)
+def add_pull_source(ctx: ReportCtx, body: PullSourceIn) -> PullSourceOut:
     """Register a CSV or JSON URL that publishes your availability (polled every interval)."""
     source = pull.register_source(ctx.session, ctx.user, body, outbound=ctx.settings.outbound)
-    return pull.to_out(source)
+    return _pull_out(source)
 
 
-@router.post("/pull-sources/{source_id}/run", response_model=pull.PullSourceOut)
-def run_pull_source(ctx: ReportCtx, source_id: Id) -> pull.PullSourceOut:
+@router.post("/pull-sources/{source_id}/run", response_model=PullSourceOut)
+def run_pull_source(ctx: ReportCtx, source_id: Id) -> PullSourceOut:
     """Pull this endpoint now; the answer carries the result (all or nothing)."""
     pull.run_now(ctx.session, ctx.user, source_id, outbound=ctx.settings.outbound)
-    return pull.to_out(pull.get_source(ctx.session, ctx.user, source_id))
+    return _pull_out(pull.get_source(ctx.session, ctx.user, source_id))
 
 
 @router.post("/district-nursing/intake", status_code=201, response_model=BulkResult)

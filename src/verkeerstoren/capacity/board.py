@@ -11,9 +11,9 @@ rows stay tuples and dicts, and pydantic only serialises (no per-row validation)
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, cast, get_args, get_origin
+from typing import Any, NamedTuple, cast, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import Select, func, select, tuple_, type_coerce
@@ -35,7 +35,45 @@ from verkeerstoren.registry.models import (
 from verkeerstoren.storage.base import utcnow
 
 Key = tuple[int, str]
-Raw = tuple[Any, ...]  # one database row, in the order of _columns()
+
+
+class Raw(NamedTuple):
+    """One database row of the board (the columns of :func:`_columns`, in this order).
+
+    Registry columns first; the state's columns are None when the unit never reported.
+    Dates and datetimes are Python values in UTC (converted in :func:`fetch`).
+    """
+
+    unit_id: int
+    bed_type_code: str
+    physical_registered: int
+    unit: str
+    phone: str | None
+    organisation_id: int
+    organisation: str
+    location: str
+    gemeente_code: str
+    gemeente: str
+    wijk_code: str | None
+    latitude: float | None
+    longitude: float | None
+    bed_type: str
+    max_report_age_hours: int
+    sort_order: int
+    feature_codes: str | None  # "a,b"
+    reported_at: datetime | None
+    physical: int | None
+    staffed: int | None
+    occupied: int | None
+    blocked: int | None
+    held: int | None
+    expected_free_date: date | None
+    remark: str | None
+
+
+# The two columns fetch converts from the driver's values.
+_REPORTED_AT = Raw._fields.index("reported_at")
+_EXPECTED_FREE = Raw._fields.index("expected_free_date")
 NEVER = datetime.max.replace(tzinfo=UTC)
 
 
@@ -51,7 +89,6 @@ class BoardFilter:
     fresh_only: bool = False
     available_only: bool = False
     organisation_id: int | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def _plain_type(annotation: Any) -> Any:
@@ -112,18 +149,26 @@ def _columns() -> tuple[Any, ...]:
         .where(unit_feature.c.unit_id == CareUnit.id)
         .scalar_subquery()
     )
-    return (
-        UnitBedType.unit_id, UnitBedType.bed_type_code, UnitBedType.physical_beds,
-        CareUnit.name, CareUnit.phone, CareUnit.organisation_id, Organisation.name,
-        Location.name, Location.gemeente_code, Gemeente.name, Location.wijk_code,
-        Location.latitude, Location.longitude, BedType.name, BedType.max_report_age_hours,
-        BedType.sort_order, features,
+    columns: dict[str, Any] = {
+        "unit_id": UnitBedType.unit_id, "bed_type_code": UnitBedType.bed_type_code,
+        "physical_registered": UnitBedType.physical_beds, "unit": CareUnit.name,
+        "phone": CareUnit.phone, "organisation_id": CareUnit.organisation_id,
+        "organisation": Organisation.name, "location": Location.name,
+        "gemeente_code": Location.gemeente_code, "gemeente": Gemeente.name,
+        "wijk_code": Location.wijk_code, "latitude": Location.latitude,
+        "longitude": Location.longitude, "bed_type": BedType.name,
+        "max_report_age_hours": BedType.max_report_age_hours, "sort_order": BedType.sort_order,
+        "feature_codes": features,
         # The driver's own values (SQLite: ISO text; PostgreSQL: datetime/date), converted in
-        # _converters: SQLAlchemy's per-value result processing was a third of the build.
-        type_coerce(BedState.reported_at, NullType()), BedState.physical, BedState.staffed,
-        BedState.occupied, BedState.blocked, BedState.held,
-        type_coerce(BedState.expected_free_date, NullType()), BedState.remark,
-    )
+        # fetch: SQLAlchemy's per-value result processing was a third of the build.
+        "reported_at": type_coerce(BedState.reported_at, NullType()),
+        "physical": BedState.physical, "staffed": BedState.staffed,
+        "occupied": BedState.occupied, "blocked": BedState.blocked, "held": BedState.held,
+        "expected_free_date": type_coerce(BedState.expected_free_date, NullType()),
+        "remark": BedState.remark,
+    }
+    assert tuple(columns) == Raw._fields  # the row's names are the columns' names
+    return tuple(columns.values())
 
 
 def _statement(flt: BoardFilter) -> Select[Any]:
@@ -212,11 +257,17 @@ def fetch(session: Session, flt: BoardFilter,
     finally:
         result.close()
     out: dict[Key, Raw] = {}
+    # Locals: this loop runs per row. tuple.__new__ makes the named row from the converted
+    # tuple in C (Raw._make and Raw(...) are Python functions).
+    make = tuple.__new__
+    at, free = _REPORTED_AT, _EXPECTED_FREE
+    after_at, after_free = at + 1, free + 1
     for values in rows:
-        if values[17] is not None:
-            values = (*values[:17], to_datetime(values[17]), *values[18:23],
-                      to_date(values[23]), values[24])
-        out[(values[0], values[1])] = values
+        if values[at] is not None:  # a state exists: its two dates need converting
+            values = (*values[:at], to_datetime(values[at]), *values[after_at:free],
+                      to_date(values[free]), *values[after_free:])
+        row: Raw = make(Raw, values)
+        out[(row.unit_id, row.bed_type_code)] = row
     return out
 
 
@@ -232,6 +283,7 @@ def assemble(raws: Iterable[Raw], flt: BoardFilter, now: datetime) -> BoardData:
     fresh_only, available_only = flt.fresh_only, flt.available_only
     ranked: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
     append = ranked.append
+    # Unpacked in Raw's field order (one step, the fastest way to read 25 fields per row).
     for (unit_id, code, physical, unit, phone, org_id, org, location, gm_code, gm_name, wijk,
          lat, lon, bt_name, max_age, sort_order, feature_codes, reported_at, s_physical,
          staffed, occupied, blocked, held, expected_free, remark) in raws:

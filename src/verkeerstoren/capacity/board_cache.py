@@ -19,7 +19,7 @@ keys (a bulk report) empties the cache. The cache is correct because:
   its last full build (refreshes do not extend that: registry edits, which emit no event, show
   within that time; a lost LISTEN connection heals within it);
 * only boards read by the app's own read-only transactions are shared (see
-  :func:`cached_board`).
+  :func:`served_board`).
 
 Known gap: on PostgreSQL the writing process itself learns of its commit through its LISTEN
 thread, a few milliseconds after the commit; a GET in that window can still get the old board.
@@ -34,7 +34,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
@@ -102,6 +102,13 @@ class CachedBoard:
         return self._model
 
 
+class Served(NamedTuple):
+    """A board and how this call got it: "cached", "refresh" or "full" (a build)."""
+
+    entry: CachedBoard
+    how: str
+
+
 class BoardCache:
     """Boards per filter for one process, thread-safe (sync routes run in a thread pool)."""
 
@@ -139,20 +146,15 @@ class BoardCache:
         with self._lock:
             return _key(flt) in self._entries
 
-    def get(self, session: Session, flt: BoardFilter, *, now: datetime | None = None
-            ) -> CachedBoard:
-        """The board for this filter: cached, refreshed for changed keys, or built anew."""
-        return self.serve(session, flt, now=now)[0]
-
     def serve(self, session: Session, flt: BoardFilter, *, now: datetime | None = None
-              ) -> tuple[CachedBoard, str]:
-        """The board and how this call got it: "cached", "refresh" or "full" (a build)."""
+              ) -> Served:
+        """The board for this filter: cached, refreshed for changed keys, or built anew."""
         now = now or utcnow()
         key = _key(flt)
         with self._lock:
             found, changed = self._lookup(key, now)
             if found is not None and not changed:
-                return found, "cached"
+                return Served(found, "cached")
             build_lock = self._building.setdefault(key, threading.Lock())
         # One request builds; the others that asked at the same time wait for its result
         # instead of all building the same board (every open board refetches at once).
@@ -161,7 +163,7 @@ class BoardCache:
                 found, changed = self._lookup(key, now)
                 generation, seq = self._generation, self._seq
             if found is not None and not changed:
-                return found, "cached"
+                return Served(found, "cached")
             if found is not None:
                 entry, how = self._refreshed(session, flt, found, changed, now, seq)
             else:
@@ -181,7 +183,7 @@ class BoardCache:
                     self._entries.move_to_end(key)
                     while len(self._entries) > MAX_ENTRIES:
                         self._entries.popitem(last=False)
-            return entry, how
+            return Served(entry, how)
 
     def _refreshed(self, session: Session, flt: BoardFilter, found: CachedBoard,
                    changed: set[Key], now: datetime, seq: int) -> tuple[CachedBoard, str]:
@@ -247,28 +249,21 @@ def cache_for(bus: EventBus) -> BoardCache:
         return cache
 
 
-def cached_board(bus: EventBus, session: Session, flt: BoardFilter) -> CachedBoard:
-    """The board for a read-only request (see :func:`served_board`)."""
-    return served_board(bus, session, flt)[0]
-
-
-def served_board(bus: EventBus, session: Session, flt: BoardFilter
-                 ) -> tuple[CachedBoard, str]:
+def served_board(bus: EventBus, session: Session, flt: BoardFilter) -> Served:
     """The board for a read-only request and how it was got; built uncached when the
     session could differ.
 
     Not shared: boards read by a session that filters rows by organisation (an edit
-    context), with extra filter options, or inside a transaction the session does not own
+    context), or inside a transaction the session does not own
     (bound to an outside connection, as the test suite does): such a transaction may still
     roll back, and what it saw must not reach other requests.
     """
-    if (read_scope(session) is not None or flt.extra
-            or isinstance(session.get_bind(), Connection)):
+    if read_scope(session) is not None or isinstance(session.get_bind(), Connection):
         now = utcnow()
         raw = fetch(session, flt)
-        return CachedBoard(assemble(raw.values(), flt, now), now, raw), "full"
+        return Served(CachedBoard(assemble(raw.values(), flt, now), now, raw), "full")
     return cache_for(bus).serve(session, flt)
 
 
 def _key(flt: BoardFilter) -> CacheKey:
-    return tuple(getattr(flt, f.name) for f in fields(flt) if f.name != "extra")
+    return tuple(getattr(flt, f.name) for f in fields(flt))

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -167,11 +168,39 @@ class PullSource(OrgOwned, Base):
     )
     interval_minutes: Mapped[int] = mapped_column(Integer, default=5)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The last pull's result: when, whether it was saved, how many reports (None unless it
+    # was), and what stopped it (the first problems as rows of their own, the rest counted).
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_ok: Mapped[bool | None] = mapped_column(Boolean)
-    last_message: Mapped[str | None] = mapped_column(Text)
+    last_accepted: Mapped[int | None] = mapped_column(Integer)
+    last_more_problems: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    last_problems: Mapped[list[PullProblem]] = relationship(
+        back_populates="source", order_by="PullProblem.position", cascade="all, delete-orphan",
+        passive_deletes=True)
 
     __table_args__ = (CheckConstraint("interval_minutes BETWEEN 1 AND 1440", name="interval"),)
+
+
+class PullProblem(Base):
+    """One problem that stopped a source's last pull: a catalogue msgid with its values, so
+    the page shows it in Dutch and the API in English."""
+
+    __tablename__ = "pull_problem"
+
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("pull_source.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    row: Mapped[int | None] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict[str, str]] = mapped_column(JSON)
+
+    source: Mapped[PullSource] = relationship(back_populates="last_problems")
+
+    @property
+    def scope_owner_id(self) -> int | None:
+        return self.source.organisation_id if self.source is not None else None
 
 
 class TeamIntake(Base):

@@ -4,6 +4,7 @@ district-nursing intake and search. The live board itself is in :mod:`.regional_
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -19,23 +20,26 @@ from verkeerstoren import validation
 from verkeerstoren.access.roles import Permission
 from verkeerstoren.capacity import board as board_service
 from verkeerstoren.capacity import (
+    confirm,
     exports,
     history,
     home,
     importer,
     intake,
-    pull,
     service,
 )
 from verkeerstoren.capacity.freshness import age_text
-from verkeerstoren.capacity.models import ReportSource
+from verkeerstoren.capacity.models import BedState, ReportSource
+from verkeerstoren.capacity.pull import fetch as pull_fetch
+from verkeerstoren.capacity.pull import service as pull
+from verkeerstoren.capacity.pull.schemas import PullSourceIn
 from verkeerstoren.capacity.regional_board import pages as board_pages
 from verkeerstoren.capacity.regional_board.pages import (
     Codes,
     own_region,
     regions_with_gemeenten,
 )
-from verkeerstoren.capacity.schemas import IntakeIn, ReportIn
+from verkeerstoren.capacity.schemas import IntakeIn, ReportIn, UnchangedIn
 from verkeerstoren.errors import NotFound, ValidationErrors, ValidationProblem
 from verkeerstoren.registry.models import (
     CareUnit,
@@ -124,15 +128,26 @@ def _report_context(ctx: Ctx) -> dict[str, Any]:
     now = utcnow()
     ages = {k: age_text(r.reported_at, now, ctx.locale) for k, r in states.items()}
     stale = [r for r in data.rows if r.stale]
-    return {"units": units, "states": states, "ages": ages, "stale": stale}
+    # The report each card shows: "Unchanged" confirms that one, and no later one it never saw.
+    report_ids: dict[tuple[int, str], int | None] = {
+        (u, c): r for u, c, r in ctx.session.execute(
+            select(BedState.unit_id, BedState.bed_type_code, BedState.report_id)
+            .where(BedState.unit_id.in_([u.id for u in units]),
+                   BedState.report_id.is_not(None)))}
+    # "All unchanged" is for a provider's own organisation (every card of it is on the page).
+    all_shown = sorted(report_ids.items()) if ctx.user.scoped_organisation is not None else []
+    return {"units": units, "states": states, "ages": ages, "stale": stale,
+            "report_ids": report_ids, "all_shown": all_shown}
 
 
 @router.get("/capacity/report", response_class=HTMLResponse)
 def report_form(request: Request, ctx: ReportCtx, tpl: TemplatesDep, saved: int = 0,
-                saved_type: Annotated[str | None, Query(max_length=30)] = None
+                saved_type: Annotated[str | None, Query(max_length=30)] = None,
+                unchanged: bool = False, confirmed: Annotated[int, Query(ge=0)] = 0,
                 ) -> HTMLResponse:
     return tpl.render(request, ctx, "capacity/report.html", **_report_context(ctx),
-                      errors={}, saved=saved, saved_type=saved_type)
+                      errors={}, saved=saved, saved_type=saved_type, unchanged=unchanged,
+                      confirmed=confirmed)
 
 
 _REPORT_FIELDS = ("staffed", "occupied", "blocked", "expected_free_date", "blocked_reason",
@@ -145,6 +160,8 @@ def _save_report(request: Request, ctx: Ctx, tpl: Templates,
         found = values.get(name)
         return found[0].strip() if found and found[0].strip() else None
 
+    if one("unchanged"):
+        return _confirm_card(request, ctx, tpl, one)
     errors: dict[str, str] = {}
     try:
         report = ReportIn.model_validate({
@@ -166,7 +183,7 @@ def _save_report(request: Request, ctx: Ctx, tpl: Templates,
         return tpl.render(request, ctx, "capacity/report.html", status_code=422,
                           **_report_context(ctx), errors=errors, typed=typed,
                           failed=(one("unit_id"), one("bed_type_code")), saved=0,
-                          saved_type=None)
+                          saved_type=None, unchanged=False, confirmed=0)
     # Back at the saved card (its own anchor), which then says it was saved.
     unit, code = report.unit_id, report.bed_type_code
     query = urlencode({"saved": unit, "saved_type": code})
@@ -179,10 +196,90 @@ async def save_report(request: Request, ctx: ReportCtx, tpl: TemplatesDep) -> Re
     return await run_in_threadpool(_save_report, request, ctx, tpl, values)
 
 
+def _confirm_card(request: Request, ctx: Ctx, tpl: Templates,
+                  one: Callable[[str], str | None]) -> Response:
+    """A card's "Unchanged": its last stored report again. The posted figures are ignored
+    (the server, not the page's script, keeps a typed figure from passing as confirmed)."""
+    failed = (one("unit_id"), one("bed_type_code"))
+    status = 422
+    try:
+        card = UnchangedIn.model_validate({name: one(name) for name in
+                                           ("unit_id", "bed_type_code", "report_id")})
+        confirm.confirm_unchanged(ctx.session, ctx.user,
+                                  {(card.unit_id, card.bed_type_code): card.report_id})
+    except ValidationError as exc:
+        errors = {p.field: ctx._(p.message, **p.params) for p in validation.problems(exc)}
+    except confirm.NotConfirmed as exc:
+        errors = {p.field: ctx._(p.message, **p.params)
+                  for found in exc.problems.values() for p in found}
+        status = 409 if exc.changed else 422
+    else:
+        unit, code = card.unit_id, card.bed_type_code
+        query = urlencode({"saved": unit, "saved_type": code, "unchanged": 1})
+        return RedirectResponse(f"/capacity/report?{query}#unit-{unit}-{code}", status_code=303)
+    # The refused card shows the stored report (what "unchanged" would have confirmed).
+    return tpl.render(request, ctx, "capacity/report.html", status_code=status,
+                      **_report_context(ctx), errors=errors, typed={}, failed=failed, saved=0,
+                      saved_type=None, unchanged=False, confirmed=0)
+
+
+def _shown(raw: list[str]) -> dict[tuple[int, str], int]:
+    """The "All unchanged" form's cards, each "unit:bed type:report id"; ValueError if bad."""
+    shown: dict[tuple[int, str], int] = {}
+    for item in raw:
+        unit_id, rest = item.split(":", 1)
+        code, report_id = rest.rsplit(":", 1)
+        card = UnchangedIn.model_validate({"unit_id": unit_id, "bed_type_code": code,
+                                           "report_id": report_id})
+        if card.report_id is None:
+            raise ValueError(item)
+        shown[(card.unit_id, card.bed_type_code)] = card.report_id
+    return shown
+
+
+def _confirm_all(request: Request, ctx: Ctx, tpl: Templates,
+                 values: dict[str, list[str]]) -> Response:
+    status = 422
+    problems: dict[tuple[int, str] | None, list[str]]
+    try:
+        shown = _shown(values.get("shown", []))
+    except ValueError:  # pydantic's ValidationError is one too
+        return _all_refused(request, ctx, tpl, 422, {None: [ctx._(
+            "The list of reports on the page is damaged; reload the page.")]})
+    try:
+        confirmed = confirm.confirm_all_unchanged(ctx.session, ctx.user, shown)
+    except ValidationErrors as exc:
+        problems = {None: [ctx._(p.message, **p.params) for p in exc.problems]}
+    except confirm.NotConfirmed as exc:
+        problems = {key: [ctx._(p.message, **p.params) for p in found]
+                    for key, found in exc.problems.items()}
+        status = 409 if exc.changed else 422
+    else:
+        return RedirectResponse(f"/capacity/report?{urlencode({'confirmed': confirmed})}",
+                                status_code=303)
+    return _all_refused(request, ctx, tpl, status, problems)
+
+
+def _all_refused(request: Request, ctx: Ctx, tpl: Templates, status: int,
+                 problems: dict[tuple[int, str] | None, list[str]]) -> Response:
+    """The page again with why nothing was confirmed, per card (None: about them all)."""
+    return tpl.render(request, ctx, "capacity/report.html", status_code=status,
+                      **_report_context(ctx), errors={}, all_problems=problems, saved=0,
+                      saved_type=None, unchanged=False, confirmed=0)
+
+
+@router.post("/capacity/report/unchanged", response_model=None)
+async def confirm_all_unchanged(request: Request, ctx: ReportCtx,
+                                tpl: TemplatesDep) -> Response:
+    """"All unchanged": every card of the provider's organisation confirmed in one go."""
+    values = await form_lists(request)
+    return await run_in_threadpool(_confirm_all, request, ctx, tpl, values)
+
+
 def _pull_context(ctx: Ctx, error: str | None = None,
                   typed: dict[str, str] | None = None) -> dict[str, Any]:
     sources = pull.list_sources(ctx.session, ctx.user)
-    return {"pull_sources": [(s, pull.summary(s)) for s in sources], "pull_error": error,
+    return {"pull_sources": sources, "pull_error": error,
             "pull_ages": {s.id: age_text(s.last_run_at, utcnow(), ctx.locale) for s in sources},
             "pull_form": typed or {}}
 
@@ -193,13 +290,13 @@ _PULL_LABELS = {"url": "Address (URL)", "format": "Format", "interval_minutes": 
 def _check_pull(ctx: Ctx, typed: dict[str, str], save: bool) -> str | None:
     """The pull form's problem in Dutch, or None; with ``save`` the source is registered."""
     try:
-        data = pull.PullSourceIn.model_validate({
+        data = PullSourceIn.model_validate({
             "url": typed.get("url", ""), "format": typed.get("format") or "csv",
             "interval_minutes": typed.get("interval_minutes") or 5})
         if save:
             pull.register_source(ctx.session, ctx.user, data, outbound=ctx.settings.outbound)
         else:
-            ctx.settings.outbound.check_url(pull.check_url(data.url))
+            ctx.settings.outbound.check_url(pull_fetch.check_url(data.url))
     except ValidationError as exc:
         # Named by the form's own labels: "interval_minutes: …" meant nothing to a provider.
         return "; ".join(
@@ -295,7 +392,7 @@ def unit_page(request: Request, ctx: BoardCtx, tpl: TemplatesDep, unit_id: int) 
     unit = ctx.session.get(CareUnit, unit_id)
     if unit is None:
         raise NotFound("care_unit", unit_id)
-    reports = service.history(ctx.session, unit_id)
+    reports = service.history(ctx.session, unit_id=unit_id)
     names = history.bed_type_names(ctx.session)
     chart = history.unit_chart_spec(reports, names, ctx._)
     return tpl.render(request, ctx, "capacity/unit.html", unit=unit, reports=reports,

@@ -37,6 +37,16 @@ class ReportIn(BaseModel):
         return self
 
 
+class UnchangedIn(BaseModel):
+    """A report card confirmed unchanged: which unit and bed type, and which report it showed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    unit_id: int = Field(ge=1, le=2**31 - 1)
+    bed_type_code: str = Field(min_length=1, max_length=30)
+    report_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+
+
 class BulkReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -185,7 +185,7 @@ def submit_reports(
 
 
 def history(
-    session: Session, unit_id: int, bed_type_code: str | None = None, limit: int = 500
+    session: Session, *, unit_id: int, bed_type_code: str | None = None, limit: int = 500
 ) -> list[AvailabilityReport]:
     """Reports of one unit, newest first."""
     stmt = (

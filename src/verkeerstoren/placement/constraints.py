@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -64,7 +64,27 @@ from verkeerstoren.storage.base import UTCDateTime
 DEGREE = math.pi / 180.0
 
 # The columns a Candidate is built from (options.candidate_from_row reads them in this order).
-CANDIDATE_COLUMNS = (
+class CandidateRow(NamedTuple):
+    """A candidate's row by name: the values of CANDIDATE_COLUMNS, in that order."""
+
+    unit_id: int
+    bed_type_code: str
+    unit: str
+    organisation_id: int
+    organisation: str
+    gemeente_code: str
+    latitude: float | None
+    longitude: float | None
+    max_report_age_hours: int
+    reported_at: datetime | None  # None (and the counts too) when the unit never reported
+    staffed: int | None
+    occupied: int | None
+    blocked: int | None
+    held: int | None
+    expected_free_date: date | None
+
+
+CANDIDATE_COLUMNS = (  # in CandidateRow's order
     UnitBedType.unit_id, UnitBedType.bed_type_code, CareUnit.name,
     CareUnit.organisation_id, Organisation.name, Location.gemeente_code,
     Location.latitude, Location.longitude, BedType.max_report_age_hours,
@@ -246,7 +266,7 @@ class Survey:
     keys: list[tuple[int, str]]  # (unit id, bed type), best first by the database's score
     scores: list[float]  # the database's score of each key (tests compare it to matching's)
     rates: dict[int, float]  # acceptance rate of the keys' organisations that have one
-    rows: list[tuple[Any, ...]]  # CANDIDATE_COLUMNS of each key, in the same order
+    rows: list[CandidateRow]  # each key's row, in the same order
 
 
 def survey(session: Session, need: Need, found: Rules, now: datetime, since: datetime,
@@ -303,7 +323,7 @@ def survey(session: Session, need: Need, found: Rules, now: datetime, since: dat
                       for i, column in enumerate(detail)]).group_by(rows.c.bits)
     considered_n = excluded = 0
     by_rule: dict[Rule, int] = {}
-    found_rows: list[tuple[float, tuple[Any, ...]]] = []
+    found_rows: list[tuple[float, CandidateRow]] = []
     rates: dict[int, float] = {}
     statement: Executable = union_all(ranked, counts) if limit else counts
     for part, bits, n, rate_value, *candidate in session.execute(statement):
@@ -316,19 +336,20 @@ def survey(session: Session, need: Need, found: Rules, now: datetime, since: dat
                     if bits & (1 << bit):
                         by_rule[rule] = by_rule.get(rule, 0) + n
         else:
-            found_rows.append((n, tuple(candidate)))
+            row = CandidateRow._make(candidate)
+            found_rows.append((n, row))
             if rate_value is not None:
-                rates[candidate[3]] = rate_value  # candidate[3]: CareUnit.organisation_id
+                rates[row.organisation_id] = rate_value
     # UNION ALL promises no order: restore the window's.
-    found_rows.sort(key=lambda r: (-r[0], r[1][0], r[1][1]))
+    found_rows.sort(key=lambda r: (-r[0], r[1].unit_id, r[1].bed_type_code))
     return Survey(considered_n, excluded, {r: by_rule[r] for r in Rule if r in by_rule},
-                  start, [(row[0], row[1]) for _, row in found_rows],
+                  start, [(row.unit_id, row.bed_type_code) for _, row in found_rows],
                   [float(value) for value, _ in found_rows], rates,
                   [row for _, row in found_rows])
 
 
 def excluded_rows(session: Session, need: Need, found: Rules, rule: Rule | None,
-                  offset: int, limit: int) -> list[Any]:
+                  offset: int, limit: int) -> list[CandidateRow]:
     """Excluded rows (breaking `rule`, or any rule), nearest to the patient first."""
     km = distance_sql(need, Location.latitude, Location.longitude)
     order: list[Any] = [] if km is None else [
@@ -339,4 +360,4 @@ def excluded_rows(session: Session, need: Need, found: Rules, rule: Rule | None,
         .order_by(*order, UnitBedType.unit_id, UnitBedType.bed_type_code)
         .offset(offset).limit(limit)
     )
-    return list(session.execute(statement).all())
+    return [CandidateRow._make(row) for row in session.execute(statement)]

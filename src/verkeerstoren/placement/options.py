@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from verkeerstoren.capacity.freshness import age_hours, is_stale
 from verkeerstoren.placement.constraints import (
     CANDIDATE_COLUMNS,
+    CandidateRow,
     considered,
     excluded_rows,
     max_report_ages,
@@ -95,24 +96,24 @@ def _features(session: Session, units: Any) -> dict[int, frozenset[str]]:
     return {unit_id: frozenset(codes) for unit_id, codes in features.items()}
 
 
-def _candidates(session: Session, rows: Sequence[Any], rates: dict[int, float],
+def _candidates(session: Session, rows: Sequence[CandidateRow], rates: dict[int, float],
                 now: datetime, features: dict[int, frozenset[str]] | None = None,
                 ) -> list[Candidate]:
     """Candidates from rows of constraints.CANDIDATE_COLUMNS."""
     if features is None:
-        features = _features(session, sorted({row[0] for row in rows}))
+        features = _features(session, sorted({row.unit_id for row in rows}))
     none: frozenset[str] = frozenset()
     return [
         Candidate(
-            unit_id=unit_id, unit=unit, organisation=org, bed_type_code=code,
-            available=(staffed or 0) - (occupied or 0) - (blocked or 0) - (held or 0),
-            stale=is_stale(reported_at, max_age, now), age_hours=age_hours(reported_at, now),
-            features=features.get(unit_id, none), gemeente_code=gemeente,
-            expected_free_date=expected_free, latitude=lat, longitude=lon,
-            accept_rate=rates.get(org_id),
+            unit_id=r.unit_id, unit=r.unit, organisation=r.organisation,
+            bed_type_code=r.bed_type_code,
+            available=(r.staffed or 0) - (r.occupied or 0) - (r.blocked or 0) - (r.held or 0),
+            stale=is_stale(r.reported_at, r.max_report_age_hours, now),
+            age_hours=age_hours(r.reported_at, now), features=features.get(r.unit_id, none),
+            gemeente_code=r.gemeente_code, expected_free_date=r.expected_free_date,
+            latitude=r.latitude, longitude=r.longitude, accept_rate=rates.get(r.organisation_id),
         )
-        for (unit_id, code, unit, org_id, org, gemeente, lat, lon, max_age, reported_at,
-             staffed, occupied, blocked, held, expected_free) in rows
+        for r in rows
     ]
 
 
@@ -124,7 +125,8 @@ def candidates(session: Session, bed_types: Sequence[str], rates: dict[int, floa
     (tests/placement/test_constraints.py); the pages use options_for(), which lets the
     database filter and count instead of building ~3,600 candidates per request.
     """
-    rows = session.execute(considered(list(bed_types), *CANDIDATE_COLUMNS)).all()
+    rows = [CandidateRow._make(row)
+            for row in session.execute(considered(list(bed_types), *CANDIDATE_COLUMNS))]
     features = _features(session, select(UnitBedType.unit_id)
                          .where(UnitBedType.bed_type_code.in_(bed_types)))
     return _candidates(session, rows, rates, now, features)

@@ -139,7 +139,7 @@ def wijk_options(session: Session, flt: board_service.BoardFilter
 def _cached(request: Request, ctx: Ctx, flt: board_service.BoardFilter
             ) -> board_cache.CachedBoard:
     db: Database = request.app.state.db
-    return board_cache.cached_board(db.events, ctx.session, flt)
+    return board_cache.served_board(db.events, ctx.session, flt).entry
 
 
 def _table_context(ctx: Ctx, entry: board_cache.CachedBoard) -> dict[str, Any]:
@@ -204,7 +204,7 @@ def _patch(request: Request, ctx: Ctx, tpl: Templates, flt: board_service.BoardF
         return NO_PATCH
     with db.sessionmaker() as session, session.begin():
         read_only_session(session)
-        entry = board_cache.cached_board(db.events, session, flt)
+        entry = board_cache.served_board(db.events, session, flt).entry
     wanted = set(keys)
     if wanted.isdisjoint(entry.raw):
         return None
