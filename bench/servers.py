@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -67,10 +67,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def app_servers(url: str, count: int, log_dir: Path) -> Iterator[list[str]]:
-    """``count`` app processes on one database; yields their base URLs."""
+def app_servers(url: str, count: int, log_dir: Path,
+                settings: Mapping[str, str] | None = None) -> Iterator[list[str]]:
+    """``count`` app processes on one database; yields their base URLs. ``settings``: more
+    environment variables (``VERKEERSTOREN_…``) for them."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VERKEERSTOREN_")}
-    env.update({"VERKEERSTOREN_DATABASE_URL": url, "VERKEERSTOREN_PULL_ENABLED": "false"})
+    env.update({"VERKEERSTOREN_DATABASE_URL": url, "VERKEERSTOREN_PULL_ENABLED": "false",
+                **(settings or {})})
     processes: list[subprocess.Popen[bytes]] = []
     bases: list[str] = []
     try:

@@ -67,6 +67,11 @@ class Settings(BaseSettings):
         "URLs may reach although they are internal; empty refuses every loopback, private, "
         "link-local, multicast, reserved or unspecified address. For development and tests.",
     )
+    database_wait_seconds: float = Field(
+        default=2.0, gt=0, le=60,
+        description="How long a request waits for its turn at the database (a free connection; "
+        "on SQLite also the write lock) before it is answered 503 with Retry-After.",
+    )
     cookie_secure: bool | None = Field(
         default=None,
         description="Send cookies only over HTTPS; defaults to true outside development/test.",
