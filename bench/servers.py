@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
 from sqlalchemy import create_engine, text
@@ -76,10 +76,12 @@ def app_servers(url: str, count: int, log_dir: Path,
                 **(settings or {})})
     processes: list[subprocess.Popen[bytes]] = []
     bases: list[str] = []
+    logs: list[BinaryIO] = []
     try:
         for index in range(count):
             port = _free_port()
             log = (log_dir / f"server-{index}.log").open("wb")
+            logs.append(log)
             processes.append(subprocess.Popen(  # noqa: S603 - our own interpreter and CLI
                 [sys.executable, "-m", "verkeerstoren", "serve", "--port", str(port)],
                 env=env, stdout=log, stderr=subprocess.STDOUT))
@@ -103,6 +105,8 @@ def app_servers(url: str, count: int, log_dir: Path,
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+        for opened in logs:
+            opened.close()
 
 
 def run_workers(target: Callable[..., None], url: str, jobs: Sequence[Any], workers: int,
