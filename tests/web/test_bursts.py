@@ -62,6 +62,14 @@ def _assert_clean(outcome: Outcome, allowed: set[str]) -> None:
     assert outcome.retry_after <= {str(n) for n in range(1, 61)}  # every 503 says when
 
 
+def _assert_no_stall(served: Served) -> None:
+    """No request waited for a connection (requests held them while waiting for a thread),
+    and no writer polled SQLite's lock until it gave up (writers take turns in Python)."""
+    log = served.log.read_text()
+    assert "QueuePool limit" not in log
+    assert "database is locked" not in log
+
+
 def _assert_matches(outcome: Outcome, stored: dict[str, int]) -> None:
     assert outcome.created, "no client got its 201"
     assert {k: stored.get(k) for k in outcome.created} == outcome.created  # every 201 a row
@@ -75,6 +83,7 @@ def test_a_burst_of_new_requests_gets_201s_or_clean_503s(served: Served) -> None
     outcome = asyncio.run(burst("requests", served.base, served.token, posts, CLIENT_TIMEOUT))
     _assert_clean(outcome, {"201"})
     _assert_matches(outcome, stored_requests(served.url, {key for key, _, _ in posts}))
+    _assert_no_stall(served)
 
 
 def _open_requests(served: Served, prefix: str, beds: list[tuple[int, str]]) -> dict[str, int]:
@@ -103,6 +112,7 @@ def test_a_burst_of_reservations_holds_each_bed_once_or_answers_409_or_503(
     outcome = asyncio.run(burst("holds", served.base, served.token, holds, CLIENT_TIMEOUT))
     _assert_clean(outcome, {"201", "409"})
     _assert_matches(outcome, stored_reservations(served.url, made))
+    _assert_no_stall(served)
 
 
 def _hold_the_bed(served: Served, unit_id: int, code: str, seconds: float) -> None:
