@@ -29,6 +29,12 @@ class WriterQueue:
         self._waiting: collections.deque[object] = collections.deque()
         self._held = False
 
+    @property
+    def waiting(self) -> int:
+        """Writers waiting for their turn now."""
+        with self._turns:
+            return len(self._waiting)
+
     def acquire(self, timeout: float) -> bool:
         me = object()
         deadline = time.monotonic() + timeout
