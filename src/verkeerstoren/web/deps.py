@@ -213,8 +213,9 @@ def _context(
 ) -> Callable[..., Iterator[Ctx]]:
     def dependency(
         request: Request,
-        _admitted: Annotated[None, Depends(admitted, scope="function")],
+        # The form (an upload, say) is read before the request takes a place at the database.
         _csrf: Annotated[None, Depends(verify_csrf)],
+        _admitted: Annotated[None, Depends(admitted, scope="function")],
     ) -> Iterator[Ctx]:
         db: Database = request.app.state.db
         settings: Settings = request.app.state.settings
