@@ -50,8 +50,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     logs = tmp_path_factory.mktemp("bursts-logs")
     try:
         token = prepare(url)
-        with app_servers(url, 1, logs, {"VERKEERSTOREN_DATABASE_WAIT_SECONDS": WAIT_SECONDS}
-                         ) as (base,):
+        # A small pool (3 + 6): the bursts queue for it, and the suite's PostgreSQL race test
+        # (80 connections) still fits beside this server in the database server's 100.
+        with app_servers(url, 1, logs, {"VERKEERSTOREN_DATABASE_WAIT_SECONDS": WAIT_SECONDS,
+                                        "VERKEERSTOREN_DATABASE_POOL_SIZE": "3"}) as (base,):
             yield Served(url, base, token, free_beds(url), logs / "server-0.log")
     finally:
         drop()

@@ -104,7 +104,8 @@ class Database:
         else:
             kwargs["pool_pre_ping"] = True
             kwargs["pool_size"] = pool_size
-            kwargs["max_overflow"] = 20
+            # Up to 20 more under load (twice a small pool): 10 + 20 by default.
+            kwargs["max_overflow"] = min(20, 2 * pool_size)
         # Connections the pool may hand out at once (the app admits no more requests).
         self.capacity: int = kwargs["pool_size"] + kwargs["max_overflow"]
         self.engine = create_engine(self.url, **kwargs)
