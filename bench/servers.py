@@ -12,10 +12,10 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
 from sqlalchemy import create_engine, text
@@ -67,16 +67,21 @@ def _free_port() -> int:
 
 
 @contextmanager
-def app_servers(url: str, count: int, log_dir: Path) -> Iterator[list[str]]:
-    """``count`` app processes on one database; yields their base URLs."""
+def app_servers(url: str, count: int, log_dir: Path,
+                settings: Mapping[str, str] | None = None) -> Iterator[list[str]]:
+    """``count`` app processes on one database; yields their base URLs. ``settings``: more
+    environment variables (``VERKEERSTOREN_…``) for them."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VERKEERSTOREN_")}
-    env.update({"VERKEERSTOREN_DATABASE_URL": url, "VERKEERSTOREN_PULL_ENABLED": "false"})
+    env.update({"VERKEERSTOREN_DATABASE_URL": url, "VERKEERSTOREN_PULL_ENABLED": "false",
+                **(settings or {})})
     processes: list[subprocess.Popen[bytes]] = []
     bases: list[str] = []
+    logs: list[BinaryIO] = []
     try:
         for index in range(count):
             port = _free_port()
             log = (log_dir / f"server-{index}.log").open("wb")
+            logs.append(log)
             processes.append(subprocess.Popen(  # noqa: S603 - our own interpreter and CLI
                 [sys.executable, "-m", "verkeerstoren", "serve", "--port", str(port)],
                 env=env, stdout=log, stderr=subprocess.STDOUT))
@@ -100,6 +105,8 @@ def app_servers(url: str, count: int, log_dir: Path) -> Iterator[list[str]]:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+        for opened in logs:
+            opened.close()
 
 
 def run_workers(target: Callable[..., None], url: str, jobs: Sequence[Any], workers: int,

@@ -73,7 +73,9 @@ class SecurityHeaders:
 
 def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     """Build the app for these settings; pass ``db`` to share a database handle (tests)."""
-    database = install_hooks(db or Database(settings.database_url))
+    database = install_hooks(db or Database(settings.database_url,
+                                            pool_size=settings.database_pool_size,
+                                            wait_seconds=settings.database_wait_seconds))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

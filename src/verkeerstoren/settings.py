@@ -107,6 +107,16 @@ class Settings(BaseSettings):
         default="",
         description="Optional URL that receives every audit checkpoint as a JSON POST.",
     )
+    database_wait_seconds: float = Field(
+        default=2.0, gt=0, le=60,
+        description="How long a request waits for its turn at the database (a free connection; "
+        "on SQLite also the write lock) before it is answered 503 with Retry-After.",
+    )
+    database_pool_size: int = Field(
+        default=10, ge=1, le=200,
+        description="PostgreSQL connections a process keeps; under load it opens up to twice "
+        "as many more, at most 20.",
+    )
     cookie_secure: bool | None = Field(
         default=None,
         description="Send cookies only over HTTPS; defaults to true outside development/test.",

@@ -10,7 +10,12 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from verkeerstoren.storage import writer
 from verkeerstoren.storage.events import EventBus
+
+# How long commands and tests wait for a connection or SQLite's write lock; the web app waits
+# less (Settings.database_wait_seconds) and answers 503 instead.
+PATIENT_WAIT_SECONDS = 30.0
 
 
 def normalise_url(url: str) -> str:
@@ -21,16 +26,19 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, queue: writer.WriterQueue, wait_seconds: float) -> None:
     # pysqlite's own transaction handling defers BEGIN and cannot do BEGIN IMMEDIATE;
     # we switch it off and emit BEGIN IMMEDIATE ourselves so that two writers never
     # both read the same free bed before one of them writes (SQLAlchemy's documented recipe).
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
+        writer.configure(dbapi_connection, queue)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        # Writers of this process queue in Python (writer.py); SQLite's own wait is only for
+        # another process's writer (a command, a second server) and as short as ours.
+        cursor.execute(f"PRAGMA busy_timeout={int(wait_seconds * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -43,8 +51,16 @@ def _configure_sqlite(engine: Engine) -> None:
             # refetches of 100 open boards after one report queue behind each other for
             # seconds, and some gave up ("database is locked").
             connection.exec_driver_sql("BEGIN")
-        else:
+            return
+        # The process's writers take turns before BEGIN IMMEDIATE; the COMMIT or ROLLBACK of
+        # the connection gives the turn back (writer.WriterConnection).
+        dbapi_connection = connection.connection.dbapi_connection
+        dbapi_connection.take_writer(wait_seconds)
+        try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            dbapi_connection.give_writer()
+            raise
 
 
 # Execution option for a session that only reads (see read_only_session): on SQLite its
@@ -70,12 +86,16 @@ def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
 class Database:
     """One engine and its session factory; create one per app (tests create several)."""
 
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10,
+                 wait_seconds: float = PATIENT_WAIT_SECONDS) -> None:
         self.url = normalise_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
-        kwargs: dict[str, Any] = {"echo": echo}
+        self.wait_seconds = wait_seconds
+        # A full pool fails after this wait (sqlalchemy.exc.TimeoutError: a 503 in the app).
+        kwargs: dict[str, Any] = {"echo": echo, "pool_timeout": wait_seconds}
         if self.is_sqlite:
-            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": wait_seconds,
+                                      "factory": writer.WriterConnection}
             # A connection per worker thread (40 in the app's thread pool) without waiting:
             # SQLite connections are cheap, and SQLAlchemy's default of 5 + 10 made requests
             # wait for one when many live boards asked at once.
@@ -84,10 +104,14 @@ class Database:
         else:
             kwargs["pool_pre_ping"] = True
             kwargs["pool_size"] = pool_size
-            kwargs["max_overflow"] = 20
+            # Up to 20 more under load (twice a small pool): 10 + 20 by default.
+            kwargs["max_overflow"] = min(20, 2 * pool_size)
+        # Connections the pool may hand out at once (the app admits no more requests).
+        self.capacity: int = kwargs["pool_size"] + kwargs["max_overflow"]
         self.engine = create_engine(self.url, **kwargs)
+        self.writer = writer.WriterQueue()
         if self.is_sqlite:
-            _configure_sqlite(self.engine)
+            _configure_sqlite(self.engine, self.writer, wait_seconds)
         self.sessionmaker: sessionmaker[Session] = sessionmaker(
             self.engine, expire_on_commit=False
         )

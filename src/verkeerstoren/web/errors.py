@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from verkeerstoren.access.scoping import ScopeViolation
@@ -28,8 +29,11 @@ from verkeerstoren.settings import Settings
 from verkeerstoren.web.deps import (
     RESTORE_KEY,
     SAFE_METHODS,
+    ClientGone,
     CsrfFailed,
     NotAuthenticated,
+    Overloaded,
+    admission,
     request_locale,
 )
 from verkeerstoren.web.i18n import translator
@@ -200,10 +204,36 @@ def install(app: FastAPI) -> None:
         return _answer(request, 409, "Conflict",
                        "This conflicts with existing data (for example a name already in use).")
 
+    def _retry_later(request: Request, message: str, retry_after: int) -> Response:
+        answer = _answer(request, 503, "Busy", message)
+        answer.headers["Retry-After"] = str(retry_after)
+        return answer
+
     @app.exception_handler(OperationalError)
     async def _busy(request: Request, exc: OperationalError) -> Response:
         log.warning("database operational error: %s", exc.orig)
-        return _answer(request, 503, "Busy", "The database is busy; try again in a moment.")
+        return _retry_later(request, "The database is busy; try again in a moment.",
+                            admission(request).retry_after)
+
+    @app.exception_handler(Overloaded)
+    async def _overloaded(request: Request, exc: Overloaded) -> Response:
+        log.warning("no turn at the database for %s %s: answered 503", request.method,
+                    request.url.path)
+        return _retry_later(request, "The server is busy; try again in a moment.",
+                            exc.retry_after)
+
+    @app.exception_handler(PoolTimeout)  # no free connection, or (SQLite) no turn to write
+    async def _no_connection(request: Request, exc: PoolTimeout) -> Response:
+        log.warning("database wait timed out on %s %s: %s", request.method, request.url.path,
+                    exc)
+        return _retry_later(request, "The server is busy; try again in a moment.",
+                            admission(request).retry_after)
+
+    @app.exception_handler(ClientGone)
+    async def _client_gone(request: Request, exc: ClientGone) -> Response:
+        # Nobody reads this answer; it is what the access log shows.
+        return _answer(request, 503, "Busy",
+                       "The connection closed before the change was saved; nothing was saved.")
 
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(request: Request, exc: RequestValidationError) -> Response:
