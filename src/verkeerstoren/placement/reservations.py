@@ -1,20 +1,26 @@
-"""Reservations with a hold: reserve, accept (place), decline, cancel, expire.
+"""Reservations with a hold: reserve, accept (place), decline, cancel (expiry: ``expiry``).
 
 Every step changes the bed state with one compare-and-set statement (capacity.holds) inside the
-same transaction as the reservation row, so holds and bed counts never drift apart.
+same transaction as the reservation row, so holds and bed counts never drift apart. Every step
+that ends a hold first claims the reservation with a compare-and-set on its status: when the
+provider's accept, the coordinator's cancel and the expiry job (in any app process) meet, one of
+them ends the hold and the others find it ended.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from importlib import import_module
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from verkeerstoren.access.actor import Actor
+from verkeerstoren.audit import service as audit
 from verkeerstoren.capacity import holds
-from verkeerstoren.errors import Conflict, NotFound
+from verkeerstoren.errors import Conflict, NotFound, ValidationProblem
 from verkeerstoren.placement import requests
 from verkeerstoren.placement.models import (
     PlacementRequest,
@@ -23,18 +29,44 @@ from verkeerstoren.placement.models import (
     ReservationStatus,
 )
 from verkeerstoren.registry.models import BedType, CareUnit
+from verkeerstoren.settings import Settings
 from verkeerstoren.storage import events
 from verkeerstoren.storage.base import utcnow
 
 DEFAULT_HOLD_MINUTES = 30
-EXPIRY_WARNING = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class HoldPolicy:
+    """How long a hold lasts unless the coordinator chooses, and the choice's bounds."""
+
+    default_minutes: int = DEFAULT_HOLD_MINUTES
+    min_minutes: int = 5
+    max_minutes: int = 240
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> HoldPolicy:
+        return cls(settings.hold_minutes, settings.hold_minutes_min, settings.hold_minutes_max)
+
+    def minutes(self, chosen: int | None) -> int:
+        """The hold time to use; a choice outside the bounds is refused (422, field named)."""
+        if chosen is None:
+            return self.default_minutes
+        if not self.min_minutes <= chosen <= self.max_minutes:
+            raise ValidationProblem(
+                "hold_minutes", "the hold time must be between {min} and {max} minutes",
+                params={"min": self.min_minutes, "max": self.max_minutes})
+        return chosen
+
+
+DEFAULT_POLICY = HoldPolicy()
 
 
 class NoFreeBed(Conflict):
     """The unit has no free, freshly reported bed of this type (any more)."""
 
 
-def _notify(session: Session, organisation_id: int, event: str, title: str, body: str,
+def notify(session: Session, organisation_id: int, event: str, title: str, body: str,
             link: str, payload: dict[str, object]) -> None:
     # Looked up at run time: placement must work while the notifications capability is absent.
     try:
@@ -45,7 +77,7 @@ def _notify(session: Session, organisation_id: int, event: str, title: str, body
                          body=body, link=link, payload=payload)
 
 
-def _incoming_link(reservation_id: int) -> str:
+def incoming_link(reservation_id: int) -> str:
     """Where a provider's notifications about one reservation point (new, expiring)."""
     return f"/placement/incoming#reservation-{reservation_id}"
 
@@ -62,17 +94,19 @@ def _mark_handled(session: Session, reservation: Reservation) -> None:
     notification = models.Notification
     ids = list(session.scalars(select(notification.id).where(
         notification.organisation_id == reservation.organisation_id,
-        notification.link == _incoming_link(reservation.id),
+        notification.link == incoming_link(reservation.id),
         notification.read_at.is_(None))))
     if ids:
         notifications.mark_read(session, reservation.organisation_id, ids)
 
 
 def reserve(session: Session, actor: Actor, request_id: int, unit_id: int, bed_type_code: str,
-            *, hold_minutes: int = DEFAULT_HOLD_MINUTES,
+            *, hold_minutes: int | None = None, policy: HoldPolicy = DEFAULT_POLICY,
             now: datetime | None = None) -> Reservation:
-    """Hold one bed for a request; raises NoFreeBed (409) when someone else was first."""
+    """Hold one bed for a request for ``hold_minutes`` (the policy's default when None, else
+    within its bounds); raises NoFreeBed (409) when someone else was first."""
     now = now or utcnow()
+    minutes = policy.minutes(hold_minutes)
     request = requests.get_request(session, actor, request_id, purpose="reserve")
     if request.status is not RequestStatus.OPEN:
         raise Conflict("the request already holds a bed or is closed")
@@ -93,7 +127,7 @@ def reserve(session: Session, actor: Actor, request_id: int, unit_id: int, bed_t
     reservation = Reservation(
         request_id=request.id, organisation_id=unit.organisation_id, unit_id=unit_id,
         bed_type_code=bed_type_code, status=ReservationStatus.HELD,
-        held_until=now + timedelta(minutes=hold_minutes), created_at=now,
+        held_until=now + timedelta(minutes=minutes), created_at=now,
         created_by=actor.label[:254],
     )
     session.add(reservation)
@@ -101,9 +135,9 @@ def reserve(session: Session, actor: Actor, request_id: int, unit_id: int, bed_t
     requests.record(session, request, actor, RequestStatus.RESERVED.value,
                     from_status=RequestStatus.OPEN.value, reservation_id=reservation.id,
                     note=f"{unit.name} / {bed_type.name}", at=now)
-    _notify(session, unit.organisation_id, "reservation.new", "New reservation",
+    notify(session, unit.organisation_id, "reservation.new", "New reservation",
             "A bed of type {bed_type} in {unit} is held until {until}.",
-            _incoming_link(reservation.id),
+            incoming_link(reservation.id),
             {"reservation_id": reservation.id, "unit": unit.name, "bed_type": bed_type.name,
              "until": reservation.held_until.isoformat()})
     events.emit(session, "placement", request_id=request.id)
@@ -118,11 +152,45 @@ def _load(session: Session, reservation_id: int) -> Reservation:
     return reservation
 
 
+def claim(session: Session, actor: Actor, reservation: Reservation,
+          to_status: ReservationStatus) -> bool:
+    """End a hold only if it is still held (compare-and-set); False when someone else ended it.
+
+    The UPDATE waits for a concurrent transaction that ends the same hold (an accept here, the
+    expiry job of another app process there), then re-evaluates its WHERE and matches nothing.
+    """
+    table = Reservation.__table__
+    result = session.connection().execute(
+        update(table)  # type: ignore[arg-type]
+        .where(table.c.id == reservation.id, table.c.status == ReservationStatus.HELD.value)
+        .values(status=to_status.value)
+    )
+    if result.rowcount != 1:
+        session.refresh(reservation)
+        return False
+    # As in requests.claim: the object follows the row and the change is logged explicitly.
+    set_committed_value(reservation, "status", to_status)
+    audit.append(session, actor, action="update", entity="reservation",
+                 entity_id=reservation.id,
+                 detail={"changes": {"status": [ReservationStatus.HELD.value, to_status.value]}})
+    return True
+
+
+def _claim_or_conflict(session: Session, actor: Actor, reservation: Reservation,
+                       to_status: ReservationStatus) -> None:
+    if not claim(session, actor, reservation, to_status):
+        raise Conflict(f"the reservation is {reservation.status.value}, not held")
+
+
 def close_hold(session: Session, actor: Actor, reservation: Reservation,
-               status: ReservationStatus, reason: str | None, *, now: datetime) -> None:
-    """End a hold without placing: the bed goes back and the request is open again."""
+               status: ReservationStatus, reason: str | None, *, now: datetime) -> bool:
+    """End a hold without placing: the bed goes back and the request is open again.
+
+    False (and nothing changed) when the hold had already ended, e.g. expired a moment ago.
+    """
+    if not claim(session, actor, reservation, status):
+        return False
     holds.release_hold(session, reservation.unit_id, reservation.bed_type_code)
-    reservation.status = status
     reservation.decided_at = now
     reservation.decided_by = actor.label[:254]
     reservation.reason = reason
@@ -137,7 +205,7 @@ def close_hold(session: Session, actor: Actor, reservation: Reservation,
         # coming (withdrawn by the coordinator, or the request was closed or cancelled).
         _mark_handled(session, reservation)
         bed_type = session.get(BedType, reservation.bed_type_code)
-        _notify(session, reservation.organisation_id, "reservation.cancelled",
+        notify(session, reservation.organisation_id, "reservation.cancelled",
                 "Reservation for {unit} withdrawn",
                 "The hold on a bed ({bed_type}) was withdrawn by the coordinator: {reason}",
                 "/placement/incoming",
@@ -145,6 +213,7 @@ def close_hold(session: Session, actor: Actor, reservation: Reservation,
                  "bed_type": bed_type.name if bed_type else reservation.bed_type_code,
                  "reason": reason or "-"})
     events.emit(session, "placement", request_id=request.id)
+    return True
 
 
 def accept(session: Session, actor: Actor, reservation_id: int, *,
@@ -157,8 +226,8 @@ def accept(session: Session, actor: Actor, reservation_id: int, *,
     if reservation.held_until <= now:
         # Nothing changes here; the expiry job releases the bed.
         raise Conflict("the hold has expired; ask the coordinator for a new reservation")
+    _claim_or_conflict(session, actor, reservation, ReservationStatus.ACCEPTED)
     holds.fill_held_bed(session, reservation.unit_id, reservation.bed_type_code)
-    reservation.status = ReservationStatus.ACCEPTED
     reservation.decided_at = now
     reservation.decided_by = actor.label[:254]
     request = reservation.request
@@ -171,7 +240,7 @@ def accept(session: Session, actor: Actor, reservation_id: int, *,
                     from_status=RequestStatus.RESERVED.value, reservation_id=reservation.id,
                     at=now)
     _mark_handled(session, reservation)
-    _notify(session, request.referrer_organisation_id, "request.placed", "Patient placed",
+    notify(session, request.referrer_organisation_id, "request.placed", "Patient placed",
             "Request {request} is placed in {unit}.", f"/placement/requests/{request.id}",
             {"request": request.id, "unit": reservation.unit.name})
     events.emit(session, "placement", request_id=request.id)
@@ -185,9 +254,10 @@ def decline(session: Session, actor: Actor, reservation_id: int, reason: str, *,
     reservation = _load(session, reservation_id)
     if reservation.status is not ReservationStatus.HELD:
         raise Conflict(f"the reservation is {reservation.status.value}, not held")
-    close_hold(session, actor, reservation, ReservationStatus.DECLINED, reason, now=now)
+    if not close_hold(session, actor, reservation, ReservationStatus.DECLINED, reason, now=now):
+        raise Conflict(f"the reservation is {reservation.status.value}, not held")
     _mark_handled(session, reservation)
-    _notify(session, reservation.request.referrer_organisation_id, "reservation.declined",
+    notify(session, reservation.request.referrer_organisation_id, "reservation.declined",
             "Reservation declined", "{unit} declined: {reason}",
             f"/placement/requests/{reservation.request_id}",
             {"unit": reservation.unit.name, "reason": reason})
@@ -201,36 +271,9 @@ def cancel(session: Session, actor: Actor, reservation_id: int, reason: str, *,
     reservation = _load(session, reservation_id)
     if reservation.status is not ReservationStatus.HELD:
         raise Conflict(f"the reservation is {reservation.status.value}, not held")
-    close_hold(session, actor, reservation, ReservationStatus.CANCELLED, reason, now=now)
+    if not close_hold(session, actor, reservation, ReservationStatus.CANCELLED, reason, now=now):
+        raise Conflict(f"the reservation is {reservation.status.value}, not held")
     return reservation
-
-
-def expire_due(session: Session, actor: Actor, *, now: datetime | None = None) -> int:
-    """Release every hold past its time and warn about holds that are about to expire."""
-    now = now or utcnow()
-    expired = list(session.scalars(
-        select(Reservation).where(Reservation.status == ReservationStatus.HELD,
-                                  Reservation.held_until <= now).order_by(Reservation.id)
-        .with_for_update(skip_locked=True)
-    ))
-    for reservation in expired:
-        close_hold(session, actor, reservation, ReservationStatus.EXPIRED, "hold expired",
-                   now=now)
-        _notify(session, reservation.organisation_id, "reservation.expired", "Hold expired",
-                "The hold on {unit} expired; the bed is free again.",
-                "/placement/incoming", {"unit": reservation.unit.name})
-    expiring = session.scalars(
-        select(Reservation).where(Reservation.status == ReservationStatus.HELD,
-                                  Reservation.held_until <= now + EXPIRY_WARNING,
-                                  Reservation.expiry_warned.is_(False))
-    )
-    for reservation in expiring:
-        reservation.expiry_warned = True
-        _notify(session, reservation.organisation_id, "reservation.expiring",
-                "Hold about to expire", "Answer the reservation for {unit} before {until}.",
-                _incoming_link(reservation.id),
-                {"unit": reservation.unit.name, "until": reservation.held_until.isoformat()})
-    return len(expired)
 
 
 def incoming(session: Session, *, organisation_id: int | None,

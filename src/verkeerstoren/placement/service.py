@@ -1,6 +1,7 @@
 """Placement use cases (O4/O5): the one import for callers (API, pages, CLI, tests)."""
 
 from verkeerstoren.placement.analysis import analyse
+from verkeerstoren.placement.expiry import expire_due
 from verkeerstoren.placement.options import PAGE, area_point, excluded_for, options_for
 from verkeerstoren.placement.requests import (
     cancel_request,
@@ -11,11 +12,11 @@ from verkeerstoren.placement.requests import (
 )
 from verkeerstoren.placement.reservations import (
     DEFAULT_HOLD_MINUTES,
+    HoldPolicy,
     NoFreeBed,
     accept,
     cancel,
     decline,
-    expire_due,
     incoming,
     reserve,
 )
@@ -23,6 +24,7 @@ from verkeerstoren.placement.reservations import (
 __all__ = [
     "DEFAULT_HOLD_MINUTES",
     "PAGE",
+    "HoldPolicy",
     "NoFreeBed",
     "accept",
     "analyse",
