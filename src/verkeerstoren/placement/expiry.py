@@ -4,8 +4,9 @@ The server runs :func:`run_forever` in its lifespan (``hold_expiry_check_seconds
 processes on one PostgreSQL may all run it. Each hold is released in a transaction of its own that
 first claims the reservation with a compare-and-set on its status (``reservations.claim``): of two
 processes (or an expiry and the provider's late accept) exactly one ends the hold, and only that
-one writes the status history and the notifications. The warning is claimed the same way through
-``expiry_warned``, so it is sent once.
+one writes the status history and tells the subscribers (``placement.events``: notifications
+tell the provider and the requester). The warning is claimed the same way through
+``expiry_warned``, so it goes out once.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from verkeerstoren.access.actor import Actor, system_actor
 from verkeerstoren.audit import service as audit
+from verkeerstoren.placement.events import HoldChange, publish
+from verkeerstoren.placement.lifecycle import close_hold
 from verkeerstoren.placement.models import Reservation, ReservationStatus
-from verkeerstoren.placement.reservations import close_hold, incoming_link, notify
-from verkeerstoren.registry.models import BedType
 from verkeerstoren.storage import Database
 from verkeerstoren.storage.base import utcnow
 
@@ -39,13 +40,6 @@ class ExpiryRound:
 
     warned: int
     expired: int
-
-
-def _texts(session: Session, reservation: Reservation) -> dict[str, object]:
-    bed_type = session.get(BedType, reservation.bed_type_code)
-    return {"unit": reservation.unit.name, "request": reservation.request_id,
-            "bed_type": bed_type.name if bed_type else reservation.bed_type_code,
-            "until": reservation.held_until.isoformat()}
 
 
 def _claim_warning(session: Session, actor: Actor, reservation: Reservation) -> bool:
@@ -67,7 +61,7 @@ def _claim_warning(session: Session, actor: Actor, reservation: Reservation) -> 
 
 def warn_due(session: Session, actor: Actor, *, now: datetime,
              warn_before: timedelta = DEFAULT_WARNING) -> int:
-    """Warn the provider and the requester of every hold that ends within ``warn_before``."""
+    """Tell the subscribers (once) of every hold that ends within ``warn_before``."""
     due = session.scalars(
         select(Reservation).where(Reservation.status == ReservationStatus.HELD,
                                   Reservation.held_until > now,
@@ -77,18 +71,9 @@ def warn_due(session: Session, actor: Actor, *, now: datetime,
     ).all()
     warned = 0
     for reservation in due:
-        if not _claim_warning(session, actor, reservation):
-            continue
-        texts = _texts(session, reservation)
-        notify(session, reservation.organisation_id, "reservation.expiring",
-               "Hold about to expire", "Answer the reservation for {unit} before {until}.",
-               incoming_link(reservation.id), texts)
-        notify(session, reservation.request.referrer_organisation_id, "reservation.expiring",
-               "Hold on {unit} expires soon",
-               "The provider has not answered yet: the hold on a bed ({bed_type}) for request "
-               "{request} ends at {until}.",
-               f"/placement/requests/{reservation.request_id}", texts)
-        warned += 1
+        if _claim_warning(session, actor, reservation):
+            publish(session, HoldChange.EXPIRING, reservation)
+            warned += 1
     return warned
 
 
@@ -97,17 +82,9 @@ def expire_one(session: Session, actor: Actor, reservation: Reservation, *,
     """Release one hold past its time; False when it was answered or released meanwhile."""
     if reservation.held_until > now:
         return False
-    if not close_hold(session, actor, reservation, ReservationStatus.EXPIRED, "hold expired",
-                      now=now):
-        return False
-    texts = _texts(session, reservation)
-    notify(session, reservation.organisation_id, "reservation.expired", "Hold expired",
-           "The hold on {unit} expired; the bed is free again.", "/placement/incoming", texts)
-    notify(session, reservation.request.referrer_organisation_id, "reservation.expired",
-           "Hold on {unit} expired",
-           "The provider did not answer in time: request {request} is open again; choose "
-           "another bed.", f"/placement/requests/{reservation.request_id}", texts)
-    return True
+    # close_hold tells the subscribers (HoldChange.EXPIRED) when it ended the hold.
+    return close_hold(session, actor, reservation, ReservationStatus.EXPIRED, "hold expired",
+                      now=now)
 
 
 def _due(session: Session, now: datetime) -> list[int]:

@@ -1,17 +1,18 @@
-"""Reservations with a hold: reserve, accept (place), decline, cancel (expiry: ``expiry``).
+"""The life cycle of a placement request and its holds: reserve, accept (place), decline,
+cancel a hold, cancel the request, close it unplaced (expiry: ``expiry``).
 
 Every step changes the bed state with one compare-and-set statement (capacity.holds) inside the
 same transaction as the reservation row, so holds and bed counts never drift apart. Every step
 that ends a hold first claims the reservation with a compare-and-set on its status: when the
 provider's accept, the coordinator's cancel and the expiry job (in any app process) meet, one of
-them ends the hold and the others find it ended.
+them ends the hold and the others find it ended. Who wants to hear of a hold (notifications)
+subscribes to ``placement.events``; this module does not know them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from importlib import import_module
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -22,11 +23,14 @@ from verkeerstoren.audit import service as audit
 from verkeerstoren.capacity import holds
 from verkeerstoren.errors import Conflict, NotFound, ValidationProblem
 from verkeerstoren.placement import requests
+from verkeerstoren.placement.events import HoldChange, publish
 from verkeerstoren.placement.models import (
+    LIVE_STATUSES,
     PlacementRequest,
     RequestStatus,
     Reservation,
     ReservationStatus,
+    UnplacedReason,
 )
 from verkeerstoren.registry.models import BedType, CareUnit
 from verkeerstoren.settings import Settings
@@ -66,40 +70,6 @@ class NoFreeBed(Conflict):
     """The unit has no free, freshly reported bed of this type (any more)."""
 
 
-def notify(session: Session, organisation_id: int, event: str, title: str, body: str,
-            link: str, payload: dict[str, object]) -> None:
-    # Looked up at run time: placement must work while the notifications capability is absent.
-    try:
-        notifications = import_module("verkeerstoren.notifications.service")
-    except ModuleNotFoundError:
-        return
-    notifications.notify(session, organisation_id=organisation_id, event=event, title=title,
-                         body=body, link=link, payload=payload)
-
-
-def incoming_link(reservation_id: int) -> str:
-    """Where a provider's notifications about one reservation point (new, expiring)."""
-    return f"/placement/incoming#reservation-{reservation_id}"
-
-
-def _mark_handled(session: Session, reservation: Reservation) -> None:
-    """Once the provider has answered, its notifications about this reservation are read:
-    they asked for an answer that has been given. Matched by their link, which only this
-    module writes; other notifications of the organisation stay unread."""
-    try:
-        notifications = import_module("verkeerstoren.notifications.service")
-        models = import_module("verkeerstoren.notifications.models")
-    except ModuleNotFoundError:
-        return
-    notification = models.Notification
-    ids = list(session.scalars(select(notification.id).where(
-        notification.organisation_id == reservation.organisation_id,
-        notification.link == incoming_link(reservation.id),
-        notification.read_at.is_(None))))
-    if ids:
-        notifications.mark_read(session, reservation.organisation_id, ids)
-
-
 def reserve(session: Session, actor: Actor, request_id: int, unit_id: int, bed_type_code: str,
             *, hold_minutes: int | None = None, policy: HoldPolicy = DEFAULT_POLICY,
             now: datetime | None = None) -> Reservation:
@@ -135,11 +105,7 @@ def reserve(session: Session, actor: Actor, request_id: int, unit_id: int, bed_t
     requests.record(session, request, actor, RequestStatus.RESERVED.value,
                     from_status=RequestStatus.OPEN.value, reservation_id=reservation.id,
                     note=f"{unit.name} / {bed_type.name}", at=now)
-    notify(session, unit.organisation_id, "reservation.new", "New reservation",
-            "A bed of type {bed_type} in {unit} is held until {until}.",
-            incoming_link(reservation.id),
-            {"reservation_id": reservation.id, "unit": unit.name, "bed_type": bed_type.name,
-             "until": reservation.held_until.isoformat()})
+    publish(session, HoldChange.MADE, reservation)
     events.emit(session, "placement", request_id=request.id)
     return reservation
 
@@ -176,10 +142,14 @@ def claim(session: Session, actor: Actor, reservation: Reservation,
     return True
 
 
-def _claim_or_conflict(session: Session, actor: Actor, reservation: Reservation,
-                       to_status: ReservationStatus) -> None:
-    if not claim(session, actor, reservation, to_status):
-        raise Conflict(f"the reservation is {reservation.status.value}, not held")
+def _not_held(reservation: Reservation) -> Conflict:
+    return Conflict(f"the reservation is {reservation.status.value}, not held")
+
+
+# How a hold that ends without a placement is told to the subscribers.
+_ENDED = {ReservationStatus.DECLINED: HoldChange.DECLINED,
+          ReservationStatus.CANCELLED: HoldChange.CANCELLED,
+          ReservationStatus.EXPIRED: HoldChange.EXPIRED}
 
 
 def close_hold(session: Session, actor: Actor, reservation: Reservation,
@@ -200,18 +170,7 @@ def close_hold(session: Session, actor: Actor, reservation: Reservation,
     requests.record(session, request, actor, f"reservation {status.value}",
                     from_status=RequestStatus.RESERVED.value, reservation_id=reservation.id,
                     note=reason, at=now)
-    if status is ReservationStatus.CANCELLED:
-        # The provider may already be getting the bed ready: tell it the patient is not
-        # coming (withdrawn by the coordinator, or the request was closed or cancelled).
-        _mark_handled(session, reservation)
-        bed_type = session.get(BedType, reservation.bed_type_code)
-        notify(session, reservation.organisation_id, "reservation.cancelled",
-                "Reservation for {unit} withdrawn",
-                "The hold on a bed ({bed_type}) was withdrawn by the coordinator: {reason}",
-                "/placement/incoming",
-                {"unit": reservation.unit.name,
-                 "bed_type": bed_type.name if bed_type else reservation.bed_type_code,
-                 "reason": reason or "-"})
+    publish(session, _ENDED[status], reservation, reason)
     events.emit(session, "placement", request_id=request.id)
     return True
 
@@ -222,11 +181,12 @@ def accept(session: Session, actor: Actor, reservation_id: int, *,
     now = now or utcnow()
     reservation = _load(session, reservation_id)
     if reservation.status is not ReservationStatus.HELD:
-        raise Conflict(f"the reservation is {reservation.status.value}, not held")
+        raise _not_held(reservation)
     if reservation.held_until <= now:
         # Nothing changes here; the expiry job releases the bed.
         raise Conflict("the hold has expired; ask the coordinator for a new reservation")
-    _claim_or_conflict(session, actor, reservation, ReservationStatus.ACCEPTED)
+    if not claim(session, actor, reservation, ReservationStatus.ACCEPTED):
+        raise _not_held(reservation)
     holds.fill_held_bed(session, reservation.unit_id, reservation.bed_type_code)
     reservation.decided_at = now
     reservation.decided_by = actor.label[:254]
@@ -239,41 +199,73 @@ def accept(session: Session, actor: Actor, reservation_id: int, *,
     requests.record(session, request, actor, RequestStatus.PLACED.value,
                     from_status=RequestStatus.RESERVED.value, reservation_id=reservation.id,
                     at=now)
-    _mark_handled(session, reservation)
-    notify(session, request.referrer_organisation_id, "request.placed", "Patient placed",
-            "Request {request} is placed in {unit}.", f"/placement/requests/{request.id}",
-            {"request": request.id, "unit": reservation.unit.name})
+    publish(session, HoldChange.ACCEPTED, reservation)
     events.emit(session, "placement", request_id=request.id)
+    return reservation
+
+
+def _end_held(session: Session, actor: Actor, reservation_id: int,
+              status: ReservationStatus, reason: str, now: datetime | None) -> Reservation:
+    reservation = _load(session, reservation_id)
+    if reservation.status is not ReservationStatus.HELD or not close_hold(
+            session, actor, reservation, status, reason, now=now or utcnow()):
+        raise _not_held(reservation)
     return reservation
 
 
 def decline(session: Session, actor: Actor, reservation_id: int, reason: str, *,
             now: datetime | None = None) -> Reservation:
     """The provider declines with a reason; the bed goes back and the request reopens."""
-    now = now or utcnow()
-    reservation = _load(session, reservation_id)
-    if reservation.status is not ReservationStatus.HELD:
-        raise Conflict(f"the reservation is {reservation.status.value}, not held")
-    if not close_hold(session, actor, reservation, ReservationStatus.DECLINED, reason, now=now):
-        raise Conflict(f"the reservation is {reservation.status.value}, not held")
-    _mark_handled(session, reservation)
-    notify(session, reservation.request.referrer_organisation_id, "reservation.declined",
-            "Reservation declined", "{unit} declined: {reason}",
-            f"/placement/requests/{reservation.request_id}",
-            {"unit": reservation.unit.name, "reason": reason})
-    return reservation
+    return _end_held(session, actor, reservation_id, ReservationStatus.DECLINED, reason, now)
 
 
 def cancel(session: Session, actor: Actor, reservation_id: int, reason: str, *,
            now: datetime | None = None) -> Reservation:
     """The coordinator withdraws a hold (e.g. the family chose another place)."""
+    return _end_held(session, actor, reservation_id, ReservationStatus.CANCELLED, reason, now)
+
+
+def _close_request(session: Session, actor: Actor, request_id: int, to_status: RequestStatus,
+                   *, purpose: str, hold_reason: str, note: str | None,
+                   now: datetime) -> PlacementRequest:
+    """Close a live request at any step; a held bed is released first (withdrawn)."""
+    request = requests.get_request(session, actor, request_id, purpose=purpose)
+    if request.status not in LIVE_STATUSES:
+        raise Conflict("the request is already closed")
+    for reservation in request.reservations:
+        if reservation.status is ReservationStatus.HELD:
+            close_hold(session, actor, reservation, ReservationStatus.CANCELLED, hold_reason,
+                       now=now)
+    previous = request.status
+    request.status = to_status
+    request.closed_at = now
+    requests.record(session, request, actor, to_status.value, from_status=previous.value,
+                    note=note, at=now)
+    events.emit(session, "placement", request_id=request.id)
+    return request
+
+
+def cancel_request(session: Session, actor: Actor, request_id: int, reason: str, *,
+                   now: datetime | None = None) -> PlacementRequest:
+    """Cancel a live request at any step (a held bed is released)."""
+    request = _close_request(session, actor, request_id, RequestStatus.CANCELLED,
+                             purpose="cancel", hold_reason=reason, note=reason,
+                             now=now or utcnow())
+    request.close_note = reason
+    return request
+
+
+def close_unplaced(session: Session, actor: Actor, request_id: int, reason: UnplacedReason,
+                   note: str | None, *, now: datetime | None = None) -> PlacementRequest:
+    """Close a request that could not be placed, with its reason and an availability snapshot."""
     now = now or utcnow()
-    reservation = _load(session, reservation_id)
-    if reservation.status is not ReservationStatus.HELD:
-        raise Conflict(f"the reservation is {reservation.status.value}, not held")
-    if not close_hold(session, actor, reservation, ReservationStatus.CANCELLED, reason, now=now):
-        raise Conflict(f"the reservation is {reservation.status.value}, not held")
-    return reservation
+    request = _close_request(session, actor, request_id, RequestStatus.UNPLACED,
+                             purpose="close unplaced", hold_reason="closed as unplaced",
+                             note=f"{reason.value}: {note or ''}".strip(": "), now=now)
+    request.unplaced_reason = reason
+    request.close_note = note
+    request.unplaced_snapshot = requests.snapshot(session, request.bed_types, now)
+    return request
 
 
 def incoming(session: Session, *, organisation_id: int | None,
@@ -285,7 +277,3 @@ def incoming(session: Session, *, organisation_id: int | None,
     if not include_closed:
         stmt = stmt.where(Reservation.status == ReservationStatus.HELD)
     return list(session.scalars(stmt))
-
-
-def request_of(reservation: Reservation) -> PlacementRequest:
-    return reservation.request
