@@ -6,16 +6,19 @@ two processes releasing at once in tests/placement/test_expiry_race.py (PostgreS
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tests.conftest import Browser
 from tests.placement.conftest import hold_free_bed, request_in, user_actor
 from verkeerstoren.capacity.models import BedState
+from verkeerstoren.cli import main
 from verkeerstoren.errors import Conflict, ValidationProblem
 from verkeerstoren.notifications.models import Notification
 from verkeerstoren.placement import service
@@ -196,3 +199,13 @@ def test_a_request_made_for_another_organisation_tells_that_organisation(
     session.flush()
     assert [n.params for n in _notes(session, "reservation.expired", referrer.organisation_id)
             if n.link == f"/placement/requests/{request.id}"]
+
+
+def test_the_command_runs_one_expiry_round(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VERKEERSTOREN_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("VERKEERSTOREN_ENVIRONMENT", "test")
+    result = CliRunner().invoke(main, ["expire-holds"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"Holds: \d+ released after expiry, \d+ warned\.", result.output)

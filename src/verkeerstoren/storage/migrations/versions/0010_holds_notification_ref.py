@@ -1,6 +1,6 @@
 """notifications: a reference to the reservation a notification is about
 
-Revision ID: 0010_holds_notification_reservation
+Revision ID: 0010_holds_notification_ref
 Revises: 0009_availability_day
 """
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010_holds_notification_reservation"
+revision: str = "0010_holds_notification_ref"
 down_revision: str | None = "0009_availability_day"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
