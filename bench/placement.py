@@ -49,6 +49,7 @@ from verkeerstoren.access.actor import system_actor
 from verkeerstoren.access.scoping import bind_actor
 from verkeerstoren.capacity.models import BedState
 from verkeerstoren.errors import Conflict
+from verkeerstoren.placement.lifecycle import reserve
 from verkeerstoren.placement.matching import FINANCING
 from verkeerstoren.placement.models import (
     Financing,
@@ -57,7 +58,6 @@ from verkeerstoren.placement.models import (
     Urgency,
 )
 from verkeerstoren.placement.options import PAGE, excluded_for, options_for
-from verkeerstoren.placement.reservations import reserve
 from verkeerstoren.registry.models import BedType, Gemeente, Organisation
 from verkeerstoren.registry.reference import BED_TYPES, FEATURES
 from verkeerstoren.runtime import install_hooks, settle_heap

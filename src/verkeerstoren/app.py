@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from importlib import import_module
 from pathlib import Path
 from types import ModuleType
@@ -89,6 +90,14 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
 
             pulls = asyncio.create_task(run_forever(database, settings.outbound),
                                         name="scheduled-pull")
+        expiry = None
+        if settings.runs_hold_expiry:
+            from verkeerstoren.placement import expiry as holds
+
+            expiry = asyncio.create_task(holds.run_forever(
+                database, every_seconds=settings.hold_expiry_check_seconds,
+                warn_before=timedelta(minutes=settings.hold_warning_minutes)),
+                name="hold-expiry")
         from verkeerstoren.notifications.worker import start_worker  # webhooks, reminders
 
         notifier = start_worker(database, settings)
@@ -98,10 +107,11 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         yield
         await checkpoints.stop()
         await notifier.stop()
-        if pulls is not None:
-            pulls.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await pulls
+        for task in (pulls, expiry):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if listener is not None:
             listener.stop()
         if db is None:

@@ -282,6 +282,22 @@ def pull_once() -> None:
     click.echo(f"{len(results)} source(s) pulled.")
 
 
+@main.command("expire-holds")
+def expire_holds() -> None:
+    """Release expired holds and warn about ending ones once (the server does this itself)."""
+    from datetime import timedelta
+
+    from verkeerstoren.placement.expiry import run_round
+
+    settings = _settings()
+    db = _database(settings)
+    try:
+        result = run_round(db, warn_before=timedelta(minutes=settings.hold_warning_minutes))
+    finally:
+        db.dispose()
+    click.echo(f"Holds: {result.expired} released after expiry, {result.warned} warned.")
+
+
 @main.command("deliver-webhooks")
 @click.option("--remind/--no-remind", default=True, show_default=True,
               help="Also remind providers whose availability reports are stale.")

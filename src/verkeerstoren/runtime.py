@@ -6,15 +6,18 @@ import gc
 
 from verkeerstoren.access import scoping
 from verkeerstoren.audit import service as audit
+from verkeerstoren.notifications import reservations as hold_notifications
 from verkeerstoren.settings import Settings
 from verkeerstoren.storage import Database, events, pending
 
 
 def install_hooks(db: Database) -> Database:
-    """Attach organisation scoping and the audit trail to the session factory (once)."""
+    """Attach organisation scoping, the audit trail and the notifications about holds to the
+    session factory (once)."""
     if not db.hooks_installed:
         scoping.install(db.sessionmaker)
         audit.install(db.sessionmaker)
+        hold_notifications.subscribe(db.sessionmaker)
         # At the commit: NOTIFYs first, the audit chain last, so its lock is held briefly.
         pending.install(
             db.sessionmaker,

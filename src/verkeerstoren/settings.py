@@ -121,6 +121,30 @@ class Settings(BaseSettings):
         default=None,
         description="Send cookies only over HTTPS; defaults to true outside development/test.",
     )
+    hold_minutes: int = Field(
+        default=30, ge=1, le=24 * 60,
+        description="How long a reservation holds a bed when the coordinator does not choose.",
+    )
+    hold_minutes_min: int = Field(
+        default=5, ge=1, le=24 * 60,
+        description="The shortest hold a coordinator may choose (tests lower it to 1).",
+    )
+    hold_minutes_max: int = Field(
+        default=240, ge=1, le=24 * 60, description="The longest hold a coordinator may choose.",
+    )
+    hold_warning_minutes: int = Field(
+        default=5, ge=0, le=24 * 60,
+        description="Warn the provider and the requester this long before a hold expires.",
+    )
+    hold_expiry: bool | None = Field(
+        default=None,
+        description="Release expired holds (and warn before) in the background; on by default, "
+        "off in the test environment unless set to true.",
+    )
+    hold_expiry_check_seconds: float = Field(
+        default=15.0, gt=0, le=3600,
+        description="How often the server looks for holds to warn about or release.",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
@@ -143,6 +167,9 @@ class Settings(BaseSettings):
                                  "address or network") from exc
         if self.default_locale not in ("nl", "en"):
             raise ValueError("VERKEERSTOREN_DEFAULT_LOCALE must be nl or en")
+        if not self.hold_minutes_min <= self.hold_minutes <= self.hold_minutes_max:
+            raise ValueError("VERKEERSTOREN_HOLD_MINUTES must lie between "
+                             "VERKEERSTOREN_HOLD_MINUTES_MIN and VERKEERSTOREN_HOLD_MINUTES_MAX")
         return self
 
     @property
@@ -153,6 +180,13 @@ class Settings(BaseSettings):
     @property
     def trusted_proxy_list(self) -> list[str]:
         return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+
+    @property
+    def runs_hold_expiry(self) -> bool:
+        """Whether the server releases expired holds by itself (tests expire them by hand)."""
+        if self.hold_expiry is not None:
+            return self.hold_expiry
+        return self.environment is not Environment.TEST
 
     @property
     def secure_cookies(self) -> bool:

@@ -48,6 +48,9 @@ def serve_demo(workdir: Path) -> Iterator[str]:
     """Base URL of a freshly built demo region served by the real CLI from ``workdir``."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("VERKEERSTOREN_")}
+    # A one-minute hold is allowed and expiry is looked for every second, so that
+    # test_hold_expiry sees a hold end by itself in about a minute.
+    env |= {"VERKEERSTOREN_HOLD_MINUTES_MIN": "1", "VERKEERSTOREN_HOLD_EXPIRY_CHECK_SECONDS": "1"}
     log = (workdir / "serve.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "verkeerstoren", "serve", "--demo", "--port", str(port)],

@@ -27,8 +27,12 @@ class Notification(OrgOwned, Base):
     # title and body are English msgids; params fill their {placeholders} after translation,
     # so each reader sees the text in his or her own language.
     params: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    # The reservation the notification is about (new, expiring, answered...), if any: once
+    # the provider answers, its notifications about that reservation are marked read.
+    reservation_id: Mapped[int | None] = mapped_column(ForeignKey("reservation.id"))
 
-    __table_args__ = (Index("ix_notification_org_read", "organisation_id", "read_at"),)
+    __table_args__ = (Index("ix_notification_org_read", "organisation_id", "read_at"),
+                      Index("ix_notification_reservation", "reservation_id"))
 
     @property
     def scope_owner_id(self) -> int | None:

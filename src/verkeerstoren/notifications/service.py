@@ -147,20 +147,22 @@ def notify(
     body: str,
     link: str | None = None,
     payload: dict[str, Any] | None = None,
+    reservation_id: int | None = None,
     now: datetime | None = None,
 ) -> Notification:
     """Notify an organisation: store the message, queue its webhooks, push a live event.
 
     Runs inside the caller's transaction: if the caller rolls back, nothing was notified and no
     webhook is posted; webhooks are posted by the delivery worker only after the commit.
-    ``now`` defaults to the current time (jobs with their own clock pass theirs).
+    ``now`` defaults to the current time (jobs with their own clock pass theirs);
+    ``reservation_id`` names the reservation the notification is about.
     """
     params = _json_safe(payload)
     _check(event, title, body, link, params)
     now = now or utcnow()
     notification = Notification(
         organisation_id=organisation_id, event=event, title=title, body=body, link=link,
-        params=params, created_at=now,
+        params=params, created_at=now, reservation_id=reservation_id,
     )
     session.add(notification)
     # A provider's edit session sees only its own rows; the notified one's webhooks still count.

@@ -119,8 +119,11 @@ def excluded(ctx: MatchCtx, request_id: Id, rule: Rule | None = None, offset: Of
 @router.post("/placement/requests/{request_id}/reservations", response_model=ReservationOut,
              status_code=201, responses={409: {"description": "No free bed (any more)"}})
 def reserve(ctx: WorkCtx, request_id: Id, body: ReserveIn) -> Reservation:
-    """Hold a bed for the request (30 minutes by default)."""
-    return service.reserve(ctx.session, ctx.user, request_id, body.unit_id, body.bed_type_code)
+    """Hold a bed for the request for `hold_minutes` (30 by default; 5-240 unless configured
+    otherwise)."""
+    return service.reserve(ctx.session, ctx.user, request_id, body.unit_id, body.bed_type_code,
+                           hold_minutes=body.hold_minutes,
+                           policy=service.HoldPolicy.from_settings(ctx.settings))
 
 
 @router.post("/placement/requests/{request_id}/cancel", response_model=RequestOut)

@@ -153,7 +153,7 @@ def _detail(request: Request, ctx: Ctx, tpl: Templates, request_id: int,
     shown += [u for u in (held.unit_id if held else None, item.placed_unit_id) if u is not None]
     return tpl.render(request, ctx, "placement/request.html", status_code=status_code,
                       places=display.places(ctx.session, shown), age=display.age,
-                      today=now.date(),
+                      today=now.date(), hold=service.HoldPolicy.from_settings(ctx.settings),
                       item=item, match=found, page=service.PAGE, rules=RULE_SUMMARY,
                       history=history, held=held, error=error,
                       can_work=can_work, reasons=list(UnplacedReason),
@@ -187,12 +187,21 @@ def excluded_page(request: Request, ctx: Annotated[Ctx, view(Permission.PLACEMEN
 
 def _reserve(request: Request, ctx: Ctx, tpl: Templates, request_id: int,
              values: dict[str, list[str]]) -> Response:
-    unit = _one(values, "unit_id") or ""
-    code = _one(values, "bed_type_code") or ""
+    # One form for the options table: the pressed button names its option "unit:bed type",
+    # and the hold time field above the table applies to whichever is chosen. The fields of
+    # the API (unit_id, bed_type_code) are understood too.
+    option = _one(values, "option")
+    unit, _, code = (option.partition(":") if option else
+                     (_one(values, "unit_id") or "", "", _one(values, "bed_type_code") or ""))
+    minutes = _one(values, "hold_minutes")
     try:
-        if not unit.isdigit():
+        if not unit.isdigit() or len(unit) > 10 or not code:
             raise ValidationProblem("unit_id", "choose an option")
-        service.reserve(ctx.session, ctx.user, request_id, int(unit), code)
+        if minutes is not None and not (minutes.isdigit() and len(minutes) < 6):
+            raise ValidationProblem("hold_minutes", "the hold time is a whole number of minutes")
+        service.reserve(ctx.session, ctx.user, request_id, int(unit), code,
+                        hold_minutes=int(minutes) if minutes else None,
+                        policy=service.HoldPolicy.from_settings(ctx.settings))
     except service.NoFreeBed:
         return _detail(request, ctx, tpl, request_id, status_code=409, error=ctx._(
             "Someone else just took this bed, or its report is out of date. Choose another "

@@ -1,4 +1,7 @@
-"""Placement requests: create, read (audited), list, cancel, close as unplaced."""
+"""Placement requests: create, read (audited), list; their status history and status claim.
+
+What happens to a request later (holds, placement, closing) is in ``lifecycle``.
+"""
 
 from __future__ import annotations
 
@@ -17,9 +20,7 @@ from verkeerstoren.placement.models import (
     LIVE_STATUSES,
     PlacementRequest,
     RequestStatus,
-    ReservationStatus,
     StatusChange,
-    UnplacedReason,
 )
 from verkeerstoren.placement.options import area_point
 from verkeerstoren.placement.schemas import RequestIn
@@ -142,29 +143,6 @@ def list_requests(session: Session, actor: Actor, *, live_only: bool = False,
     return found
 
 
-def cancel_request(session: Session, actor: Actor, request_id: int, reason: str, *,
-                   now: datetime | None = None) -> PlacementRequest:
-    """Cancel a live request at any step (a held bed is released)."""
-    from verkeerstoren.placement import reservations
-
-    now = now or utcnow()
-    request = get_request(session, actor, request_id, purpose="cancel")
-    if request.status not in LIVE_STATUSES:
-        raise Conflict("the request is already closed")
-    for reservation in request.reservations:
-        if reservation.status is ReservationStatus.HELD:
-            reservations.close_hold(session, actor, reservation, ReservationStatus.CANCELLED,
-                                    reason, now=now)
-    previous = request.status
-    request.status = RequestStatus.CANCELLED
-    request.closed_at = now
-    request.close_note = reason
-    record(session, request, actor, RequestStatus.CANCELLED.value, from_status=previous.value,
-           note=reason, at=now)
-    events.emit(session, "placement", request_id=request.id)
-    return request
-
-
 def snapshot(session: Session, bed_types: list[str], now: datetime) -> list[dict[str, object]]:
     """What the region had for these bed types at this moment (kept with an unplaced request)."""
     data = board(session, BoardFilter(bed_types=tuple(bed_types)), now=now)
@@ -174,31 +152,6 @@ def snapshot(session: Session, bed_types: list[str], now: datetime) -> list[dict
          "features": r.features}
         for r in data.rows
     ]
-
-
-def close_unplaced(session: Session, actor: Actor, request_id: int, reason: UnplacedReason,
-                   note: str | None, *, now: datetime | None = None) -> PlacementRequest:
-    """Close a request that could not be placed, with its reason and an availability snapshot."""
-    from verkeerstoren.placement import reservations
-
-    now = now or utcnow()
-    request = get_request(session, actor, request_id, purpose="close unplaced")
-    if request.status not in LIVE_STATUSES:
-        raise Conflict("the request is already closed")
-    for reservation in request.reservations:
-        if reservation.status is ReservationStatus.HELD:
-            reservations.close_hold(session, actor, reservation, ReservationStatus.CANCELLED,
-                                    "closed as unplaced", now=now)
-    previous = request.status
-    request.status = RequestStatus.UNPLACED
-    request.unplaced_reason = reason
-    request.close_note = note
-    request.closed_at = now
-    request.unplaced_snapshot = snapshot(session, request.bed_types, now)
-    record(session, request, actor, RequestStatus.UNPLACED.value, from_status=previous.value,
-           note=f"{reason.value}: {note or ''}".strip(": "), at=now)
-    events.emit(session, "placement", request_id=request.id)
-    return request
 
 
 def open_count(session: Session) -> int:

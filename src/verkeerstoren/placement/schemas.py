@@ -87,6 +87,11 @@ class ReserveIn(BaseModel):
 
     unit_id: int = Field(ge=1, le=2**31 - 1)
     bed_type_code: str = Field(min_length=1, max_length=30)
+    # The bounds are settings, checked by the service: outside them a 422 names the field.
+    hold_minutes: int | None = Field(
+        default=None, ge=1, le=24 * 60,
+        description="Minutes the bed is held (the server's default, 30, when left out); "
+        "within VERKEERSTOREN_HOLD_MINUTES_MIN and _MAX, 5-240 by default.")
 
 
 class AcceptIn(BaseModel):

@@ -1,28 +1,30 @@
 """Placement use cases (O4/O5): the one import for callers (API, pages, CLI, tests)."""
 
 from verkeerstoren.placement.analysis import analyse
-from verkeerstoren.placement.options import PAGE, area_point, excluded_for, options_for
-from verkeerstoren.placement.requests import (
-    cancel_request,
-    close_unplaced,
-    create_request,
-    get_request,
-    list_requests,
-)
-from verkeerstoren.placement.reservations import (
+from verkeerstoren.placement.expiry import expire_due
+from verkeerstoren.placement.lifecycle import (
     DEFAULT_HOLD_MINUTES,
+    HoldPolicy,
     NoFreeBed,
     accept,
     cancel,
+    cancel_request,
+    close_unplaced,
     decline,
-    expire_due,
     incoming,
     reserve,
+)
+from verkeerstoren.placement.options import PAGE, area_point, excluded_for, options_for
+from verkeerstoren.placement.requests import (
+    create_request,
+    get_request,
+    list_requests,
 )
 
 __all__ = [
     "DEFAULT_HOLD_MINUTES",
     "PAGE",
+    "HoldPolicy",
     "NoFreeBed",
     "accept",
     "analyse",
