@@ -32,6 +32,7 @@ from bench.servers import app_servers, fresh_database, machine
 from verkeerstoren.access.actor import system_actor
 from verkeerstoren.access.models import User
 from verkeerstoren.access.roles import Role
+from verkeerstoren.access.scoping import bind_actor
 from verkeerstoren.access.service import actor_for_user, create_token
 from verkeerstoren.capacity import service as capacity
 from verkeerstoren.capacity.models import ReportSource
@@ -65,10 +66,10 @@ def prepare(url: str) -> str:
     db = install_hooks(Database(url))
     try:
         with db.session() as session:
-            session.info["actor"] = system_actor("bench bursts")
+            bind_actor(session, system_actor("bench bursts"))
             build_demo(session, None)
         with db.session() as session:
-            session.info["actor"] = system_actor("bench bursts")
+            bind_actor(session, system_actor("bench bursts"))
             rows = [ReportIn(unit_id=u.unit_id, bed_type_code=u.bed_type_code,
                              staffed=u.physical_beds, occupied=0)
                     for u in session.scalars(select(UnitBedType)) if u.physical_beds > 0]

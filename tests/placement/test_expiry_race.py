@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from tests.placement.test_race import _race_database
 from verkeerstoren.access.actor import system_actor
+from verkeerstoren.access.scoping import bind_actor
 from verkeerstoren.capacity.models import BedState
 from verkeerstoren.notifications.models import Notification
 from verkeerstoren.placement import expiry, service
@@ -37,7 +38,7 @@ def held_db(tmp_path: Path) -> Iterator[tuple[Database, int]]:
     for db, unit_id, request_ids in _race_database(tmp_path, occupied=0, requests=HOLDS):
         actor = system_actor("coordinator")
         with db.session() as session:
-            session.info["actor"] = actor
+            bind_actor(session, actor)
             for n, request_id in enumerate(request_ids):
                 # A hold made 40 minutes ago has ended; one made 28 minutes ago ends soon.
                 made = utcnow() - timedelta(minutes=40 if n < EXPIRED else 28)

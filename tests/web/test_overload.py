@@ -34,7 +34,7 @@ def test_a_request_that_gets_no_turn_in_time_is_answered_503_with_retry_after(
 def test_no_free_connection_is_a_503_with_retry_after_not_a_500(
     client: Browser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def pool_full(*_args: object) -> None:
+    def pool_full(*_args: object, **_kwargs: object) -> None:
         raise PoolTimeout("QueuePool limit of size 10 overflow 20 reached")
 
     monkeypatch.setattr(deps, "resolve_actor", pool_full)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from verkeerstoren.access.actor import Actor, system_actor
+from verkeerstoren.access.scoping import bind_actor
 from verkeerstoren.audit import service as audit
 from verkeerstoren.placement.events import HoldChange, publish
 from verkeerstoren.placement.lifecycle import close_hold
@@ -119,14 +120,14 @@ def run_round(db: Database, *, now: datetime | None = None,
     for reservation_id in due:
         try:
             with db.session() as session:
-                session.info["actor"] = actor
+                bind_actor(session, actor)
                 reservation = session.get(Reservation, reservation_id)
                 if reservation is not None and expire_one(session, actor, reservation, now=now):
                     expired += 1
         except Exception:
             log.exception("releasing expired hold %s failed", reservation_id)
     with db.session() as session:
-        session.info["actor"] = actor
+        bind_actor(session, actor)
         warned = warn_due(session, actor, now=now, warn_before=warn_before)
     if expired or warned:
         log.info("holds: %s released after expiry, %s warned", expired, warned)
