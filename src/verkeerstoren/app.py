@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -18,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from verkeerstoren import __version__, capabilities
+from verkeerstoren.background import Job
 from verkeerstoren.runtime import install_hooks
 from verkeerstoren.settings import Environment, Settings
 from verkeerstoren.storage import Database
@@ -84,34 +83,26 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         if not database.is_sqlite:
             listener = PostgresListener(database.libpq_url, database.events)
             listener.start()
-        pulls = None
+        jobs: list[Job] = []
         if settings.pull_enabled and settings.environment is not Environment.TEST:
             from verkeerstoren.capacity.pull.scheduler import run_forever
 
-            pulls = asyncio.create_task(run_forever(database, settings.outbound),
-                                        name="scheduled-pull")
-        expiry = None
+            jobs.append(Job.start("scheduled-pull", run_forever(database, settings.outbound)))
         if settings.runs_hold_expiry:
             from verkeerstoren.placement import expiry as holds
 
-            expiry = asyncio.create_task(holds.run_forever(
+            jobs.append(Job.start("hold-expiry", holds.run_forever(
                 database, every_seconds=settings.hold_expiry_check_seconds,
-                warn_before=timedelta(minutes=settings.hold_warning_minutes)),
-                name="hold-expiry")
+                warn_before=timedelta(minutes=settings.hold_warning_minutes))))
         from verkeerstoren.notifications.worker import start_worker  # webhooks, reminders
 
-        notifier = start_worker(database, settings)
+        jobs.append(start_worker(database, settings))
         from verkeerstoren.audit.anchoring import start_checkpoints
 
-        checkpoints = start_checkpoints(database, settings)  # chain heads kept outside the DB
+        jobs.append(start_checkpoints(database, settings))  # chain heads kept outside the DB
         yield
-        await checkpoints.stop()
-        await notifier.stop()
-        for task in (pulls, expiry):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        for job in jobs:
+            await job.stop()
         if listener is not None:
             listener.stop()
         if db is None:

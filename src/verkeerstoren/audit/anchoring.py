@@ -6,7 +6,6 @@ when ``audit_checkpoint_webhook`` is set, posts it there, so copies live outside
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 
@@ -14,6 +13,7 @@ import httpx
 
 from verkeerstoren import __version__
 from verkeerstoren.audit.checkpoint import Checkpoint, signing_key, take, to_line
+from verkeerstoren.background import Job
 from verkeerstoren.outbound import RefusedAddress
 from verkeerstoren.settings import Environment, Settings
 from verkeerstoren.storage import Database
@@ -65,30 +65,15 @@ async def run_forever(db: Database, settings: Settings) -> None:
         await asyncio.sleep(settings.audit_checkpoint_seconds)
 
 
-class Checkpoints:
-    """Handle on the running task; ``await stop()`` at shutdown."""
-
-    def __init__(self, task: asyncio.Task[None] | None) -> None:
-        self.task = task
-
-    async def stop(self) -> None:
-        if self.task is None:
-            return
-        self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.task
-        self.task = None
-
-
-def start_checkpoints(db: Database, settings: Settings) -> Checkpoints:
+def start_checkpoints(db: Database, settings: Settings) -> Job:
     """Start the task on the running loop; off when the interval is 0 and in the test
     environment (tests write checkpoints themselves)."""
     if settings.audit_checkpoint_seconds == 0 or settings.environment is Environment.TEST:
-        return Checkpoints(None)
+        return Job()
     if not log.hasHandlers():
         # uvicorn configures only its own loggers: without this the checkpoint lines vanish.
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s %(message)s"))
         log.addHandler(handler)
         log.setLevel(logging.INFO)
-    return Checkpoints(asyncio.create_task(run_forever(db, settings), name="audit-checkpoint"))
+    return Job.start("audit-checkpoint", run_forever(db, settings))

@@ -5,11 +5,11 @@ round from the command line)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from dataclasses import dataclass
 
+from verkeerstoren.background import Job
 from verkeerstoren.notifications.delivery import DeliveryRun, deliver_due
 from verkeerstoren.notifications.reminders import remind_stale
 from verkeerstoren.outbound import Outbound
@@ -55,24 +55,8 @@ async def run_forever(db: Database, outbound: Outbound,
         await asyncio.sleep(every_seconds)
 
 
-class Worker:
-    """Handle on the running background task; ``await stop()`` at shutdown."""
-
-    def __init__(self, task: asyncio.Task[None] | None) -> None:
-        self.task = task
-
-    @property
-    def running(self) -> bool:
-        return self.task is not None and not self.task.done()
-
-    async def stop(self) -> None:
-        """Cancel the task and wait until it has ended."""
-        if self.task is None:
-            return
-        self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.task
-        self.task = None
+# The handle every background job of the server shares.
+Worker = Job
 
 
 def start_worker(db: Database, settings: Settings, *, enabled: bool | None = None) -> Worker:
@@ -82,5 +66,4 @@ def start_worker(db: Database, settings: Settings, *, enabled: bool | None = Non
         enabled = settings.environment is not Environment.TEST
     if not enabled:
         return Worker(None)
-    return Worker(asyncio.create_task(run_forever(db, settings.outbound),
-                                       name="notification-worker"))
+    return Job.start("notification-worker", run_forever(db, settings.outbound))
