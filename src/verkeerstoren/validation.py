@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
-from pydantic import ValidationError
-from pydantic_core import ErrorDetails
+from datetime import date
+from typing import Annotated
 
+from pydantic import AfterValidator, ValidationError
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+from verkeerstoren import region_time
 from verkeerstoren.errors import ValidationProblem
+
+# Dates people plan with (a wanted start, a bed expected free, an admission) lie within this
+# many years of today. Further out is a typing error, and 0001-01-01 or 9999-12-31 made date
+# arithmetic overflow into a 500.
+DATE_YEARS = 10
+
+
+def _near_today(value: date) -> date:
+    today = region_time.today()
+    if abs(value.year - today.year) > DATE_YEARS:
+        raise PydanticCustomError("date_out_of_range",
+                                  "must lie within {years} years of today",
+                                  {"years": DATE_YEARS})
+    return value
+
+
+NearDate = Annotated[date, AfterValidator(_near_today)]
+"""A date within :data:`DATE_YEARS` years of today (as a validation error otherwise)."""
 
 _DATE = ("not a date (use YYYY-MM-DD)", ())
 _DATETIME = ("not a date and time", ())
@@ -61,6 +83,7 @@ MESSAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "date_from_datetime_parsing": _DATE,
     "date_from_datetime_inexact": _DATE,
     "date_past": ("must be a date in the past", ()),
+    "date_out_of_range": ("must lie within {years} years of today", ("years",)),
     "date_future": ("must be a date in the future", ()),
     "datetime_type": _DATETIME,
     "datetime_parsing": _DATETIME,

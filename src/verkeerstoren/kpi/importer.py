@@ -9,12 +9,9 @@ wrongly.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -30,14 +27,13 @@ from verkeerstoren.kpi.service import (
     require_edit,
     write_measurements,
 )
-from verkeerstoren.registry.importer import decode, sniff_delimiter
 from verkeerstoren.registry.schemas import Problem
+from verkeerstoren.tables import reading
 
 COLUMNS = ("indicator", "period", "area", "value", "narrative", "note")
 REQUIRED = frozenset({"indicator", "period"})
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
-XLSX_MAGIC = b"PK\x03\x04"
 
 _INT = re.compile(r"^-?\d+$")
 _DOT = re.compile(r"^-?\d+\.\d+$")
@@ -60,43 +56,10 @@ def template_csv() -> str:
             "K1;2026Q3;;;Tussen wal en schip-overleg loopt per kwartaal;\r\n")
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _rows_xlsx(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a broken file
-        raise ValidationErrors([Problem("file", "This is not an Excel file.")]) from None
-    sheet = book.worksheets[0]
-    rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True,
-                                                                 max_row=MAX_ROWS + 2)]
-    book.close()
-    return rows
-
-
-def _rows_csv(data: bytes) -> list[list[str]]:
-    text = decode(data)
-    if "\x00" in text:
-        raise ValidationErrors([Problem("file", "This is not a CSV text file.")])
-    try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text)))
-    except csv.Error:
-        raise ValidationErrors([Problem("file", "This is not a CSV text file.")]) from None
-
-
 def read_table(data: bytes) -> list[tuple[int, dict[str, str]]]:
     """(spreadsheet row, cells by column) of every non-empty row of a CSV or Excel file."""
-    if len(data) > MAX_BYTES:
-        raise ValidationErrors([Problem("file", "The file is larger than 5 MB.")])
-    rows = _rows_xlsx(data) if data.startswith(XLSX_MAGIC) else _rows_csv(data)
+    rows = reading.read_rows(data, max_bytes=MAX_BYTES, max_rows=MAX_ROWS + 2)
+    rows = [[c.strip() for c in cells] for cells in rows]
     if not rows or not any(rows[0]):
         raise ValidationErrors([Problem("file", "The file is empty.")])
     header = [re.sub(r"\s+", "_", c.strip().strip("\ufeff").lower()) for c in rows[0]]

@@ -55,6 +55,7 @@ from verkeerstoren.registry.schemas import (
     parse_service_areas,
     problems_from,
 )
+from verkeerstoren.tables import reading
 
 Kind = Literal["units", "teams"]
 KINDS: tuple[Kind, ...] = ("units", "teams")
@@ -147,30 +148,6 @@ def template_csv(kind: Kind) -> str:
     return out.getvalue()
 
 
-def decode(data: bytes) -> str:
-    """Text of an uploaded file: UTF-8 (BOM dropped) or else Excel's Windows-1252."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")  # never fails: every byte is a character
-
-
-def sniff_delimiter(text: str) -> str:
-    """The separator used in the header line: the most frequent of ; , and tab."""
-    header = text.split("\n", 1)[0]
-    counts = {d: header.count(d) for d in (";", ",", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
-def _column(name: str) -> str:
-    return re.sub(r"[\s\-]+", "_", name.strip().strip("\ufeff").lower())
-
-
 def _split(cell: str | None) -> list[str]:
     return [p.strip() for p in re.split(r"[;|]", cell or "") if p.strip()]
 
@@ -180,17 +157,11 @@ def read_rows(data: bytes, kind: Kind) -> Iterator[tuple[int, dict[str, str]]]:
 
     Raises ValidationErrors when the file is too large, unreadable or has wrong columns.
     """
-    if len(data) > MAX_BYTES:
-        raise ValidationErrors([Problem("file", "The file is larger than 5 MB.")])
-    text = decode(data)
-    if "\x00" in text:
-        raise ValidationErrors([Problem("file", "This is not a CSV text file.")])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
-    try:
-        header = [_column(c) for c in next(reader, [])]
-        rows = list(reader)
-    except csv.Error:
-        raise ValidationErrors([Problem("file", "This is not a CSV text file.")]) from None
+    reading.check_size(data, MAX_BYTES)
+    lines = reading.csv_rows(data)
+    reading.check_cells(lines)
+    header = [reading.column_name(c) for c in lines[0]] if lines else []
+    rows = lines[1:]
     if not any(header):
         raise ValidationErrors([Problem("file", "The file is empty.")])
     problems: list[ValidationProblem] = []

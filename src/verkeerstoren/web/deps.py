@@ -26,6 +26,7 @@ from verkeerstoren.storage import Database
 from verkeerstoren.storage.db import read_only_session
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.i18n import translator
+from verkeerstoren.web.nul import reject_nul
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -114,7 +115,8 @@ def _context(
     permission: Permission | None, *, edit: bool, login: bool, read_only: bool = False
 ) -> Callable[..., Iterator[Ctx]]:
     def dependency(
-        request: Request, _csrf: Annotated[None, Depends(verify_csrf)]
+        request: Request, _csrf: Annotated[None, Depends(verify_csrf)],
+        _nul: Annotated[None, Depends(reject_nul)],
     ) -> Iterator[Ctx]:
         db: Database = request.app.state.db
         settings: Settings = request.app.state.settings
