@@ -126,20 +126,33 @@ FALLBACK = "invalid value"
 _OWN = {"value_error": "Value error, ", "assertion_error": "Assertion failed, "}
 
 
-def _problem(error: ErrorDetails, row: int | None) -> ValidationProblem:
-    field = ".".join(str(p) for p in error["loc"]) or "row"
+def _bound(value: object) -> object:
+    # A bound as a person writes it: "at most 520", not "520.0".
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def problem_of(error: ErrorDetails, row: int | None = None, *,
+               top_level: bool = False) -> ValidationProblem:
+    """One pydantic error as a ValidationProblem whose message is a msgid of :data:`MESSAGES`.
+
+    The field is the error's location joined with dots ("bed_types.0.physical_beds"), or with
+    ``top_level`` only its first part (a form names its inputs by the top-level field).
+    """
+    loc = [str(p) for p in error["loc"]]
+    field = (loc[0] if top_level and loc else ".".join(loc)) or "row"
     known = MESSAGES.get(error["type"])
     if known is not None:
         message, keys = known
         context = error.get("ctx") or {}
         return ValidationProblem(field, message, row=row,
-                                 params={k: context[k] for k in keys if k in context})
+                                 params={k: _bound(context[k]) for k in keys if k in context})
     prefix = _OWN.get(error["type"])
     if prefix is not None:
         return ValidationProblem(field, error["msg"].removeprefix(prefix), row=row)
     return ValidationProblem(field, FALLBACK, row=row)
 
 
-def problems(exc: ValidationError, row: int | None = None) -> list[ValidationProblem]:
-    """Every error of a pydantic validation as a ValidationProblem."""
-    return [_problem(error, row) for error in exc.errors()]
+def problems(exc: ValidationError, row: int | None = None, *,
+             top_level: bool = False) -> list[ValidationProblem]:
+    """Every error of a pydantic validation as a ValidationProblem (the one converter)."""
+    return [problem_of(error, row, top_level=top_level) for error in exc.errors()]

@@ -81,7 +81,7 @@ def test_every_bad_row_is_reported_and_nothing_is_written(session: Session) -> N
 def test_missing_and_unknown_columns_are_named(session: Session) -> None:
     with pytest.raises(ValidationErrors) as caught:
         importer.import_csv(session, ADMIN, "teams", b"organisation,colour\nX,blue\n")
-    messages = [p.message for p in caught.value.problems]
+    messages = [p.text for p in caught.value.problems]
     assert messages == ["Missing columns: team.", "Unknown columns: colour."]
 
 

@@ -17,6 +17,7 @@ from verkeerstoren.registry.models import Organisation
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import edit, view
 from verkeerstoren.web.forms import FormField, form_values
+from verkeerstoren.web.problems import problem_text
 from verkeerstoren.web.templating import NavItem, Templates, templates
 
 router = APIRouter(include_in_schema=False)
@@ -89,7 +90,7 @@ def _save_user(request: Request, ctx: Ctx, tpl: Templates, values: dict[str, str
         values.pop("password", None)
         return tpl.render(request, ctx, "form.html", status_code=422, title="New user",
                           back="/admin/users", fields=_user_fields(ctx), values=values,
-                          errors={problem.field: ctx._(problem.message)})
+                          errors={problem.field: problem_text(ctx._, problem)})
     return RedirectResponse("/admin/users", status_code=303)
 
 
@@ -121,7 +122,7 @@ def _issue(request: Request, ctx: Ctx, tpl: Templates, values: dict[str, str]) -
                                       organisation_id=int(org), created_by=ctx.user)
         secret = issued.secret
     except ValidationProblem as problem:
-        error = ctx._(problem.message)
+        error = problem_text(ctx._, problem)
     items = list(ctx.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())))
     return tpl.render(request, ctx, "access/tokens.html", status_code=422 if error else 200,
                       tokens=items, secret=secret, roles=_role_options(),

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from verkeerstoren import validation
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.errors import ValidationErrors, ValidationProblem
 from verkeerstoren.kpi.models import Indicator, MeasurementSource
@@ -27,7 +28,6 @@ from verkeerstoren.kpi.service import (
     require_edit,
     write_measurements,
 )
-from verkeerstoren.registry.schemas import Problem
 from verkeerstoren.tables import reading
 
 COLUMNS = ("indicator", "period", "area", "value", "narrative", "note")
@@ -61,16 +61,17 @@ def read_table(data: bytes) -> list[tuple[int, dict[str, str]]]:
     rows = reading.read_rows(data, max_bytes=MAX_BYTES, max_rows=MAX_ROWS + 2)
     rows = [[c.strip() for c in cells] for cells in rows]
     if not rows or not any(rows[0]):
-        raise ValidationErrors([Problem("file", "The file is empty.")])
+        raise ValidationErrors([ValidationProblem("file", "The file is empty.")])
     header = [re.sub(r"\s+", "_", c.strip().strip("\ufeff").lower()) for c in rows[0]]
     problems: list[ValidationProblem] = []
     if missing := sorted(REQUIRED - set(header)):
-        problems.append(Problem("file", "Missing columns: {columns}.", columns=", ".join(missing)))
+        problems.append(ValidationProblem("file", "Missing columns: {columns}.",
+                                          columns=", ".join(missing)))
     if unknown := [c for c in header if c and c not in COLUMNS]:
-        problems.append(Problem("file", "Unknown columns: {columns}.",
-                                columns=", ".join(unknown[:20])))
+        problems.append(ValidationProblem("file", "Unknown columns: {columns}.",
+                                          columns=", ".join(unknown[:20])))
     if len(rows) > MAX_ROWS + 1:
-        problems.append(Problem("file", "The file has more than {n} rows.", n=MAX_ROWS))
+        problems.append(ValidationProblem("file", "The file has more than {n} rows.", n=MAX_ROWS))
     if problems:
         raise ValidationErrors(problems)
     out: list[tuple[int, dict[str, str]]] = []
@@ -78,8 +79,10 @@ def read_table(data: bytes) -> list[tuple[int, dict[str, str]]]:
         if not any(c.strip() for c in cells):
             continue
         if any(c.strip() for c in cells[len(header):]):
-            problems.append(Problem("file", "The row has more cells than the header; is a "
-                                    "decimal comma used in a comma-separated file?", row=number))
+            problems.append(ValidationProblem("file",
+                                              "The row has more cells than the header; is a "
+                                              "decimal comma used in a comma-separated file?",
+                                              row=number))
             continue
         out.append((number, {col: (cells[i].strip() if i < len(cells) else "")
                              for i, col in enumerate(header) if col}))
@@ -100,9 +103,10 @@ def _decimal_marks(rows: list[tuple[int, dict[str, str]]]) -> list[ValidationPro
         if first is None:
             first = mark
         elif mark != first:
-            problems.append(Problem("value", "Mixed decimal marks: {value} uses '{mark}' where "
-                                    "earlier rows use '{first}'.", row=number, value=raw,
-                                    mark=mark, first=first))
+            problems.append(ValidationProblem("value",
+                                              "Mixed decimal marks: {value} uses '{mark}' where "
+                                              "earlier rows use '{first}'.", row=number, value=raw,
+                                              mark=mark, first=first))
     return problems
 
 
@@ -113,8 +117,8 @@ def _number(raw: str, row: int) -> float | None:
         return float(raw)
     if _COMMA.match(raw):
         return float(raw.replace(",", "."))
-    raise ValidationErrors([Problem("value", "{value} is not a number (no thousands "
-                                    "separators).", row=row, value=raw)])
+    raise ValidationErrors([ValidationProblem("value", "{value} is not a number (no thousands "
+                                              "separators).", row=row, value=raw)])
 
 
 def import_measurements(
@@ -141,15 +145,13 @@ def import_measurements(
             problems.extend(exc.problems)
             continue
         except ValidationError as exc:
-            for error in exc.errors()[:5]:
-                field = str(error["loc"][0]) if error["loc"] else "row"
-                problems.append(Problem(field, "Invalid value: {message}", row=number,
-                                        message=error["msg"]))
+            problems.extend(validation.problems(exc, number, top_level=True)[:5])
             continue
         key = (item.indicator.code, item.period.label, item.area_code)
         if key in seen:
-            problems.append(Problem("period", "Same indicator, period and area as row {other}.",
-                                    row=number, other=seen[key]))
+            problems.append(ValidationProblem("period",
+                                              "Same indicator, period and area as row {other}.",
+                                              row=number, other=seen[key]))
             continue
         seen[key] = number
         checked.append(item)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Path, Query, UploadFile
 
 from verkeerstoren.access.roles import Permission
-from verkeerstoren.errors import ValidationErrors
+from verkeerstoren.errors import ValidationErrors, ValidationProblem
 from verkeerstoren.registry import importer, service
 from verkeerstoren.registry.models import (
     BedType,
@@ -39,7 +39,6 @@ from verkeerstoren.registry.schemas import (
     OrganisationIn,
     OrganisationOut,
     OrganisationUpdate,
-    Problem,
     SkillOut,
     WijkOut,
 )
@@ -227,6 +226,6 @@ def import_registry(
     """All-or-nothing CSV import of care units or district-nursing teams (administrators)."""
     data = file.file.read(importer.MAX_BYTES + 1)
     if len(data) > importer.MAX_BYTES:
-        raise ValidationErrors([Problem("file", "The file is larger than 5 MB.")])
+        raise ValidationErrors([ValidationProblem("file", "The file is larger than 5 MB.")])
     summary = importer.import_csv(ctx.session, ctx.user, kind, data)
     return ImportSummaryOut.model_validate(summary.as_dict())

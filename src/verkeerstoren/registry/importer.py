@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from verkeerstoren import validation
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.errors import ValidationErrors, ValidationProblem
 from verkeerstoren.registry.checks import (
@@ -49,11 +50,9 @@ from verkeerstoren.registry.schemas import (
     OptText200,
     Phone,
     Postcode,
-    Problem,
     ServiceAreaIn,
     WijkCode,
     parse_service_areas,
-    problems_from,
 )
 from verkeerstoren.tables import reading
 
@@ -163,18 +162,20 @@ def read_rows(data: bytes, kind: Kind) -> Iterator[tuple[int, dict[str, str]]]:
     header = [reading.column_name(c) for c in lines[0]] if lines else []
     rows = lines[1:]
     if not any(header):
-        raise ValidationErrors([Problem("file", "The file is empty.")])
+        raise ValidationErrors([ValidationProblem("file", "The file is empty.")])
     problems: list[ValidationProblem] = []
     missing = sorted(REQUIRED[kind] - set(header))
     unknown = [c for c in header if c and c not in COLUMNS[kind]]
     if missing:
-        problems.append(Problem("file", "Missing columns: {columns}.", columns=", ".join(missing)))
+        problems.append(ValidationProblem("file", "Missing columns: {columns}.",
+                                          columns=", ".join(missing)))
     if unknown:
         problems.append(
-            Problem("file", "Unknown columns: {columns}.", columns=", ".join(unknown[:20]))
+            ValidationProblem("file", "Unknown columns: {columns}.",
+                              columns=", ".join(unknown[:20]))
         )
     if len(rows) > MAX_ROWS:
-        problems.append(Problem("file", "The file has more than {n} rows.", n=MAX_ROWS))
+        problems.append(ValidationProblem("file", "The file has more than {n} rows.", n=MAX_ROWS))
     if problems:
         raise ValidationErrors(problems)
     for index, cells in enumerate(rows, start=2):
@@ -192,7 +193,7 @@ def _validated(model: type[BaseModel], record: dict[str, str], row: int) -> Any:
     try:
         return model.model_validate(values)
     except ValidationError as error:
-        raise ValidationErrors(problems_from(error, row=row)) from None
+        raise ValidationErrors(validation.problems(error, row, top_level=True)) from None
 
 
 def _by_code_or_name(options: dict[str, Any], value: str) -> str | None:
@@ -206,9 +207,7 @@ def _by_code_or_name(options: dict[str, Any], value: str) -> str | None:
 
 
 def _at_row(problem: ValidationProblem, row: int) -> ValidationProblem:
-    if isinstance(problem, Problem):
-        return Problem(problem.field, problem.template, row=row, **problem.values)
-    return ValidationProblem(problem.field, problem.message, row=row)
+    return problem.at_row(row)
 
 
 def _assign(obj: object, values: dict[str, Any]) -> bool:
@@ -271,14 +270,15 @@ class _UnitPlan:
         raw_bed = record.get("bed_type", "")
         bed_code = _by_code_or_name(self.bed_types, raw_bed) if raw_bed else None
         if raw_bed and bed_code is None:
-            problems.append(Problem("bed_type", "Unknown bed type {code}.", row=row,
-                                    code=raw_bed[:40]))
+            problems.append(ValidationProblem("bed_type", "Unknown bed type {code}.", row=row,
+                                              code=raw_bed[:40]))
         feature_codes: list[str] = []
         for value in _split(record.get("features")):
             code = _by_code_or_name(self.features, value)
             if code is None:
                 problems.append(
-                    Problem("features", "Unknown feature {code}.", row=row, code=value[:40]))
+                    ValidationProblem("features", "Unknown feature {code}.", row=row,
+                                      code=value[:40]))
             elif code not in feature_codes:
                 feature_codes.append(code)
         if parsed is not None:
@@ -296,14 +296,14 @@ class _UnitPlan:
         if parsed.organisation_kind is not None:
             first = self.kinds.setdefault(parsed.organisation, (row, parsed.organisation_kind))
             if first[1] != parsed.organisation_kind:
-                problems.append(Problem(
+                problems.append(ValidationProblem(
                     "organisation_kind", "Differs from row {first} for the same organisation.",
                     row=row, first=first[0]))
         address = {f: getattr(parsed, f) for f in _LOCATION_FIELDS}
         loc_key = (parsed.organisation, parsed.location)
         first_loc = self.locations.setdefault(loc_key, (row, address))
         if first_loc[1] != address:
-            problems.append(Problem(
+            problems.append(ValidationProblem(
                 "location", "The address differs from row {first} for the same location.",
                 row=row, first=first_loc[0]))
         unit = self.units.setdefault(
@@ -312,7 +312,7 @@ class _UnitPlan:
         )
         if bed_code is not None:
             if bed_code in unit.beds:
-                problems.append(Problem(
+                problems.append(ValidationProblem(
                     "bed_type", "Bed type {code} appears twice for this unit.", row=row,
                     code=bed_code))
             unit.beds[bed_code] = parsed.physical_beds
@@ -327,7 +327,7 @@ def _import_units(session: Session, actor: Actor, data: bytes) -> ImportSummary:
         summary.rows += 1
         plan.add(row, record)
     if summary.rows == 0:
-        plan.problems.append(Problem("file", "The file has no data rows."))
+        plan.problems.append(ValidationProblem("file", "The file has no data rows."))
     if plan.problems:
         raise ValidationErrors(plan.problems)
     kinds = {name: kind for name, (_, kind) in plan.kinds.items()}
@@ -425,19 +425,19 @@ def _import_teams(session: Session, actor: Actor, data: bytes) -> ImportSummary:
         org_name = record.get("organisation", "")
         org = orgs.get(org_name)
         if org is None and org_name:
-            row_problems.append(Problem(
+            row_problems.append(ValidationProblem(
                 "organisation", "Unknown organisation {name}.", row=row, name=org_name[:60]))
         skill_codes: list[str] = []
         for value in _split(record.get("skills")):
             code = _by_code_or_name(skills, value)
             if code is None:
                 row_problems.append(
-                    Problem("skills", "Unknown skill {code}.", row=row, code=value[:40]))
+                    ValidationProblem("skills", "Unknown skill {code}.", row=row, code=value[:40]))
             elif code not in skill_codes:
                 skill_codes.append(code)
         areas, bad = parse_service_areas(record.get("service_areas") or "")
         for token in bad:
-            row_problems.append(Problem(
+            row_problems.append(ValidationProblem(
                 "service_areas",
                 "{value} is neither a postcode range like 2711-2729 nor a code like WK063701.",
                 row=row, value=token))
@@ -447,19 +447,19 @@ def _import_teams(session: Session, actor: Actor, data: bytes) -> ImportSummary:
                 if code not in wijken_checked:
                     wijken_checked[code] = session.get(Wijk, code) is not None
                 if not wijken_checked[code]:
-                    row_problems.append(Problem(
+                    row_problems.append(ValidationProblem(
                         "service_areas", "Unknown neighbourhood {code}.", row=row, code=code))
         if org is not None and parsed is not None:
             key = (org.id, parsed.team)
             if key in planned:
-                row_problems.append(Problem(
+                row_problems.append(ValidationProblem(
                     "team", "This team already appears in row {first}.", row=row,
                     first=planned[key][0]))
             else:
                 planned[key] = (row, parsed, skill_codes, areas)
         problems += row_problems
     if summary.rows == 0:
-        problems.append(Problem("file", "The file has no data rows."))
+        problems.append(ValidationProblem("file", "The file has no data rows."))
     if problems:
         raise ValidationErrors(problems)
     teams = {

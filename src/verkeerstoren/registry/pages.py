@@ -28,10 +28,10 @@ from verkeerstoren.registry.schemas import (
     NursingTeamUpdate,
     OrganisationIn,
     OrganisationUpdate,
-    Problem,
 )
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import edit, view
+from verkeerstoren.web.problems import problem_text
 from verkeerstoren.web.templating import NavItem, Templates, templates
 
 router = APIRouter(include_in_schema=False)
@@ -73,9 +73,7 @@ async def _form(request: Request) -> FormValues:
 
 
 def _message(ctx: Ctx, problem: ValidationProblem) -> str:
-    if isinstance(problem, Problem):
-        return ctx._(problem.template, **problem.values)
-    return ctx._(problem.message)
+    return problem_text(ctx._, problem)
 
 
 def _may_edit(ctx: Ctx, organisation_id: int) -> bool:
@@ -493,7 +491,7 @@ async def import_upload(request: Request, ctx: ImportCtx, tpl: Tpl) -> HTMLRespo
         try:
             with ctx.session.begin_nested():
                 if not data:
-                    raise ValidationErrors([Problem("file", "Choose a file to upload.")])
+                    raise ValidationErrors([ValidationProblem("file", "Choose a file to upload.")])
                 summary = importer.import_csv(ctx.session, ctx.user, kind, data)
         except ValidationErrors as errors:
             problems = [

@@ -19,7 +19,6 @@ from pydantic import (
     model_validator,
 )
 
-from verkeerstoren.errors import ValidationProblem
 from verkeerstoren.registry.models import OrganisationKind
 
 MAX_ID = 2_147_483_647  # int4: larger ids cannot exist, and SQLite/PostgreSQL reject them
@@ -34,17 +33,6 @@ GEMEENTE_RE = re.compile(r"^GM[0-9]{4}$")
 WIJK_RE = re.compile(r"^WK[0-9]{6}$")
 PHONE_RE = re.compile(r"^[0-9+()\-. ]{3,30}$")
 RANGE_RE = re.compile(r"^([0-9]{4})\s*-\s*([0-9]{4})$")
-
-
-class Problem(ValidationProblem):
-    """A validation problem whose message is a msgid with ``{name}`` placeholders."""
-
-    def __init__(
-        self, field: str, template: str, *, row: int | None = None, **values: object
-    ) -> None:
-        self.template = template
-        self.values = values
-        super().__init__(field, template.format(**values) if values else template, row=row)
 
 
 def clean_text(value: str) -> str:
@@ -409,44 +397,6 @@ class ImportSummaryOut(_Out):
     units_updated: int
     teams_created: int
     teams_updated: int
-
-
-# --- turning pydantic errors into problems a page can translate -----------------------------
-
-BUILTIN_MESSAGES: dict[str, str] = {
-    "missing": "This field is required.",
-    "string_too_long": "Must be at most {max_length} characters.",
-    "int_parsing": "Must be a whole number.",
-    "int_from_float": "Must be a whole number.",
-    "int_type": "Must be a whole number.",
-    "float_type": "Must be a number.",
-    "string_type": "Invalid value.",
-    "float_parsing": "Must be a number.",
-    "greater_than_equal": "Must be at least {ge}.",
-    "less_than_equal": "Must be at most {le}.",
-    "enum": "Choose one of the options.",
-    "bool_parsing": "Must be yes or no.",
-    "too_long": "Too many entries.",
-    "finite_number": "Must be a number.",
-}
-
-
-def problems_from(error: ValidationError, *, row: int | None = None) -> list[ValidationProblem]:
-    """One problem per pydantic error, named by its top-level field, message a msgid."""
-    problems: list[ValidationProblem] = []
-    for item in error.errors(include_url=False):
-        loc = item.get("loc", ())
-        field = str(loc[0]) if loc else "__root__"
-        kind = str(item.get("type", ""))
-        ctx: dict[str, Any] = dict(item.get("ctx") or {})
-        if kind == "value_error" and "error" in ctx:
-            problems.append(Problem(field, str(ctx["error"]), row=row))
-        elif kind in BUILTIN_MESSAGES:
-            values = {k: v for k, v in ctx.items() if k in ("max_length", "ge", "le")}
-            problems.append(Problem(field, BUILTIN_MESSAGES[kind], row=row, **values))
-        else:
-            problems.append(Problem(field, "Invalid value.", row=row))
-    return problems
 
 
 def parse_service_areas(text: str) -> tuple[list[ServiceAreaIn], list[str]]:

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from verkeerstoren import region_time
+from verkeerstoren import region_time, validation
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.errors import Forbidden, NotFound, ValidationErrors, ValidationProblem
 from verkeerstoren.opendata.models import DataSet, ExternalWait
@@ -109,9 +109,7 @@ def import_csv(session: Session, actor: Actor, raw: bytes) -> int:
         try:
             items.append(WaitIn.model_validate(values))
         except ValidationError as exc:
-            for err in exc.errors():
-                field = ".".join(str(p) for p in err["loc"]) or "row"
-                problems.append(ValidationProblem(field, err["msg"], row=number))
+            problems.extend(validation.problems(exc, row=number))
     if problems:
         raise ValidationErrors(problems)
     with session.begin_nested():
@@ -119,7 +117,7 @@ def import_csv(session: Session, actor: Actor, raw: bytes) -> int:
             try:
                 report(session, actor, item, ReportSource.CSV)
             except ValidationProblem as problem:
-                problems.append(ValidationProblem(problem.field, problem.message, row=number))
+                problems.append(problem.at_row(number))
         if problems:
             raise ValidationErrors(problems)
     return len(items)
