@@ -190,8 +190,7 @@ def import_registry(path: Path, kind: str) -> None:
     try:
         with db.session() as session:
             session.info["actor"] = system_actor("cli import")
-            summary = importer.import_csv(session, system_actor("cli import"),
-                                          cast(importer.Kind, kind),
+            summary = importer.import_csv(session, cast(importer.Kind, kind),
                                           path.read_bytes())
         click.echo(f"Imported: {summary}")
     except DomainError as exc:

@@ -54,7 +54,7 @@ def parse(raw: bytes, filename: str = "") -> list[tuple[int, ReportIn]]:
 
 def _validate(lines: Iterable[list[str]]) -> list[tuple[int, ReportIn]]:
     iterator = iter(lines)
-    header = [h.strip().lower() for h in next(iterator, [])]
+    header = [reading.column_name(h) for h in next(iterator, [])]
     missing = [c for c in REQUIRED if c not in header]
     unknown = [h for h in header if h and h not in COLUMNS and h not in HELPER_COLUMNS]
     if missing or unknown:

@@ -62,7 +62,7 @@ def read_table(data: bytes) -> list[tuple[int, dict[str, str]]]:
     rows = [[c.strip() for c in cells] for cells in rows]
     if not rows or not any(rows[0]):
         raise ValidationErrors([ValidationProblem("file", "The file is empty.")])
-    header = [re.sub(r"\s+", "_", c.strip().strip("\ufeff").lower()) for c in rows[0]]
+    header = [reading.column_name(c) for c in rows[0]]
     problems: list[ValidationProblem] = []
     if missing := sorted(REQUIRED - set(header)):
         problems.append(ValidationProblem("file", "Missing columns: {columns}.",

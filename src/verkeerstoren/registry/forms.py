@@ -16,6 +16,7 @@ from verkeerstoren import validation
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.errors import ValidationErrors, ValidationProblem
 from verkeerstoren.registry import service
+from verkeerstoren.registry.fields import MAX_BEDS
 from verkeerstoren.registry.models import (
     CareUnit,
     Location,
@@ -23,7 +24,7 @@ from verkeerstoren.registry.models import (
     Organisation,
     OrganisationKind,
 )
-from verkeerstoren.registry.schemas import MAX_BEDS, parse_service_areas
+from verkeerstoren.registry.schemas import parse_service_areas
 
 FormValues = dict[str, list[str]]
 

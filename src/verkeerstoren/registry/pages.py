@@ -17,9 +17,9 @@ from starlette.datastructures import UploadFile
 from verkeerstoren.access.roles import Permission
 from verkeerstoren.errors import ValidationErrors, ValidationProblem
 from verkeerstoren.registry import forms, importer, service
+from verkeerstoren.registry.fields import MAX_ID
 from verkeerstoren.registry.forms import FormField, FormValues, collect
 from verkeerstoren.registry.schemas import (
-    MAX_ID,
     CareUnitIn,
     CareUnitUpdate,
     LocationIn,
@@ -492,7 +492,7 @@ async def import_upload(request: Request, ctx: ImportCtx, tpl: Tpl) -> HTMLRespo
             with ctx.session.begin_nested():
                 if not data:
                     raise ValidationErrors([ValidationProblem("file", "Choose a file to upload.")])
-                summary = importer.import_csv(ctx.session, ctx.user, kind, data)
+                summary = importer.import_csv(ctx.session, kind, data)
         except ValidationErrors as errors:
             problems = [
                 {"row": p.row, "field": p.field, "message": _message(ctx, p)}

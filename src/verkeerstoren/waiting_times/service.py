@@ -90,7 +90,7 @@ def import_csv(session: Session, actor: Actor, raw: bytes) -> int:
     """Report many waits from a CSV (',' or ';'); every bad row is named, nothing is stored
     unless all rows are good."""
     lines = reading.read_rows(raw, max_bytes=MAX_CSV_BYTES)
-    header = [c.strip() for c in lines[0]] if lines else []
+    header = [reading.column_name(c) for c in lines[0]] if lines else []
     missing = [c for c in ("sector", "care_type") if c not in header]
     if missing:
         raise ValidationProblem("file", "missing column(s) {columns}; expected {expected}",
