@@ -218,8 +218,7 @@ def import_registry(path: Path, kind: str) -> None:
     try:
         with db.session() as session:
             bind_actor(session, system_actor("cli import"))
-            summary = importer.import_csv(session, system_actor("cli import"),
-                                          cast(importer.Kind, kind),
+            summary = importer.import_csv(session, cast(importer.Kind, kind),
                                           path.read_bytes())
         click.echo(f"Imported: {summary}")
     except DomainError as exc:

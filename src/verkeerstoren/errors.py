@@ -10,8 +10,11 @@ class DomainError(Exception):
 class ValidationProblem(DomainError):
     """Input that breaks a rule; names the field (and row, for imports).
 
-    ``message`` is an English msgid with ``{name}`` placeholders filled from ``params``, so pages
-    can show it in Dutch through the catalogue while the API answers in English.
+    ``message`` is an English msgid with ``{name}`` placeholders filled from ``params`` (given as
+    a dict or as keywords), so pages can show it in Dutch through the catalogue
+    (``web.problems.problem_text``) while the API answers in English (:attr:`text`). The one
+    type of input problem: services, importers and the pydantic converter
+    (``validation.problems``) all build it.
     """
 
     def __init__(
@@ -21,13 +24,18 @@ class ValidationProblem(DomainError):
         *,
         row: int | None = None,
         params: dict[str, object] | None = None,
+        **values: object,
     ) -> None:
         self.field = field
         self.message = message
         self.row = row
-        self.params = params or {}
+        self.params = {**(params or {}), **values}
         where = f"row {row}, " if row is not None else ""
         super().__init__(f"{where}{field}: {self.text}")
+
+    def at_row(self, row: int | None) -> ValidationProblem:
+        """The same problem, placed at a row of an import."""
+        return ValidationProblem(self.field, self.message, row=row, params=self.params)
 
     @property
     def text(self) -> str:

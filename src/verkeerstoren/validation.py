@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
-from pydantic import ValidationError
-from pydantic_core import ErrorDetails
+from datetime import date
+from typing import Annotated
 
+from pydantic import AfterValidator, ValidationError
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+from verkeerstoren import region_time
 from verkeerstoren.errors import ValidationProblem
+
+# Dates people plan with (a wanted start, a bed expected free, an admission) lie within this
+# many years of today. Further out is a typing error, and 0001-01-01 or 9999-12-31 made date
+# arithmetic overflow into a 500.
+DATE_YEARS = 10
+
+
+def _near_today(value: date) -> date:
+    today = region_time.today()
+    if abs(value.year - today.year) > DATE_YEARS:
+        raise PydanticCustomError("date_out_of_range",
+                                  "must lie within {years} years of today",
+                                  {"years": DATE_YEARS})
+    return value
+
+
+NearDate = Annotated[date, AfterValidator(_near_today)]
+"""A date within :data:`DATE_YEARS` years of today (as a validation error otherwise)."""
 
 _DATE = ("not a date (use YYYY-MM-DD)", ())
 _DATETIME = ("not a date and time", ())
@@ -61,6 +83,7 @@ MESSAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "date_from_datetime_parsing": _DATE,
     "date_from_datetime_inexact": _DATE,
     "date_past": ("must be a date in the past", ()),
+    "date_out_of_range": ("must lie within {years} years of today", ("years",)),
     "date_future": ("must be a date in the future", ()),
     "datetime_type": _DATETIME,
     "datetime_parsing": _DATETIME,
@@ -103,20 +126,33 @@ FALLBACK = "invalid value"
 _OWN = {"value_error": "Value error, ", "assertion_error": "Assertion failed, "}
 
 
-def _problem(error: ErrorDetails, row: int | None) -> ValidationProblem:
-    field = ".".join(str(p) for p in error["loc"]) or "row"
+def _bound(value: object) -> object:
+    # A bound as a person writes it: "at most 520", not "520.0".
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def problem_of(error: ErrorDetails, row: int | None = None, *,
+               top_level: bool = False) -> ValidationProblem:
+    """One pydantic error as a ValidationProblem whose message is a msgid of :data:`MESSAGES`.
+
+    The field is the error's location joined with dots ("bed_types.0.physical_beds"), or with
+    ``top_level`` only its first part (a form names its inputs by the top-level field).
+    """
+    loc = [str(p) for p in error["loc"]]
+    field = (loc[0] if top_level and loc else ".".join(loc)) or "row"
     known = MESSAGES.get(error["type"])
     if known is not None:
         message, keys = known
         context = error.get("ctx") or {}
         return ValidationProblem(field, message, row=row,
-                                 params={k: context[k] for k in keys if k in context})
+                                 params={k: _bound(context[k]) for k in keys if k in context})
     prefix = _OWN.get(error["type"])
     if prefix is not None:
         return ValidationProblem(field, error["msg"].removeprefix(prefix), row=row)
     return ValidationProblem(field, FALLBACK, row=row)
 
 
-def problems(exc: ValidationError, row: int | None = None) -> list[ValidationProblem]:
-    """Every error of a pydantic validation as a ValidationProblem."""
-    return [_problem(error, row) for error in exc.errors()]
+def problems(exc: ValidationError, row: int | None = None, *,
+             top_level: bool = False) -> list[ValidationProblem]:
+    """Every error of a pydantic validation as a ValidationProblem (the one converter)."""
+    return [problem_of(error, row, top_level=top_level) for error in exc.errors()]

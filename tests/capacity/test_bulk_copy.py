@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -60,7 +60,8 @@ def _varied_rows(targets: list[UnitBedType]) -> list[ReportIn]:
             physical=None if i % 4 == 0 else ubt.physical_beds,
             staffed=staffed, occupied=(staffed - blocked) // 2, blocked=blocked,
             blocked_reason="Schoonmaak ‘Café’" if blocked else None,
-            expected_free_date=date(2100, 1, 1) + timedelta(days=i % 5) if i % 2 else None,
+            expected_free_date=(datetime.now(UTC).date() + timedelta(days=400 + i % 5)
+                                if i % 2 else None),
             remark=f"ré {i}; \"quoted\"\ttab" if i % 5 else None))
     return rows
 
@@ -130,7 +131,8 @@ def test_an_error_in_the_last_row_of_a_large_import_writes_nothing(
     last = targets[-1]
     rows[-1] = ReportIn(unit_id=last.unit_id, bed_type_code=last.bed_type_code,
                         physical=last.physical_beds, staffed=last.physical_beds,
-                        occupied=0, expected_free_date=date(2001, 1, 1))
+                        occupied=0,
+                        expected_free_date=datetime.now(UTC).date() - timedelta(days=30))
     rows[-2] = ReportIn(unit_id=999_999, bed_type_code=rows[-2].bed_type_code,
                         staffed=1, occupied=0)
     numbers = list(range(2, len(rows) + 2))

@@ -147,11 +147,11 @@ def test_bad_indicator_input_names_each_field_in_dutch_and_writes_nothing(
             target_year=["1800", "2030"], target_value=["", ""], target_text=["x", ""])})
     assert answer.status_code == 422
     assert _field_error(answer.text, "code") == "Gebruik alleen letters, cijfers en . _ -"
-    assert _field_error(answer.text, "name") == "Dit veld is verplicht."
-    assert _field_error(answer.text, "unit") == "Kies een van de mogelijkheden."
-    assert _field_error(answer.text, "baseline_value") == "Moet een getal zijn."
+    assert _field_error(answer.text, "name") == "dit veld is verplicht"
+    assert _field_error(answer.text, "unit") == "geen toegestane waarde"
+    assert _field_error(answer.text, "baseline_value") == "geen getal"
     assert _field_error(answer.text, "target_text") == \
-        "Streefwaarde rij 1: Moet minstens 1990 zijn."
+        "Streefwaarde rij 1: moet minstens 1990 zijn"
     assert 'value="bad code!"' in answer.text  # what was typed stays in the form
     # Rules of the service (a code in use, two targets for a year) show the same way.
     answer = analyst.post("/kpi/indicators/new", data={
@@ -207,7 +207,7 @@ def test_bad_project_input_names_the_field_and_writes_nothing(
         "phase": "plan", "start_date": "2026-06-01", "end_date": "2026-01-01",
         "budget_eur": "-5", "indicator_ids": ["999999"]})
     assert answer.status_code == 422
-    assert _field_error(answer.text, "budget_eur") == "Moet minstens 0 zijn."
+    assert _field_error(answer.text, "budget_eur") == "moet minstens 0 zijn"
     answer = analyst.post("/kpi/projects/new", data={
         "csrf_token": analyst.csrf, "action_line_id": str(line), "name": "Omgekeerd",
         "phase": "plan", "start_date": "2026-06-01", "end_date": "2026-01-01",

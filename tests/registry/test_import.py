@@ -37,7 +37,7 @@ def test_a_units_file_creates_organisation_location_and_units(
     session: Session, orgs: DemoOrgs
 ) -> None:
     data = UNITS.format(wijk=orgs.wijk.code).encode()
-    summary = importer.import_csv(session, ADMIN, "units", data)
+    summary = importer.import_csv(session, "units", data)
     assert (summary.rows, summary.organisations_created, summary.locations_created,
             summary.units_created) == (3, 1, 1, 2)
     unit = session.scalars(select(CareUnit).where(CareUnit.name == "Afdeling A")).one()
@@ -45,7 +45,7 @@ def test_a_units_file_creates_organisation_location_and_units(
         ("geriatric_rehab", 2), ("short_stay_high", 6)]
     assert sorted(f.code for f in unit.features) == ["isolation", "oxygen"]
     assert unit.location.latitude == 52.06
-    again = importer.import_csv(session, ADMIN, "units", data)
+    again = importer.import_csv(session, "units", data)
     assert (again.organisations_created, again.units_created, again.units_updated) == (0, 0, 0)
 
 
@@ -54,7 +54,7 @@ def test_a_latin1_semicolon_file_from_excel_is_accepted(session: Session) -> Non
         "organisation;location;postcode;gemeente_code;unit;bed_type;physical_beds\r\n"
         "Zorg Één;Huis Café;2711AB;GM0637;Afdeling Ü;hospice;4\r\n"
     )
-    summary = importer.import_csv(session, ADMIN, "units", text.encode("cp1252"))
+    summary = importer.import_csv(session, "units", text.encode("cp1252"))
     assert summary.units_created == 1
     names = session.scalars(select(Organisation.name).where(Organisation.name == "Zorg Één"))
     assert names.one() == "Zorg Één"
@@ -69,7 +69,7 @@ def test_every_bad_row_is_reported_and_nothing_is_written(session: Session) -> N
         ",Huis,2711AB,GM0637,Afdeling,hospice,x,\n"
     )
     with pytest.raises(ValidationErrors) as caught:
-        importer.import_csv(session, ADMIN, "units", text.encode())
+        importer.import_csv(session, "units", text.encode())
     where = {(p.row, p.field) for p in caught.value.problems}
     assert {(3, "postcode"), (3, "bed_type"), (3, "physical_beds"), (3, "features"),
             (4, "organisation"), (4, "physical_beds")} <= where
@@ -80,8 +80,8 @@ def test_every_bad_row_is_reported_and_nothing_is_written(session: Session) -> N
 
 def test_missing_and_unknown_columns_are_named(session: Session) -> None:
     with pytest.raises(ValidationErrors) as caught:
-        importer.import_csv(session, ADMIN, "teams", b"organisation,colour\nX,blue\n")
-    messages = [p.message for p in caught.value.problems]
+        importer.import_csv(session, "teams", b"organisation,colour\nX,blue\n")
+    messages = [p.text for p in caught.value.problems]
     assert messages == ["Missing columns: team.", "Unknown columns: colour."]
 
 
@@ -91,7 +91,7 @@ def test_a_teams_file_sets_skills_and_service_areas(session: Session, orgs: Demo
         f"{orgs.own.name};Wijkteam Import;079 1234567;import@example.nl;"
         f"palliative|Wondzorg;\"2711-2729;{orgs.wijk.code}\"\n"
     )
-    summary = importer.import_csv(session, ADMIN, "teams", text.encode())
+    summary = importer.import_csv(session, "teams", text.encode())
     assert summary.teams_created == 1
     team = session.scalars(select(NursingTeam).where(NursingTeam.name == "Wijkteam Import")).one()
     assert sorted(s.code for s in team.skills) == ["palliative", "wound_care"]
@@ -103,7 +103,7 @@ def test_the_templates_can_be_imported_as_they_are(session: Session) -> None:
     for kind in importer.KINDS:
         header = importer.template_csv(kind).splitlines()[0].split(",")
         assert tuple(header) == importer.COLUMNS[kind]
-    summary = importer.import_csv(session, ADMIN, "units", importer.template_csv("units").encode())
+    summary = importer.import_csv(session, "units", importer.template_csv("units").encode())
     assert summary.units_created == 1
 
 

@@ -9,7 +9,7 @@ from babel.messages.pofile import read_po
 
 from verkeerstoren.registry.forms import KIND_LABELS
 from verkeerstoren.registry.pages import IMPORT_KINDS, TABS
-from verkeerstoren.registry.schemas import BUILTIN_MESSAGES
+from verkeerstoren.validation import MESSAGES
 from verkeerstoren.web.i18n import catalogue
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "verkeerstoren"
@@ -32,7 +32,7 @@ def _dutch() -> dict[str, str]:
 
 def test_every_registry_msgid_has_a_dutch_translation() -> None:
     dutch = _dutch()
-    used: set[str] = set(KIND_LABELS.values()) | set(BUILTIN_MESSAGES.values())
+    used: set[str] = set(KIND_LABELS.values()) | {m for m, _ in MESSAGES.values()}
     used |= {label for label, _ in TABS} | {label for _, label in IMPORT_KINDS}
     for path in [*REGISTRY.rglob("*.py"), *REGISTRY.rglob("*.html")]:
         source = path.read_text(encoding="utf-8")

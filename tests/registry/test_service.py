@@ -16,7 +16,6 @@ from verkeerstoren.registry.schemas import (
     LocationIn,
     NursingTeamIn,
     OrganisationIn,
-    Problem,
     UnitBedTypeIn,
 )
 
@@ -82,8 +81,8 @@ def test_unknown_references_are_all_reported_by_field(session: Session, orgs: De
             "features": ["no_such_feature"],
         }))
     assert _fields(caught.value) == {"bed_types", "features"}
-    messages = [p for p in caught.value.problems if isinstance(p, Problem)]
-    assert {p.template for p in messages} == {"Unknown bed type {code}.", "Unknown feature {code}."}
+    assert {p.message for p in caught.value.problems} == {
+        "Unknown bed type {code}.", "Unknown feature {code}."}
 
 
 def test_an_unknown_location_is_named(session: Session) -> None:

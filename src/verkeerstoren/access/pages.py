@@ -20,6 +20,7 @@ from verkeerstoren.storage.base import utcnow
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import edit, view
 from verkeerstoren.web.forms import FormField, form_values
+from verkeerstoren.web.problems import problem_text
 from verkeerstoren.web.templating import NavItem, Templates, templates
 
 router = APIRouter(include_in_schema=False)
@@ -92,7 +93,7 @@ def _save_user(request: Request, ctx: Ctx, tpl: Templates, values: dict[str, str
         values.pop("password", None)
         return tpl.render(request, ctx, "form.html", status_code=422, title="New user",
                           back="/admin/users", fields=_user_fields(ctx), values=values,
-                          errors={problem.field: ctx._(problem.message)})
+                          errors={problem.field: problem_text(ctx._, problem)})
     return RedirectResponse("/admin/users", status_code=303)
 
 
@@ -139,7 +140,7 @@ def _issue(request: Request, ctx: Ctx, tpl: Templates, values: dict[str, str]) -
                                       expires_at=_expiry(values.get("expires_on", "")))
         secret = issued.secret
     except ValidationProblem as problem:
-        error = ctx._(problem.message)
+        error = problem_text(ctx._, problem)
     items = list(ctx.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())))
     return tpl.render(request, ctx, "access/tokens.html", status_code=422 if error else 200,
                       tokens=items, secret=secret, roles=_role_options(),

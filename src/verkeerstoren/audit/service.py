@@ -20,6 +20,7 @@ from verkeerstoren.access.scoping import actor_of
 from verkeerstoren.audit.models import AuditEntry
 from verkeerstoren.storage import pending
 from verkeerstoren.storage.base import is_postgresql, utcnow
+from verkeerstoren.tables.cells import safe
 
 GENESIS = "0" * 64
 # Fields whose values never go into the log, only the fact that they changed.
@@ -321,7 +322,7 @@ def export_csv(session: Session) -> Iterator[str]:
     writer.writerow(EXPORT_COLUMNS)
     result = session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars()
     for index, row in enumerate(result):
-        writer.writerow([getattr(row, c) for c in EXPORT_COLUMNS])
+        writer.writerow([safe(getattr(row, c)) for c in EXPORT_COLUMNS])
         if index % 500 == 0:
             yield buffer.getvalue()
             buffer.seek(0)

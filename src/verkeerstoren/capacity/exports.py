@@ -21,6 +21,7 @@ from openpyxl import Workbook
 
 from verkeerstoren.capacity.schemas import Board
 from verkeerstoren.region_time import REGION_TZ
+from verkeerstoren.tables.cells import safe
 
 REPORTED_AT = "Gemeld op (Nederlandse tijd)"
 HEADER = (
@@ -63,7 +64,7 @@ def _csv_cell(value: object) -> object:
         return local_time(value).isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    return value
+    return safe(value)
 
 
 def _xlsx_cell(value: object) -> tuple[str | float | date | None, str | None]:
@@ -72,9 +73,11 @@ def _xlsx_cell(value: object) -> tuple[str | float | date | None, str | None]:
         return local_time(value).replace(tzinfo=None), TIME_FORMAT
     if isinstance(value, date):
         return value, DATE_FORMAT
-    if value is None or isinstance(value, str | int | float):
+    if isinstance(value, str):
+        return str(safe(value)), None
+    if value is None or isinstance(value, int | float):
         return value, None
-    return str(value), None
+    return str(safe(str(value))), None
 
 
 def table_file(header: Sequence[str], rows: Sequence[Sequence[object]], fmt: str, name: str

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from verkeerstoren.capacity.models import ReportSource
 from verkeerstoren.schema_types import Day
+from verkeerstoren.validation import NearDate
 
 Count = Field(ge=0, le=10_000)
 
@@ -25,7 +26,7 @@ class ReportIn(BaseModel):
     occupied: int = Count
     blocked: int = Field(default=0, ge=0, le=10_000)
     blocked_reason: str | None = Field(default=None, max_length=200)
-    expected_free_date: date | None = None
+    expected_free_date: NearDate | None = None
     remark: str | None = Field(default=None, max_length=500)
 
     @model_validator(mode="after")

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from verkeerstoren import validation
 from verkeerstoren.errors import ValidationProblem
 from verkeerstoren.kpi.format import number
 from verkeerstoren.kpi.models import (
@@ -30,7 +31,6 @@ from verkeerstoren.kpi.models import (
 from verkeerstoren.kpi.projects import PHASE_LABELS
 from verkeerstoren.kpi.schemas import GoalIn, IndicatorIn, ProjectIn
 from verkeerstoren.kpi.service import organisation_choices
-from verkeerstoren.registry.schemas import Problem, problems_from
 from verkeerstoren.web.forms import FormField
 
 FormValues = dict[str, list[str]]
@@ -279,18 +279,18 @@ def _bound(value: object) -> object:
 def problems_of(error: ValidationError) -> list[ValidationProblem]:
     """Pydantic's errors as problems named by form field; a target row keeps its number."""
     problems: list[ValidationProblem] = []
-    for item, problem in zip(error.errors(include_url=False), problems_from(error), strict=True):
+    converted = validation.problems(error, top_level=True)
+    for item, problem in zip(error.errors(include_url=False), converted, strict=True):
         loc = item.get("loc", ())
         kind = str(item.get("type", ""))
         row = int(loc[1]) + 1 if len(loc) > 1 and loc[0] == "targets" and \
             isinstance(loc[1], int) else None
         if kind in EXTRA_MESSAGES:
-            problems.append(Problem(problem.field, EXTRA_MESSAGES[kind], row=row))
-        elif isinstance(problem, Problem):
-            # Bounds as a person writes them: "minstens 0", not "0.0"; a year without a dot.
-            values = {k: _bound(v) for k, v in problem.values.items()}
-            problems.append(Problem(problem.field, problem.template, row=row, **values))
+            problems.append(ValidationProblem(problem.field, EXTRA_MESSAGES[kind], row=row))
         else:
-            problems.append(problem)
+            # Bounds as a person writes them: "minstens 0", not "0.0"; a year without a dot.
+            values = {k: _bound(v) for k, v in problem.params.items()}
+            problems.append(ValidationProblem(problem.field, problem.message, row=row,
+                                              params=values))
     return problems
 

@@ -9,17 +9,15 @@ wrongly.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from verkeerstoren import validation
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.errors import ValidationErrors, ValidationProblem
 from verkeerstoren.kpi.models import Indicator, MeasurementSource
@@ -30,14 +28,12 @@ from verkeerstoren.kpi.service import (
     require_edit,
     write_measurements,
 )
-from verkeerstoren.registry.importer import decode, sniff_delimiter
-from verkeerstoren.registry.schemas import Problem
+from verkeerstoren.tables import reading
 
 COLUMNS = ("indicator", "period", "area", "value", "narrative", "note")
 REQUIRED = frozenset({"indicator", "period"})
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
-XLSX_MAGIC = b"PK\x03\x04"
 
 _INT = re.compile(r"^-?\d+$")
 _DOT = re.compile(r"^-?\d+\.\d+$")
@@ -60,54 +56,22 @@ def template_csv() -> str:
             "K1;2026Q3;;;Tussen wal en schip-overleg loopt per kwartaal;\r\n")
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _rows_xlsx(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a broken file
-        raise ValidationErrors([Problem("file", "This is not an Excel file.")]) from None
-    sheet = book.worksheets[0]
-    rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True,
-                                                                 max_row=MAX_ROWS + 2)]
-    book.close()
-    return rows
-
-
-def _rows_csv(data: bytes) -> list[list[str]]:
-    text = decode(data)
-    if "\x00" in text:
-        raise ValidationErrors([Problem("file", "This is not a CSV text file.")])
-    try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text)))
-    except csv.Error:
-        raise ValidationErrors([Problem("file", "This is not a CSV text file.")]) from None
-
-
 def read_table(data: bytes) -> list[tuple[int, dict[str, str]]]:
     """(spreadsheet row, cells by column) of every non-empty row of a CSV or Excel file."""
-    if len(data) > MAX_BYTES:
-        raise ValidationErrors([Problem("file", "The file is larger than 5 MB.")])
-    rows = _rows_xlsx(data) if data.startswith(XLSX_MAGIC) else _rows_csv(data)
+    rows = reading.read_rows(data, max_bytes=MAX_BYTES, max_rows=MAX_ROWS + 2)
+    rows = [[c.strip() for c in cells] for cells in rows]
     if not rows or not any(rows[0]):
-        raise ValidationErrors([Problem("file", "The file is empty.")])
-    header = [re.sub(r"\s+", "_", c.strip().strip("\ufeff").lower()) for c in rows[0]]
+        raise ValidationErrors([ValidationProblem("file", "The file is empty.")])
+    header = [reading.column_name(c) for c in rows[0]]
     problems: list[ValidationProblem] = []
     if missing := sorted(REQUIRED - set(header)):
-        problems.append(Problem("file", "Missing columns: {columns}.", columns=", ".join(missing)))
+        problems.append(ValidationProblem("file", "Missing columns: {columns}.",
+                                          columns=", ".join(missing)))
     if unknown := [c for c in header if c and c not in COLUMNS]:
-        problems.append(Problem("file", "Unknown columns: {columns}.",
-                                columns=", ".join(unknown[:20])))
+        problems.append(ValidationProblem("file", "Unknown columns: {columns}.",
+                                          columns=", ".join(unknown[:20])))
     if len(rows) > MAX_ROWS + 1:
-        problems.append(Problem("file", "The file has more than {n} rows.", n=MAX_ROWS))
+        problems.append(ValidationProblem("file", "The file has more than {n} rows.", n=MAX_ROWS))
     if problems:
         raise ValidationErrors(problems)
     out: list[tuple[int, dict[str, str]]] = []
@@ -115,8 +79,10 @@ def read_table(data: bytes) -> list[tuple[int, dict[str, str]]]:
         if not any(c.strip() for c in cells):
             continue
         if any(c.strip() for c in cells[len(header):]):
-            problems.append(Problem("file", "The row has more cells than the header; is a "
-                                    "decimal comma used in a comma-separated file?", row=number))
+            problems.append(ValidationProblem("file",
+                                              "The row has more cells than the header; is a "
+                                              "decimal comma used in a comma-separated file?",
+                                              row=number))
             continue
         out.append((number, {col: (cells[i].strip() if i < len(cells) else "")
                              for i, col in enumerate(header) if col}))
@@ -137,9 +103,10 @@ def _decimal_marks(rows: list[tuple[int, dict[str, str]]]) -> list[ValidationPro
         if first is None:
             first = mark
         elif mark != first:
-            problems.append(Problem("value", "Mixed decimal marks: {value} uses '{mark}' where "
-                                    "earlier rows use '{first}'.", row=number, value=raw,
-                                    mark=mark, first=first))
+            problems.append(ValidationProblem("value",
+                                              "Mixed decimal marks: {value} uses '{mark}' where "
+                                              "earlier rows use '{first}'.", row=number, value=raw,
+                                              mark=mark, first=first))
     return problems
 
 
@@ -150,8 +117,8 @@ def _number(raw: str, row: int) -> float | None:
         return float(raw)
     if _COMMA.match(raw):
         return float(raw.replace(",", "."))
-    raise ValidationErrors([Problem("value", "{value} is not a number (no thousands "
-                                    "separators).", row=row, value=raw)])
+    raise ValidationErrors([ValidationProblem("value", "{value} is not a number (no thousands "
+                                              "separators).", row=row, value=raw)])
 
 
 def import_measurements(
@@ -178,15 +145,13 @@ def import_measurements(
             problems.extend(exc.problems)
             continue
         except ValidationError as exc:
-            for error in exc.errors()[:5]:
-                field = str(error["loc"][0]) if error["loc"] else "row"
-                problems.append(Problem(field, "Invalid value: {message}", row=number,
-                                        message=error["msg"]))
+            problems.extend(validation.problems(exc, number, top_level=True)[:5])
             continue
         key = (item.indicator.code, item.period.label, item.area_code)
         if key in seen:
-            problems.append(Problem("period", "Same indicator, period and area as row {other}.",
-                                    row=number, other=seen[key]))
+            problems.append(ValidationProblem("period",
+                                              "Same indicator, period and area as row {other}.",
+                                              row=number, other=seen[key]))
             continue
         seen[key] = number
         checked.append(item)

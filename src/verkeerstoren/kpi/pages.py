@@ -36,9 +36,9 @@ from verkeerstoren.kpi.schemas import (
     ProgressIn,
 )
 from verkeerstoren.placement.models import PlacementRequest
-from verkeerstoren.registry.schemas import Problem
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import edit, view
+from verkeerstoren.web.problems import problem_text
 from verkeerstoren.web.templating import NavItem, Templates, templates
 
 router = APIRouter(include_in_schema=False)
@@ -61,9 +61,7 @@ def _quarter(quarter: str | None) -> Period:
 
 def _message(ctx: Ctx, problem: ValidationProblem) -> str:
     where = ctx._("row {row}", row=problem.row) + ": " if problem.row is not None else ""
-    if isinstance(problem, Problem):
-        return where + ctx._(problem.template, **problem.values)
-    return where + ctx._(problem.message)
+    return where + problem_text(ctx._, problem)
 
 
 def _problems(ctx: Ctx, exc: Exception) -> list[str]:
@@ -177,8 +175,8 @@ def _opt_float(raw: str) -> float | None:
     try:
         return float(raw.replace(",", "."))
     except ValueError:
-        raise ValidationErrors([Problem("value", "{value} is not a number (no thousands "
-                                        "separators).", value=raw[:40])]) from None
+        raise ValidationErrors([ValidationProblem("value", "{value} is not a number (no thousands "
+                                                  "separators).", value=raw[:40])]) from None
 
 
 @router.get("/kpi/enter", response_class=HTMLResponse)
@@ -239,7 +237,7 @@ def _add_action(ctx: Ctx, indicator_id: int, form: dict[str, str]) -> None:
     try:
         due = date.fromisoformat(form.get("due_date", ""))
     except ValueError:
-        raise ValidationErrors([Problem("due_date", "Give a due date.")]) from None
+        raise ValidationErrors([ValidationProblem("due_date", "Give a due date.")]) from None
     service.add_action(ctx.session, ctx.user, ActionIn(
         indicator_id=indicator_id, period=form.get("period") or None,
         what=form.get("what", "")[:1000], owner=form.get("owner", "")[:200], due_date=due))

@@ -10,7 +10,6 @@ from verkeerstoren.errors import NotFound, ValidationErrors, ValidationProblem
 from verkeerstoren.kpi.models import ActionLine, Indicator, ProgressEntry, Project
 from verkeerstoren.kpi.schemas import ProgressIn, ProjectIn
 from verkeerstoren.kpi.service import organisation_exists, require_edit
-from verkeerstoren.registry.schemas import Problem
 
 PHASE_LABELS = {
     "idea": "Idea",
@@ -33,21 +32,22 @@ def save_project(
         raise NotFound("project", project_id)
     problems: list[ValidationProblem] = []
     if session.get(ActionLine, data.action_line_id) is None:
-        problems.append(Problem("action_line_id", "Unknown action line."))
+        problems.append(ValidationProblem("action_line_id", "Unknown action line."))
     org = data.owner_organisation_id
     if org is not None and not organisation_exists(session, org):
-        problems.append(Problem("owner_organisation_id", "Unknown organisation."))
+        problems.append(ValidationProblem("owner_organisation_id", "Unknown organisation."))
     if data.start_date and data.end_date and data.end_date < data.start_date:
-        problems.append(Problem("end_date", "The end lies before the start."))
+        problems.append(ValidationProblem("end_date", "The end lies before the start."))
     indicators = list(session.scalars(
         select(Indicator).where(Indicator.id.in_(data.indicator_ids)))) if data.indicator_ids \
         else []
     if len(indicators) != len(set(data.indicator_ids)):
-        problems.append(Problem("indicator_ids", "Unknown indicator."))
+        problems.append(ValidationProblem("indicator_ids", "Unknown indicator."))
     clash = session.scalar(select(Project.id).where(
         Project.action_line_id == data.action_line_id, Project.name == data.name))
     if clash is not None and clash != project_id:
-        problems.append(Problem("name", "This action line already has a project of this name."))
+        problems.append(ValidationProblem("name",
+                                          "This action line already has a project of this name."))
     if problems:
         raise ValidationErrors(problems)
     for name, value in data.model_dump(exclude={"indicator_ids"}).items():
@@ -76,8 +76,9 @@ def add_progress(
     if entry is not None and on_duplicate == "keep":
         return entry
     if entry is not None and on_duplicate != "replace":
-        raise ValidationErrors([Problem("quarter", "There is already an entry for {quarter}: "
-                                        "choose replace or keep.", quarter=data.quarter)])
+        raise ValidationErrors([ValidationProblem("quarter",
+                                                  "There is already an entry for {quarter}: "
+                                                  "choose replace or keep.", quarter=data.quarter)])
     entry = entry or ProgressEntry(project_id=project_id, quarter=data.quarter)
     for name, value in data.model_dump().items():
         setattr(entry, name, value)

@@ -37,7 +37,6 @@ from verkeerstoren.kpi.models import (
 from verkeerstoren.kpi.periods import Period, parse_period
 from verkeerstoren.kpi.schemas import ActionIn, ActionUpdate, GoalIn, IndicatorIn, MeasurementIn
 from verkeerstoren.registry.models import Gemeente, Organisation, Wijk
-from verkeerstoren.registry.schemas import Problem
 
 # The range a value of each unit may take; anything outside is a typing error.
 UNIT_RANGES: dict[Unit, tuple[float, float]] = {
@@ -100,11 +99,12 @@ def save_goal(session: Session, actor: Actor, data: GoalIn, goal_id: int | None 
         raise NotFound("goal", goal_id)
     if data.parent_id is not None:
         if session.get(Goal, data.parent_id) is None:
-            raise ValidationErrors([Problem("parent_id", "Unknown goal.")])
+            raise ValidationErrors([ValidationProblem("parent_id", "Unknown goal.")])
         if goal_id is not None and data.parent_id == goal_id:
-            raise ValidationErrors([Problem("parent_id", "A goal cannot be its own parent.")])
+            raise ValidationErrors([ValidationProblem("parent_id",
+                                                      "A goal cannot be its own parent.")])
         if goal_id is not None and goal_id in _ancestors(session, data.parent_id):
-            raise ValidationErrors([Problem("parent_id", UNDER_OWN_SUB_GOAL)])
+            raise ValidationErrors([ValidationProblem("parent_id", UNDER_OWN_SUB_GOAL)])
     elif session.scalar(select(Goal.id).where(Goal.parent_id.is_(None), Goal.id != goal_id)):
         raise Conflict("the goal tree already has a main goal")
     for name, value in data.model_dump(exclude={"parent_id"}).items():
@@ -126,27 +126,28 @@ def save_indicator(
         raise NotFound("indicator", indicator_id)
     problems: list[ValidationProblem] = []
     if session.get(Goal, data.goal_id) is None:
-        problems.append(Problem("goal_id", "Unknown goal."))
+        problems.append(ValidationProblem("goal_id", "Unknown goal."))
     other = session.scalar(select(Indicator.id).where(Indicator.code == data.code))
     if other is not None and other != indicator_id:
-        problems.append(Problem("code", "This code is already used."))
+        problems.append(ValidationProblem("code", "This code is already used."))
     org = data.responsible_organisation_id
     if org is not None and not organisation_exists(session, org):
-        problems.append(Problem("responsible_organisation_id", "Unknown organisation."))
+        problems.append(ValidationProblem("responsible_organisation_id", "Unknown organisation."))
     years = [t.year for t in data.targets]
     if len(set(years)) != len(years):
-        problems.append(Problem("targets", "One target per year."))
+        problems.append(ValidationProblem("targets", "One target per year."))
     if any(t.value is None and not t.text for t in data.targets):
-        problems.append(Problem("targets", "A target needs a value or a text."))
+        problems.append(ValidationProblem("targets", "A target needs a value or a text."))
     if any(t.rule is not None and t.value is not None for t in data.targets):
-        problems.append(Problem("targets", "A rule is for a target in words; a numeric target "
-                                           "is judged along the trajectory."))
+        problems.append(ValidationProblem(
+            "targets", "A rule is for a target in words; a numeric target is judged along the "
+            "trajectory."))
     for t in data.targets:
         if t.rule is not None and t.rule.value.endswith("_reference") and (
                 t.reference is None or session.scalar(
                     select(Indicator.id).where(Indicator.code == t.reference)) is None):
-            problems.append(Problem("targets", "A reference rule needs the code of an existing "
-                                               "indicator."))
+            problems.append(ValidationProblem(
+                "targets", "A reference rule needs the code of an existing indicator."))
     if problems:
         raise ValidationErrors(problems)
     for name, value in data.model_dump(exclude={"targets"}).items():
@@ -195,40 +196,43 @@ def check_measurement(
     indicator = (indicators or {}).get(code) if indicators is not None else session.scalar(
         select(Indicator).where(Indicator.code == code))
     if indicator is None:
-        raise ValidationErrors([Problem("indicator", "Unknown indicator {code}.", row=row,
-                                        code=code)])
+        raise ValidationErrors([ValidationProblem("indicator", "Unknown indicator {code}.", row=row,
+                                                  code=code)])
     try:
         period = parse_period(data.period)
     except ValueError:
-        raise ValidationErrors([Problem("period", "Unknown period {period}.", row=row,
-                                        period=data.period)]) from None
+        raise ValidationErrors([ValidationProblem("period", "Unknown period {period}.", row=row,
+                                                  period=data.period)]) from None
     if period.frequency != indicator.frequency:
-        problems.append(Problem("period", "{code} is measured per {frequency}, not {period}.",
-                                row=row, code=code, frequency=indicator.frequency.value,
-                                period=period.label))
+        problems.append(ValidationProblem("period",
+                                          "{code} is measured per {frequency}, not {period}.",
+                                          row=row, code=code, frequency=indicator.frequency.value,
+                                          period=period.label))
     if period.start > today:
-        problems.append(Problem("period", "Period {period} has not started yet.", row=row,
-                                period=period.label))
+        problems.append(ValidationProblem("period", "Period {period} has not started yet.", row=row,
+                                          period=period.label))
     area_code = data.area.strip().upper()
     area_kind = _area(session, area_code)
     if area_kind is None:
-        problems.append(Problem("area", "Unknown area {area}.", row=row, area=area_code))
+        problems.append(ValidationProblem("area", "Unknown area {area}.", row=row, area=area_code))
     narrative = (data.narrative or "").strip() or None
     value = data.value
     if indicator.nature is Nature.QUALITATIVE or indicator.unit is Unit.TEXT:
         if value is not None:
-            problems.append(Problem("value", "{code} is qualitative: give a narrative, not a "
-                                    "number.", row=row, code=code))
+            problems.append(ValidationProblem("value",
+                                              "{code} is qualitative: give a narrative, not a "
+                                              "number.", row=row, code=code))
         if narrative is None:
-            problems.append(Problem("narrative", "A narrative is required.", row=row))
+            problems.append(ValidationProblem("narrative", "A narrative is required.", row=row))
     elif value is None and narrative is None:
-        problems.append(Problem("value", "A value or a narrative is required.", row=row))
+        problems.append(ValidationProblem("value", "A value or a narrative is required.", row=row))
     elif value is not None:
         low, high = UNIT_RANGES[indicator.unit]
         if math.isnan(value) or not low <= value <= high:
-            problems.append(Problem("value", "{value} is outside the range {low}–{high} of the "
-                                    "unit {unit}.", row=row, value=value, low=low, high=high,
-                                    unit=indicator.unit.value))
+            problems.append(ValidationProblem("value",
+                                              "{value} is outside the range {low}–{high} of the "
+                                              "unit {unit}.", row=row, value=value, low=low,
+                                              high=high, unit=indicator.unit.value))
     if problems:
         raise ValidationErrors(problems)
     assert area_kind is not None
@@ -262,9 +266,10 @@ def write_measurements(
         session, [(c.indicator.id, c.period.label, c.area_code) for c in checked])
     if stored and on_duplicate == "ask":
         raise ValidationErrors([
-            Problem("period", "{code} already has a value for {period}{area}: choose replace or "
-                    "keep.", row=c.row, code=c.indicator.code, period=c.period.label,
-                    area=f" ({c.area_code})" if c.area_code else "")
+            ValidationProblem("period",
+                              "{code} already has a value for {period}{area}: choose replace or "
+                              "keep.", row=c.row, code=c.indicator.code, period=c.period.label,
+                              area=f" ({c.area_code})" if c.area_code else "")
             for c in checked if (c.indicator.id, c.period.label, c.area_code) in stored
         ])
     written = replaced = kept = 0
@@ -343,13 +348,13 @@ def add_action(session: Session, actor: Actor, data: ActionIn) -> FollowUpAction
     """Register a follow-up action for an indicator that misses its target."""
     require_edit(actor)
     if session.get(Indicator, data.indicator_id) is None:
-        raise ValidationErrors([Problem("indicator_id", "Unknown indicator.")])
+        raise ValidationErrors([ValidationProblem("indicator_id", "Unknown indicator.")])
     if data.period is not None:
         try:
             parse_period(data.period)
         except ValueError:
-            raise ValidationErrors([Problem("period", "Unknown period {period}.",
-                                            period=data.period)]) from None
+            raise ValidationErrors([ValidationProblem("period", "Unknown period {period}.",
+                                                      period=data.period)]) from None
     action = FollowUpAction(**data.model_dump())
     session.add(action)
     session.flush()

@@ -15,6 +15,7 @@ from verkeerstoren.placement.models import (
     UnplacedReason,
     Urgency,
 )
+from verkeerstoren.validation import NearDate
 
 PSEUDONYM = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 # Nine digits in a row anywhere: could be a BSN; such text is refused, never stored.
@@ -47,10 +48,10 @@ class RequestIn(BaseModel):
     bed_types: list[str] = Field(min_length=1, max_length=11)
     features: list[str] = Field(default_factory=list, max_length=20)
     preferred_gemeenten: list[str] = Field(default_factory=list, max_length=20)
-    wanted_start: date
+    wanted_start: NearDate
     financing: Financing
     urgency: Urgency
-    medically_discharged_on: date | None = None
+    medically_discharged_on: NearDate | None = None
 
     @field_validator("pseudonym")
     @classmethod
@@ -97,7 +98,7 @@ class ReserveIn(BaseModel):
 class AcceptIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    admission_date: date | None = None
+    admission_date: NearDate | None = None
 
 
 class ReasonIn(BaseModel):

@@ -6,6 +6,8 @@ import csv
 import io
 from collections.abc import Sequence
 
+from verkeerstoren.tables.cells import safe
+
 CellValue = str | int | float | None
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
@@ -15,13 +17,6 @@ MEDIA = {
 }
 
 
-def _safe(value: CellValue) -> CellValue:
-    # A cell starting with = + - @ would run as a formula in Excel (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 def table(fmt: str, headers: Sequence[str], rows: Sequence[Sequence[CellValue]],
           *, sheet: str = "", source: str = "") -> bytes:
     """The rows as CSV (UTF-8 with BOM, ';' for Dutch Excel) or as an Excel workbook."""
@@ -29,7 +24,7 @@ def table(fmt: str, headers: Sequence[str], rows: Sequence[Sequence[CellValue]],
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";")
         writer.writerow(headers)
-        writer.writerows([[_safe(v) for v in row] for row in rows])
+        writer.writerows([[safe(v) for v in row] for row in rows])
         if source:
             writer.writerow([])
             writer.writerow([f"Bron: {source}"])
@@ -43,7 +38,7 @@ def table(fmt: str, headers: Sequence[str], rows: Sequence[Sequence[CellValue]],
         worksheet.title = (sheet or "data")[:31]
         worksheet.append(list(headers))
         for row in rows:
-            worksheet.append([_safe(v) for v in row])
+            worksheet.append([safe(v) for v in row])
         if source:
             worksheet.append([])
             worksheet.append([f"Bron: {source}"])

@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, File, Path, Query, UploadFile
 
 from verkeerstoren.access.roles import Permission
-from verkeerstoren.errors import ValidationErrors
+from verkeerstoren.errors import ValidationErrors, ValidationProblem
 from verkeerstoren.registry import importer, service
+from verkeerstoren.registry.fields import MAX_ID
 from verkeerstoren.registry.models import (
     BedType,
     CareUnit,
@@ -22,7 +23,6 @@ from verkeerstoren.registry.models import (
     Wijk,
 )
 from verkeerstoren.registry.schemas import (
-    MAX_ID,
     BedTypeOut,
     CareUnitIn,
     CareUnitOut,
@@ -39,7 +39,6 @@ from verkeerstoren.registry.schemas import (
     OrganisationIn,
     OrganisationOut,
     OrganisationUpdate,
-    Problem,
     SkillOut,
     WijkOut,
 )
@@ -227,6 +226,6 @@ def import_registry(
     """All-or-nothing CSV import of care units or district-nursing teams (administrators)."""
     data = file.file.read(importer.MAX_BYTES + 1)
     if len(data) > importer.MAX_BYTES:
-        raise ValidationErrors([Problem("file", "The file is larger than 5 MB.")])
-    summary = importer.import_csv(ctx.session, ctx.user, kind, data)
+        raise ValidationErrors([ValidationProblem("file", "The file is larger than 5 MB.")])
+    summary = importer.import_csv(ctx.session, kind, data)
     return ImportSummaryOut.model_validate(summary.as_dict())

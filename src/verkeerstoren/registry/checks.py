@@ -24,7 +24,6 @@ from verkeerstoren.registry.models import (
     Skill,
     Wijk,
 )
-from verkeerstoren.registry.schemas import Problem
 
 _S = TypeVar("_S", bound=Select[Any])
 NameColumn = QueryableAttribute[str] | ColumnElement[str]
@@ -63,12 +62,12 @@ def organisation_for_new(session: Session, actor: Actor, organisation_id: int | 
     scoped = actor.scoped_organisation
     if organisation_id is None:
         if scoped is None:
-            raise Problem("organisation_id", "Choose an organisation.")
+            raise ValidationProblem("organisation_id", "Choose an organisation.")
         organisation_id = scoped
     if scoped is not None and organisation_id != scoped:
         raise Forbidden("may only add to the actor's own organisation")
     if scoped_get(session, Organisation, organisation_id) is None:
-        raise Problem("organisation_id", "Unknown organisation.")
+        raise ValidationProblem("organisation_id", "Unknown organisation.")
     return organisation_id
 
 
@@ -98,15 +97,16 @@ def check_area(
     problems: list[ValidationProblem] = []
     if session.get(Gemeente, gemeente_code) is None:
         problems.append(
-            Problem("gemeente_code", "Unknown municipality {code}.", code=gemeente_code)
+            ValidationProblem("gemeente_code", "Unknown municipality {code}.", code=gemeente_code)
         )
     if wijk_code is not None:
         wijk = session.get(Wijk, wijk_code)
         if wijk is None:
-            problems.append(Problem("wijk_code", "Unknown neighbourhood {code}.", code=wijk_code))
+            problems.append(ValidationProblem("wijk_code", "Unknown neighbourhood {code}.",
+                                              code=wijk_code))
         elif wijk.gemeente_code != gemeente_code:
             problems.append(
-                Problem(
+                ValidationProblem(
                     "wijk_code",
                     "Neighbourhood {code} is not in municipality {gemeente}.",
                     code=wijk_code,

@@ -11,9 +11,11 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from verkeerstoren import validation
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.errors import ValidationErrors, ValidationProblem
 from verkeerstoren.registry import service
+from verkeerstoren.registry.fields import MAX_BEDS
 from verkeerstoren.registry.models import (
     CareUnit,
     Location,
@@ -21,7 +23,7 @@ from verkeerstoren.registry.models import (
     Organisation,
     OrganisationKind,
 )
-from verkeerstoren.registry.schemas import MAX_BEDS, Problem, parse_service_areas, problems_from
+from verkeerstoren.registry.schemas import parse_service_areas
 from verkeerstoren.web.forms import FormField
 
 FormValues = dict[str, list[str]]
@@ -57,7 +59,7 @@ def collect(action: Callable[[], Any]) -> list[ValidationProblem]:
     try:
         action()
     except ValidationError as error:
-        return problems_from(error)
+        return validation.problems(error, top_level=True)
     except ValidationErrors as errors:
         return errors.problems
     except ValidationProblem as problem:
@@ -219,7 +221,8 @@ def unit_data(
         if raw is None:
             continue
         if not raw.isdigit() or int(raw) > MAX_BEDS:
-            problems.append(Problem(name, "Must be a whole number from 0 to {le}.", le=MAX_BEDS))
+            problems.append(ValidationProblem(name, "Must be a whole number from 0 to {le}.",
+                                              le=MAX_BEDS))
         else:
             beds.append({"bed_type_code": bed_type.code, "physical_beds": int(raw)})
     data = {
@@ -283,7 +286,7 @@ def team_data(
     """The posted team form as a dict for NursingTeamIn/NursingTeamUpdate, and area problems."""
     areas, bad = parse_service_areas(one(values, "service_areas")[:10_000])
     problems: list[ValidationProblem] = [
-        Problem(
+        ValidationProblem(
             "service_areas",
             "{value} is neither a postcode range like 2711-2729 nor a code like WK063701.",
             value=token,

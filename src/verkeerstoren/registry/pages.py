@@ -18,11 +18,12 @@ from verkeerstoren.access.roles import Permission
 from verkeerstoren.errors import ValidationErrors, ValidationProblem
 from verkeerstoren.registry import forms, importer, service
 from verkeerstoren.registry.entities import ENTITIES, EntitySpec
+from verkeerstoren.registry.fields import MAX_ID
 from verkeerstoren.registry.forms import FormValues, collect
-from verkeerstoren.registry.schemas import MAX_ID, Problem
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import edit, view
 from verkeerstoren.web.forms import FormField
+from verkeerstoren.web.problems import problem_text
 from verkeerstoren.web.templating import NavItem, Templates, templates
 
 router = APIRouter(include_in_schema=False)
@@ -60,9 +61,7 @@ async def _form(request: Request) -> FormValues:
 
 
 def _message(ctx: Ctx, problem: ValidationProblem) -> str:
-    if isinstance(problem, Problem):
-        return ctx._(problem.template, **problem.values)
-    return ctx._(problem.message)
+    return problem_text(ctx._, problem)
 
 
 def _may_edit(ctx: Ctx, organisation_id: int) -> bool:
@@ -250,8 +249,8 @@ async def import_upload(request: Request, ctx: ImportCtx, tpl: Tpl) -> HTMLRespo
         try:
             with ctx.session.begin_nested():
                 if not data:
-                    raise ValidationErrors([Problem("file", "Choose a file to upload.")])
-                summary = importer.import_csv(ctx.session, ctx.user, kind, data)
+                    raise ValidationErrors([ValidationProblem("file", "Choose a file to upload.")])
+                summary = importer.import_csv(ctx.session, kind, data)
         except ValidationErrors as errors:
             problems = [
                 {"row": p.row, "field": p.field, "message": _message(ctx, p)}

@@ -1,17 +1,14 @@
-"""Request and response models of the registry API, with the field rules the importer reuses.
+"""Request and response models of the registry API (the field rules are in ``fields``).
 
-Messages are English msgids (the Dutch pages translate them); variable parts travel separately in
-:class:`Problem` so a translation can place them.
+Messages are English msgids (the Dutch pages translate them).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -19,129 +16,26 @@ from pydantic import (
     model_validator,
 )
 
-from verkeerstoren.errors import ValidationProblem
+from verkeerstoren.registry.fields import (
+    MAX_BEDS,
+    MAX_LIST,
+    RANGE_RE,
+    Agb,
+    Code,
+    Email,
+    GemeenteCode,
+    HouseNumber,
+    Id,
+    Latitude,
+    Longitude,
+    Name,
+    OptText100,
+    OptText200,
+    Phone,
+    Postcode,
+    WijkCode,
+)
 from verkeerstoren.registry.models import OrganisationKind
-
-MAX_ID = 2_147_483_647  # int4: larger ids cannot exist, and SQLite/PostgreSQL reject them
-MAX_BEDS = 10_000
-MAX_LIST = 100
-
-POSTCODE_RE = re.compile(r"^[1-9][0-9]{3}[A-Z]{2}$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-AGB_RE = re.compile(r"^[0-9]{8}$")
-CODE_RE = re.compile(r"^[a-z0-9_]{1,30}$")
-GEMEENTE_RE = re.compile(r"^GM[0-9]{4}$")
-WIJK_RE = re.compile(r"^WK[0-9]{6}$")
-PHONE_RE = re.compile(r"^[0-9+()\-. ]{3,30}$")
-RANGE_RE = re.compile(r"^([0-9]{4})\s*-\s*([0-9]{4})$")
-
-
-class Problem(ValidationProblem):
-    """A validation problem whose message is a msgid with ``{name}`` placeholders."""
-
-    def __init__(
-        self, field: str, template: str, *, row: int | None = None, **values: object
-    ) -> None:
-        self.template = template
-        self.values = values
-        super().__init__(field, template.format(**values) if values else template, row=row)
-
-
-def clean_text(value: str) -> str:
-    """Strip surrounding space and refuse control characters (PostgreSQL rejects NUL)."""
-    value = value.strip()
-    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
-        raise ValueError("Contains characters that are not allowed.")
-    return value
-
-
-def _required(value: str) -> str:
-    value = clean_text(value)
-    if not value:
-        raise ValueError("This field is required.")
-    return value
-
-
-def _optional(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = clean_text(value)
-    return value or None
-
-
-def normalise_postcode(value: str) -> str:
-    """Dutch postcode in its canonical form: '2711 ab' becomes '2711AB'."""
-    compact = re.sub(r"\s+", "", clean_text(value)).upper()
-    if not POSTCODE_RE.match(compact):
-        raise ValueError("Postcode must look like 1234AB.")
-    return compact
-
-
-def check_email(value: str | None) -> str | None:
-    """An e-mail address of the usual shape, or None when empty."""
-    value = _optional(value)
-    if value is not None and not EMAIL_RE.match(value):
-        raise ValueError("E-mail address must look like name@example.nl.")
-    return value
-
-
-def check_agb(value: str | None) -> str | None:
-    """An AGB code (8 digits), or None when empty."""
-    value = _optional(value)
-    if value is not None and not AGB_RE.match(value):
-        raise ValueError("AGB code must be 8 digits.")
-    return value
-
-
-def check_phone(value: str | None) -> str | None:
-    """A phone number of digits, spaces and + - ( ) ., or None when empty."""
-    value = _optional(value)
-    if value is not None and not PHONE_RE.match(value):
-        raise ValueError("Phone number may contain only digits, spaces and + - ( ).")
-    return value
-
-
-def check_gemeente_code(value: str) -> str:
-    """A CBS municipality code such as GM0637."""
-    value = clean_text(value).upper()
-    if not GEMEENTE_RE.match(value):
-        raise ValueError("Municipality code must look like GM0637.")
-    return value
-
-
-def check_wijk_code(value: str | None) -> str | None:
-    """A CBS neighbourhood code such as WK063701, or None when empty."""
-    value = _optional(value)
-    if value is None:
-        return None
-    value = value.upper()
-    if not WIJK_RE.match(value):
-        raise ValueError("Neighbourhood code must look like WK063701.")
-    return value
-
-
-def check_code(value: str) -> str:
-    """A reference code (bed type, feature, skill): lower-case letters, digits and _."""
-    value = clean_text(value)
-    if not CODE_RE.match(value):
-        raise ValueError("Unknown code.")
-    return value
-
-
-Name = Annotated[str, Field(max_length=200), AfterValidator(_required)]
-OptText200 = Annotated[str | None, Field(max_length=200), AfterValidator(_optional)]
-OptText100 = Annotated[str | None, Field(max_length=100), AfterValidator(_optional)]
-HouseNumber = Annotated[str | None, Field(max_length=20), AfterValidator(_optional)]
-Phone = Annotated[str | None, Field(max_length=30), AfterValidator(check_phone)]
-Email = Annotated[str | None, Field(max_length=254), AfterValidator(check_email)]
-Agb = Annotated[str | None, Field(max_length=20), AfterValidator(check_agb)]
-Postcode = Annotated[str, Field(max_length=20), AfterValidator(normalise_postcode)]
-GemeenteCode = Annotated[str, Field(max_length=20), AfterValidator(check_gemeente_code)]
-WijkCode = Annotated[str | None, Field(max_length=20), AfterValidator(check_wijk_code)]
-Code = Annotated[str, Field(max_length=30), AfterValidator(check_code)]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Latitude = Annotated[float | None, Field(ge=50.5, le=53.7, allow_inf_nan=False)]
-Longitude = Annotated[float | None, Field(ge=3.2, le=7.3, allow_inf_nan=False)]
 
 
 class _Body(BaseModel):
@@ -409,44 +303,6 @@ class ImportSummaryOut(_Out):
     units_updated: int
     teams_created: int
     teams_updated: int
-
-
-# --- turning pydantic errors into problems a page can translate -----------------------------
-
-BUILTIN_MESSAGES: dict[str, str] = {
-    "missing": "This field is required.",
-    "string_too_long": "Must be at most {max_length} characters.",
-    "int_parsing": "Must be a whole number.",
-    "int_from_float": "Must be a whole number.",
-    "int_type": "Must be a whole number.",
-    "float_type": "Must be a number.",
-    "string_type": "Invalid value.",
-    "float_parsing": "Must be a number.",
-    "greater_than_equal": "Must be at least {ge}.",
-    "less_than_equal": "Must be at most {le}.",
-    "enum": "Choose one of the options.",
-    "bool_parsing": "Must be yes or no.",
-    "too_long": "Too many entries.",
-    "finite_number": "Must be a number.",
-}
-
-
-def problems_from(error: ValidationError, *, row: int | None = None) -> list[ValidationProblem]:
-    """One problem per pydantic error, named by its top-level field, message a msgid."""
-    problems: list[ValidationProblem] = []
-    for item in error.errors(include_url=False):
-        loc = item.get("loc", ())
-        field = str(loc[0]) if loc else "__root__"
-        kind = str(item.get("type", ""))
-        ctx: dict[str, Any] = dict(item.get("ctx") or {})
-        if kind == "value_error" and "error" in ctx:
-            problems.append(Problem(field, str(ctx["error"]), row=row))
-        elif kind in BUILTIN_MESSAGES:
-            values = {k: v for k, v in ctx.items() if k in ("max_length", "ge", "le")}
-            problems.append(Problem(field, BUILTIN_MESSAGES[kind], row=row, **values))
-        else:
-            problems.append(Problem(field, "Invalid value.", row=row))
-    return problems
 
 
 def parse_service_areas(text: str) -> tuple[list[ServiceAreaIn], list[str]]:

@@ -35,7 +35,6 @@ from verkeerstoren.registry.schemas import (
     LocationUpdate,
     OrganisationIn,
     OrganisationUpdate,
-    Problem,
 )
 from verkeerstoren.registry.service_teams import (
     create_team,
@@ -95,7 +94,7 @@ def get_organisation(session: Session, organisation_id: int) -> Organisation:
 def _check_org_name(session: Session, name: str, exclude_id: int | None = None) -> None:
     if name_taken(session, Organisation.name, name, id_column=Organisation.id,
                   exclude_id=exclude_id):
-        raise Problem("name", "An organisation with this name already exists.")
+        raise ValidationProblem("name", "An organisation with this name already exists.")
 
 
 def create_organisation(session: Session, actor: Actor, data: OrganisationIn) -> Organisation:
@@ -124,7 +123,8 @@ def update_organisation(
         and changes["kind"] != organisation.kind
         and actor.scoped_organisation is not None
     ):
-        raise Problem("kind", "Only an administrator can change the kind of an organisation.")
+        raise ValidationProblem("kind",
+                                "Only an administrator can change the kind of an organisation.")
     for key, value in changes.items():
         setattr(organisation, key, value)
     session.flush()
@@ -169,7 +169,8 @@ def _location_problems(
         id_column=Location.id,
         exclude_id=exclude_id,
     ):
-        problems.append(Problem("name", "This organisation already has a location with this name."))
+        problems.append(ValidationProblem(
+            "name", "This organisation already has a location with this name."))
     return problems
 
 

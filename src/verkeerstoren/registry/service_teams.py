@@ -21,7 +21,6 @@ from verkeerstoren.registry.models import NursingTeam, ServiceArea, Skill, Wijk
 from verkeerstoren.registry.schemas import (
     NursingTeamIn,
     NursingTeamUpdate,
-    Problem,
     ServiceAreaIn,
 )
 
@@ -58,11 +57,12 @@ def _skills_and_areas(
             if code in known:
                 chosen.append(known[code])
             else:
-                problems.append(Problem("skills", "Unknown skill {code}.", code=code))
+                problems.append(ValidationProblem("skills", "Unknown skill {code}.", code=code))
     for area in areas or []:
         if area.wijk_code is not None and session.get(Wijk, area.wijk_code) is None:
             problems.append(
-                Problem("service_areas", "Unknown neighbourhood {code}.", code=area.wijk_code)
+                ValidationProblem("service_areas", "Unknown neighbourhood {code}.",
+                                  code=area.wijk_code)
             )
     return problems, chosen
 
@@ -83,7 +83,7 @@ def _name_problem(
         id_column=NursingTeam.id,
         exclude_id=exclude_id,
     ):
-        return [Problem("name", "This organisation already has a team with this name.")]
+        return [ValidationProblem("name", "This organisation already has a team with this name.")]
     return []
 
 

@@ -18,7 +18,7 @@ from verkeerstoren.registry.checks import (
     where_name,
 )
 from verkeerstoren.registry.models import CareUnit, Feature, Location, UnitBedType
-from verkeerstoren.registry.schemas import CareUnitIn, CareUnitUpdate, Problem, UnitBedTypeIn
+from verkeerstoren.registry.schemas import CareUnitIn, CareUnitUpdate, UnitBedTypeIn
 
 
 def list_units(
@@ -49,7 +49,7 @@ def get_unit(session: Session, unit_id: int) -> CareUnit:
 def _location(session: Session, location_id: int) -> Location:
     location = scoped_get(session, Location, location_id)
     if location is None:
-        raise Problem("location_id", "Unknown location.")
+        raise ValidationProblem("location_id", "Unknown location.")
     return location
 
 
@@ -65,11 +65,12 @@ def _beds_and_features(
         for item in bed_types:
             if item.bed_type_code not in known:
                 problems.append(
-                    Problem("bed_types", "Unknown bed type {code}.", code=item.bed_type_code)
+                    ValidationProblem("bed_types", "Unknown bed type {code}.",
+                                      code=item.bed_type_code)
                 )
             elif item.bed_type_code in seen:
                 problems.append(
-                    Problem(
+                    ValidationProblem(
                         "bed_types", "Bed type {code} is listed twice.", code=item.bed_type_code
                     )
                 )
@@ -82,7 +83,7 @@ def _beds_and_features(
             if code in by_code:
                 chosen.append(by_code[code])
             else:
-                problems.append(Problem("features", "Unknown feature {code}.", code=code))
+                problems.append(ValidationProblem("features", "Unknown feature {code}.", code=code))
     return problems, chosen
 
 
@@ -109,7 +110,7 @@ def _name_problem(
         id_column=CareUnit.id,
         exclude_id=exclude_id,
     ):
-        return [Problem("name", "This location already has a unit with this name.")]
+        return [ValidationProblem("name", "This location already has a unit with this name.")]
     return []
 
 

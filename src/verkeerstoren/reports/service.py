@@ -9,11 +9,10 @@ from sqlalchemy.orm import Session
 
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.access.roles import Permission
-from verkeerstoren.errors import Forbidden, ValidationErrors
+from verkeerstoren.errors import Forbidden, ValidationErrors, ValidationProblem
 from verkeerstoren.kpi import periods
 from verkeerstoren.kpi.models import Frequency
 from verkeerstoren.kpi.periods import Period, parse_period
-from verkeerstoren.registry.schemas import Problem
 from verkeerstoren.reports import build
 
 
@@ -37,7 +36,7 @@ def quarter(text: str) -> Period:
     except ValueError:
         period = None
     if period is None or period.frequency is not Frequency.QUARTER:
-        raise ValidationErrors([Problem("quarter", "Give a quarter like 2026Q3.")])
+        raise ValidationErrors([ValidationProblem("quarter", "Give a quarter like 2026Q3.")])
     return period
 
 

@@ -55,7 +55,8 @@ def postcode_point(session: Session, postcode: str) -> Point:
         raise ValidationProblem("postcode", "no registered locations to place the postcode")
     nearest = min(located, key=lambda p: abs(p - pc4))
     if abs(nearest - pc4) > 20:
-        raise ValidationProblem("postcode", f"postcode {pc4} is outside the region")
+        raise ValidationProblem("postcode", "postcode {postcode} is outside the region",
+                                postcode=pc4)
     points = located[nearest]
     return Point(sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points),
                  nearest != pc4)

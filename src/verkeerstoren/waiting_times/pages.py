@@ -11,6 +11,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from verkeerstoren import validation
 from verkeerstoren.access.roles import Permission
 from verkeerstoren.errors import DomainError, ValidationErrors, ValidationProblem
 from verkeerstoren.profiles import export
@@ -22,6 +23,7 @@ from verkeerstoren.waiting_times.schemas import WaitIn
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import edit, view
 from verkeerstoren.web.params import RegionId
+from verkeerstoren.web.problems import problem_text
 from verkeerstoren.web.templating import NavItem, Templates, templates
 
 router = APIRouter(include_in_schema=False)
@@ -114,7 +116,7 @@ def soonest(request: Request, ctx: ViewCtx, tpl: Tpl,
                                            sector=_sector(sector), care_type=care_type,
                                            max_km=max_km)
         except ValidationProblem as problem:
-            error = ctx._(problem.message)
+            error = problem_text(ctx._, problem)
     return tpl.render(request, ctx, "waiting_times/soonest.html", options=options, error=error,
                       postcode=postcode or "", sector=_sector(sector), care_type=care_type or "",
                       max_km=max_km, sectors=SECTOR_LABELS, statuses=STATUS_LABELS,
@@ -139,7 +141,7 @@ def _report_page(request: Request, ctx: Ctx, tpl: Templates, *, values: dict[str
                  problems: list[ValidationProblem], done: str | None = None) -> HTMLResponse:
     return tpl.render(request, ctx, "waiting_times/report.html",
                       status_code=422 if problems else 200, values=values,
-                      problems=[(p.row, p.field, ctx._(p.message)) for p in problems],
+                      problems=[(p.row, p.field, problem_text(ctx._, p)) for p in problems],
                       locations=_locations(ctx), sectors=SECTOR_LABELS, statuses=STATUS_LABELS,
                       done=done,
                       reports=service.own_reports(ctx.session, ctx.user, 50),
@@ -180,8 +182,7 @@ async def report_post(request: Request, ctx: ReportCtx, tpl: Tpl) -> Response:
                 done = "form:1"
         except ValidationError as exc:
             savepoint.rollback()
-            problems = [ValidationProblem(".".join(str(p) for p in e["loc"]) or "form", e["msg"])
-                        for e in exc.errors()]
+            problems = validation.problems(exc)
             return _report_page(request, ctx, tpl, values=values, problems=problems)
         except ValidationErrors as exc:
             savepoint.rollback()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,17 +9,19 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from verkeerstoren import region_time
+from verkeerstoren import region_time, validation
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.access.scoping import confine
 from verkeerstoren.errors import Forbidden, ValidationErrors, ValidationProblem
 from verkeerstoren.opendata.models import DataSet, ExternalWait
 from verkeerstoren.registry.models import Location, Organisation
+from verkeerstoren.tables import reading
 from verkeerstoren.waiting_times import norms
 from verkeerstoren.waiting_times.models import ReportSource, WaitReport
 from verkeerstoren.waiting_times.schemas import WaitIn
 
 MAX_CSV_ROWS = 5000
+MAX_CSV_BYTES = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -90,30 +90,27 @@ CSV_COLUMNS = ("location_id", "sector", "care_type", "intake_weeks", "treatment_
 def import_csv(session: Session, actor: Actor, raw: bytes) -> int:
     """Report many waits from a CSV (',' or ';'); every bad row is named, nothing is stored
     unless all rows are good."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationProblem("file", "not UTF-8 text") from exc
-    dialect = ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") \
-        else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=dialect)
-    missing = [c for c in ("sector", "care_type") if c not in (reader.fieldnames or [])]
+    lines = reading.read_rows(raw, max_bytes=MAX_CSV_BYTES)
+    header = [reading.column_name(c) for c in lines[0]] if lines else []
+    missing = [c for c in ("sector", "care_type") if c not in header]
     if missing:
-        raise ValidationProblem("file", f"missing column(s) {', '.join(missing)}; expected "
-                                        f"{', '.join(CSV_COLUMNS)}")
+        raise ValidationProblem("file", "missing column(s) {columns}; expected {expected}",
+                                params={"columns": ", ".join(missing),
+                                        "expected": ", ".join(CSV_COLUMNS)})
     problems: list[ValidationProblem] = []
     items: list[WaitIn] = []
-    for number, row in enumerate(reader, start=2):
+    for number, cells in enumerate(lines[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        row = dict(zip(header, cells, strict=False))
         if number - 1 > MAX_CSV_ROWS:
-            raise ValidationProblem("file", f"more than {MAX_CSV_ROWS} rows")
+            raise ValidationProblem("file", "more than {max} rows", params={"max": MAX_CSV_ROWS})
         values = {k: (v.strip().replace(",", ".") if k.endswith("_weeks") else v.strip())
                   for k, v in row.items() if k in CSV_COLUMNS and v and v.strip()}
         try:
             items.append(WaitIn.model_validate(values))
         except ValidationError as exc:
-            for err in exc.errors():
-                field = ".".join(str(p) for p in err["loc"]) or "row"
-                problems.append(ValidationProblem(field, err["msg"], row=number))
+            problems.extend(validation.problems(exc, row=number))
     if problems:
         raise ValidationErrors(problems)
     with session.begin_nested():
@@ -121,7 +118,7 @@ def import_csv(session: Session, actor: Actor, raw: bytes) -> int:
             try:
                 report(session, actor, item, ReportSource.CSV)
             except ValidationProblem as problem:
-                problems.append(ValidationProblem(problem.field, problem.message, row=number))
+                problems.append(problem.at_row(number))
         if problems:
             raise ValidationErrors(problems)
     return len(items)

@@ -33,6 +33,7 @@ from verkeerstoren.storage import Database
 from verkeerstoren.storage.db import read_only_session
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.i18n import translator
+from verkeerstoren.web.nul import reject_nul
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Connections and worker threads kept free of requests: the notification worker and the
@@ -233,6 +234,7 @@ def _context(
         request: Request,
         # The form (an upload, say) is read before the request takes a place at the database.
         _csrf: Annotated[None, Depends(verify_csrf)],
+        _nul: Annotated[None, Depends(reject_nul)],
         _admitted: Annotated[None, Depends(admitted, scope="function")],
     ) -> Iterator[Ctx]:
         db: Database = request.app.state.db

@@ -8,15 +8,18 @@ from __future__ import annotations
 import html
 import logging
 import re
+from typing import cast
 from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic_core import ErrorDetails
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from verkeerstoren import validation
 from verkeerstoren.access.scoping import ScopeViolation
 from verkeerstoren.errors import (
     Conflict,
@@ -237,11 +240,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(request: Request, exc: RequestValidationError) -> Response:
-        errors = [
-            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
-             "message": e.get("msg", "invalid")}
-            for e in exc.errors()
-        ]
+        # The same converter and messages as every other input problem.
+        problems = [validation.problem_of(
+            cast(ErrorDetails, {**e, "loc": tuple(p for p in e["loc"] if p != "body")}))
+            for e in exc.errors()]
+        errors = [{"field": p.field, "message": p.text} for p in problems]
         return _answer(request, 422, "Invalid input", "The request is invalid.", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)

@@ -20,10 +20,10 @@ from verkeerstoren.errors import Conflict, NotFound, ValidationErrors, Validatio
 from verkeerstoren.kpi import forms, projects, service
 from verkeerstoren.kpi.models import Goal, Indicator, Project
 from verkeerstoren.kpi.schemas import MAX_ID
-from verkeerstoren.registry.schemas import Problem
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import edit
 from verkeerstoren.web.forms import FormField, form_lists
+from verkeerstoren.web.problems import problem_text
 from verkeerstoren.web.templating import Templates, templates
 
 router = APIRouter(include_in_schema=False)
@@ -37,8 +37,7 @@ MAIN_GOAL_TAKEN = "The goal tree already has a main goal: choose a parent goal."
 
 
 def _message(ctx: Ctx, problem: ValidationProblem) -> str:
-    text = ctx._(problem.template, **problem.values) if isinstance(problem, Problem) \
-        else ctx._(problem.message)
+    text = problem_text(ctx._, problem)
     if problem.row is not None:
         return ctx._("Target row {row}", row=problem.row) + ": " + text
     return text
@@ -57,7 +56,7 @@ def _run(ctx: Ctx, save: Saver) -> tuple[Any, list[ValidationProblem]]:
         problems = [problem]
     except Conflict:
         # The only conflict of these saves: a second goal without a parent.
-        problems = [Problem("parent_id", MAIN_GOAL_TAKEN)]
+        problems = [ValidationProblem("parent_id", MAIN_GOAL_TAKEN)]
     else:
         savepoint.commit()
         return saved, []
