@@ -51,7 +51,7 @@ CAPABILITIES: tuple[Capability, ...] = (
 )
 
 # Sub-packages that are not capabilities: infrastructure every capability builds on.
-INFRASTRUCTURE = ("storage", "web", "demo")
+INFRASTRUCTURE = ("storage", "web", "demo", "tables")
 
 # Modules every capability may import (who acts, what a role may do, organisation scope).
 KERNEL = ("verkeerstoren.access.actor", "verkeerstoren.access.roles",
