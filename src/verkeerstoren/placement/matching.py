@@ -227,7 +227,10 @@ def broken_rules(exclusion: Exclusion) -> frozenset[Rule]:
 
 
 def exclusion_counts(excluded: Iterable[Exclusion]) -> dict[Rule, int]:
-    """How many excluded units break each rule (a unit breaking two rules counts under both)."""
+    """How many excluded units break each rule (a unit breaking two rules counts under both).
+
+    Used by the tests only: they check the SQL survey's per-rule counts against this Python
+    reading of the same rules."""
     counts: Counter[Rule] = Counter()
     for exclusion in excluded:
         counts.update(broken_rules(exclusion))

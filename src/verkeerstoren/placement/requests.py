@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -152,8 +152,3 @@ def snapshot(session: Session, bed_types: list[str], now: datetime) -> list[dict
          "features": r.features}
         for r in data.rows
     ]
-
-
-def open_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(PlacementRequest).where(
-        PlacementRequest.status.in_(LIVE_STATUSES))) or 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ValidationError
 
@@ -67,6 +67,28 @@ class ImportSummary:
     def as_dict(self) -> dict[str, Any]:
         """The summary as a plain dict (for JSON)."""
         return asdict(self)
+
+
+class Plan(Protocol):
+    """What an importer's first pass collects: rows to write, or the problems found."""
+
+    problems: list[ValidationProblem]
+
+    def add(self, row: int, record: dict[str, str]) -> None: ...
+
+
+def plan_rows(data: bytes, kind: Kind, plan: Plan) -> ImportSummary:
+    """The first pass of every registry import: read each row into ``plan``, then raise all of
+    its problems at once, before anything is written (all or nothing)."""
+    summary = ImportSummary(kind=kind)
+    for row, record in read_rows(data, kind):
+        summary.rows += 1
+        plan.add(row, record)
+    if summary.rows == 0:
+        plan.problems.append(ValidationProblem("file", "The file has no data rows."))
+    if plan.problems:
+        raise ValidationErrors(plan.problems)
+    return summary
 
 
 def split_cells(cell: str | None) -> list[str]:

@@ -15,7 +15,7 @@ from verkeerstoren.registry.import_rows import (
     ImportSummary,
     assign,
     by_code_or_name,
-    read_rows,
+    plan_rows,
     split_cells,
     validated,
 )
@@ -107,15 +107,8 @@ class _TeamPlan:
 
 def import_teams(session: Session, data: bytes) -> ImportSummary:
     """Check every row of a teams file, then create or update each team by name."""
-    summary = ImportSummary(kind="teams")
     plan = _TeamPlan(session)
-    for row, record in read_rows(data, "teams"):
-        summary.rows += 1
-        plan.add(row, record)
-    if summary.rows == 0:
-        plan.problems.append(ValidationProblem("file", "The file has no data rows."))
-    if plan.problems:
-        raise ValidationErrors(plan.problems)
+    summary = plan_rows(data, "teams", plan)
     _write_teams(session, summary, plan)
     return summary
 

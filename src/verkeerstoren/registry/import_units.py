@@ -27,7 +27,7 @@ from verkeerstoren.registry.import_rows import (
     ImportSummary,
     assign,
     by_code_or_name,
-    read_rows,
+    plan_rows,
     split_cells,
     validated,
 )
@@ -152,15 +152,8 @@ class _UnitPlan:
 
 def import_units(session: Session, data: bytes) -> ImportSummary:
     """Check every row of a units file, then create or update by name."""
-    summary = ImportSummary(kind="units")
     plan = _UnitPlan(session)
-    for row, record in read_rows(data, "units"):
-        summary.rows += 1
-        plan.add(row, record)
-    if summary.rows == 0:
-        plan.problems.append(ValidationProblem("file", "The file has no data rows."))
-    if plan.problems:
-        raise ValidationErrors(plan.problems)
+    summary = plan_rows(data, "units", plan)
     kinds = {name: kind for name, (_, kind) in plan.kinds.items()}
     _write_units(session, summary, plan.units, kinds, plan.features)
     return summary
