@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
@@ -20,7 +22,7 @@ from verkeerstoren.placement.models import (
     UnplacedReason,
     Urgency,
 )
-from verkeerstoren.registry.models import Organisation
+from verkeerstoren.registry.models import BedType, Organisation
 
 QUARTER = parse_period("2030Q1")  # empty in the demo, so only this test's rows count
 
@@ -194,3 +196,42 @@ def test_wrong_bed_days_accrue_every_day_in_the_period_they_fall_in(session: Ses
     assert q1.ids == sorted([across, given_up, cancelled, still_open])
     assert q2.value == 4 + 91
     assert q2.ids == sorted([across, still_open])
+
+
+def test_source_rows_name_bed_types_units_and_organisations_not_codes(
+    kpi_session: Session, login: Callable[[str], Browser]
+) -> None:
+    """Issue 15 item 9: the source rows page shows names (not short_stay_low or unit ids)."""
+    viewer = login("viewer")
+    for key in ("unplaced", "occupancy"):
+        measurement = kpi_session.scalar(
+            select(Measurement).join(Indicator, Indicator.id == Measurement.indicator_id)
+            .where(Indicator.computed_key == key, Measurement.source_rows.is_not(None))
+            .order_by(Measurement.period.desc()).limit(1))
+        assert measurement is not None, key
+        page = viewer.get(f"/kpi/measurements/{measurement.id}/sources")
+        assert page.status_code == 200
+        cells = re.findall(r"<td>([^<]*)</td>", page.text)
+        assert cells, key
+        codes = set(kpi_session.scalars(select(BedType.code)))
+        assert not codes & set(cells), (key, codes & set(cells))
+        assert set(kpi_session.scalars(select(BedType.name))) & set(cells), key
+
+
+def test_counts_and_percentages_chart_from_zero_with_every_period_labelled(
+    kpi_session: Session,
+) -> None:
+    from verkeerstoren.kpi import charts
+    from verkeerstoren.kpi.dashboards import overview
+
+    views = {v.indicator.code: v for v in overview(
+        kpi_session, parse_period("2026Q3"), today=date(2026, 10, 15)).all_indicators}
+    k7 = charts.indicator_chart(views["K7"])  # percent
+    line = k7["layer"][0]["encoding"]
+    assert line["y"]["scale"]["zero"] is True
+    assert line["x"]["field"] == "periode"
+    assert line["x"]["type"] == "ordinal"
+    assert '"periode": "2026Q3"' in json.dumps(k7)
+    k5 = charts.indicator_chart(views["K5"])  # hours: near its values, and the axis says so
+    assert k5["layer"][0]["encoding"]["y"]["scale"]["zero"] is False
+    assert "niet bij 0" in k5["layer"][0]["encoding"]["y"]["title"]

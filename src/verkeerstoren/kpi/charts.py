@@ -29,6 +29,10 @@ CONFIG: dict[str, Any] = {
 }
 
 
+# Units whose axis starts at zero (issue 15 item 9).
+ZERO_BASED = frozenset({"count", "percent"})
+
+
 def indicator_chart(view: IndicatorView, *, width: int = 460, height: int = 170) -> dict[str, Any]:
     """A line of the indicator's values per period with its target and baseline as rules."""
     indicator = view.indicator
@@ -39,12 +43,17 @@ def indicator_chart(view: IndicatorView, *, width: int = 460, height: int = 170)
     target = applicable_target(
         [RuleTarget(t.year, t.value, t.text) for t in indicator.targets], year)
     unit = UNIT_AXIS.get(indicator.unit.value, "")
+    zero = indicator.unit.value in ZERO_BASED
     base = alt.Chart(dict(values=rows))
     line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=36),
                           color=COLOURS["value"], strokeWidth=2).encode(
-        x=alt.X("start:T", title=None, axis=alt.Axis(format="%Y", tickCount="year",
-                                                      labelAngle=0)),
-        y=alt.Y("waarde:Q", title=unit, scale=alt.Scale(zero=False)),
+        # Every period labelled (2026Q1, 2026Q2, …), in time order.
+        x=alt.X("periode:O", title=None, sort=alt.SortField("start"),
+                axis=alt.Axis(labelAngle=-45 if len(rows) > 8 else 0)),
+        # Counts and percentages start at zero, so a small change does not look like a fall;
+        # money, hours, days and scores keep the axis near their values, and say so.
+        y=alt.Y("waarde:Q", title=unit if zero else f"{unit} (as begint niet bij 0)".strip(),
+                scale=alt.Scale(zero=zero)),
         tooltip=[alt.Tooltip("periode:N", title="Periode"),
                  alt.Tooltip("waarde:Q", title="Waarde", format=",.1f"),
                  alt.Tooltip("soort:N", title="Bron")],

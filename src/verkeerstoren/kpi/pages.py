@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from verkeerstoren.access.roles import Permission
+from verkeerstoren.access.scoping import across_organisations
 from verkeerstoren.capacity.models import AvailabilityReport
 from verkeerstoren.errors import DomainError, NotFound, ValidationErrors, ValidationProblem
 from verkeerstoren.kpi import (
@@ -36,6 +37,7 @@ from verkeerstoren.kpi.schemas import (
     ProgressIn,
 )
 from verkeerstoren.placement.models import PlacementRequest
+from verkeerstoren.registry.models import BedType, CareUnit, Organisation
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import edit, view
 from verkeerstoren.web.problems import problem_text
@@ -144,9 +146,22 @@ def sources(request: Request, ctx: ViewCtx, tpl: Tpl, measurement_id: ItemId) ->
         reports = list(ctx.session.scalars(
             select(AvailabilityReport).where(AvailabilityReport.id.in_(shown))
             .order_by(AvailabilityReport.reported_at)))
+    # Names, not codes: a steering group reads "ELV laag complex", not short_stay_low. The rows
+    # of a region-wide figure come from every provider, read on purpose across organisations.
+    with across_organisations(ctx.session):
+        names: dict[str, dict[Any, str]] = {
+            "bed": {code: name for code, name in ctx.session.execute(
+                select(BedType.code, BedType.name))},
+            "org": {i: name for i, name in ctx.session.execute(
+                select(Organisation.id, Organisation.name).where(
+                    Organisation.id.in_({r.organisation_id for r in reports})))},
+            "unit": {i: name for i, name in ctx.session.execute(
+                select(CareUnit.id, CareUnit.name).where(
+                    CareUnit.id.in_({r.unit_id for r in reports})))},
+        }
     return tpl.render(request, ctx, "kpi/sources.html", m=measurement, ids=ids, table=table,
                       requests=requests, reports=reports, limit=MAX_SOURCE_ROWS,
-                      fmt=format.value, num=format.number)
+                      fmt=format.value, num=format.number, names=names)
 
 
 @router.get("/kpi/projects/{project_id}", response_class=HTMLResponse)
