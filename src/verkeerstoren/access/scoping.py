@@ -193,11 +193,7 @@ def confine(statement: _S, column: ColumnElement[int] | Mapped[int], actor: Acto
 
 def target_organisation(actor: Actor, requested: int | None) -> int | None:
     """The organisation a new row is for: a confined actor's own (naming another is Forbidden),
-    otherwise the one requested (None when none was).
-
-    Used only by tests so far: it is the call for services that still compare
-    ``actor.scoped_organisation`` by hand (``capacity/pull.register_source``).
-    """
+    otherwise the one requested (None when none was)."""
     scope = actor.scoped_organisation
     if scope is None:
         return requested

@@ -97,7 +97,10 @@ def _due(session: Session, now: datetime) -> list[int]:
 def expire_due(session: Session, actor: Actor, *, now: datetime | None = None,
                warn_before: timedelta = DEFAULT_WARNING) -> int:
     """In one transaction: release every hold past its time and warn about those about to end;
-    returns how many were released."""
+    returns how many were released.
+
+    For callers that own the transaction: the tests, which roll it back. The server runs
+    :func:`run_round`, one short transaction per hold, so one failing hold keeps no other."""
     now = now or utcnow()
     expired = 0
     for reservation_id in _due(session, now):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.access.roles import Role
+from verkeerstoren.access.scoping import confine, scoped_get, target_organisation
 from verkeerstoren.audit import service as audit
 from verkeerstoren.capacity.models import PullProblem, PullSource, ReportSource
 from verkeerstoren.capacity.pull.fetch import Fetcher, check_url, download, http_fetcher
@@ -26,7 +27,6 @@ from verkeerstoren.capacity.pull.schemas import PullSourceIn
 from verkeerstoren.capacity.service import submit_reports
 from verkeerstoren.errors import (
     Conflict,
-    Forbidden,
     NotFound,
     ValidationErrors,
     ValidationProblem,
@@ -70,10 +70,7 @@ def register_source(session: Session, actor: Actor, data: PullSourceIn, *,
 
     ``outbound`` refuses an address on an internal network (checked again at every pull).
     """
-    scoped = actor.scoped_organisation
-    if scoped is not None and data.organisation_id not in (None, scoped):
-        raise Forbidden("a provider registers pulls for its own organisation only")
-    org_id = scoped if scoped is not None else data.organisation_id
+    org_id = target_organisation(actor, data.organisation_id)
     if org_id is None:
         raise ValidationProblem("organisation_id", "this field is required")
     if session.get(Organisation, org_id) is None:
@@ -93,16 +90,13 @@ def list_sources(session: Session, actor: Actor) -> list[PullSource]:
     """The endpoints the actor may see: its own organisation's, or all for unscoped roles."""
     stmt = (select(PullSource).options(selectinload(PullSource.last_problems))
             .order_by(PullSource.id))
-    if actor.scoped_organisation is not None:
-        stmt = stmt.where(PullSource.organisation_id == actor.scoped_organisation)
-    return list(session.scalars(stmt))
+    return list(session.scalars(confine(stmt, PullSource.organisation_id, actor)))
 
 
 def get_source(session: Session, actor: Actor, source_id: int) -> PullSource:
     """One endpoint; another organisation's is simply not found."""
-    source = session.get(PullSource, source_id)
-    scoped = actor.scoped_organisation
-    if source is None or (scoped is not None and source.organisation_id != scoped):
+    source = scoped_get(session, PullSource, source_id, actor=actor)
+    if source is None:
         raise NotFound("pull_source", source_id)
     return source
 
