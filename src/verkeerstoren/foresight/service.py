@@ -1,0 +1,3 @@
+"""Foresight use cases (population projection, demand, workforce, scenarios)."""
+
+from __future__ import annotations
