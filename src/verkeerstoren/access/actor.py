@@ -17,6 +17,8 @@ class Actor:
     user_id: int | None = None
     token_id: int | None = None
     ip: str | None = None
+    # The person's name for greetings; the audit log keeps ``label`` (the e-mail address).
+    display_name: str | None = None
 
     @property
     def is_system(self) -> bool:

@@ -34,6 +34,7 @@ def actor_for_user(user: User, ip: str | None = None) -> Actor:
         label=user.email,
         user_id=user.id,
         ip=ip,
+        display_name=user.name or None,
     )
 
 
