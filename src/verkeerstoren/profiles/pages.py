@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -55,7 +56,9 @@ def region_page(request: Request, ctx: ViewCtx, tpl: Tpl, region: RegionId = Non
                       sections=SECTIONS, regions=data.regions(ctx.session), region=region,
                       spec=_spec_json(o.map_spec), fmt=lambda v, d=0: export.number(
                           v, d, ctx.locale), wijk_level=o.indicator in WIJK_LEVEL,
-                      query=f"region={region or ''}&indicator={o.indicator.key}")
+                      # urlencode: indicator keys hold "+" ("ervaren_gezondheid_18+"), which a
+                      # bare query string turns into a space.
+                      query=urlencode({"region": region or "", "indicator": o.indicator.key}))
 
 
 @router.get("/regiobeeld/map.{fmt}")
