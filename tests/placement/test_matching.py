@@ -88,3 +88,22 @@ def test_options_are_ranked_by_distance_and_explained() -> None:
     result = match(need, [far, near])
     assert [o.candidate.unit for o in result.options] == ["Dichtbij", "Ver weg"]
     assert any("km from the patient's area" in r.message for r in result.options[0].reasons)
+
+
+def test_reasons_read_as_dutch_sentences() -> None:
+    """'1 bed nu vrij' / '3 bedden nu vrij' and 'zojuist gemeld', never 'bed(den)' or '0 uur'."""
+    from verkeerstoren.web.i18n import translator
+
+    dutch = translator("nl")
+    need = Need(bed_types=("short_stay_high",), features=frozenset(), wanted_start=TODAY,
+                financing="zvw", today=TODAY, latitude=52.06, longitude=4.49)
+
+    def reasons(available: int, hours: float) -> list[str]:
+        c = Candidate(1, "Eén", "A", "short_stay_high", available, False, hours, frozenset(),
+                      "GM0637", latitude=52.06, longitude=4.50)
+        return [dutch(r.message, **r.params) for r in match(need, [c]).options[0].reasons]
+
+    assert "1 bed nu vrij" in reasons(1, 0.1)
+    assert "zojuist gemeld" in reasons(1, 0.1)
+    assert "3 bedden nu vrij" in reasons(3, 2.0)
+    assert "2 uur geleden gemeld" in reasons(3, 2.0)

@@ -87,7 +87,9 @@ def _problems_for(
         problems.append(ValidationProblem(
             "occupied",
             "occupied + blocked + held ({occupied} + {blocked} + {held}) exceeds staffed "
-            "({staffed}); {held} bed(s) are held by reservations",
+            "({staffed}); 1 bed is held by a reservation" if held == 1 else
+            "occupied + blocked + held ({occupied} + {blocked} + {held}) exceeds staffed "
+            "({staffed}); {held} beds are held by reservations",
             row=index,
             params={"occupied": row.occupied, "blocked": row.blocked, "held": held,
                     "staffed": row.staffed},

@@ -73,7 +73,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "report.stale": (
         "Your availability report is out of date",
-        "{n} unit(s) have not reported in time: {units}. Please report your beds.",
+        "Not reported in time: {units}. Please report your beds.",
     ),
 }
 

@@ -198,7 +198,9 @@ def explain(need: Need, c: Candidate) -> Option:
         reasons.append(Reason("{km} km from the patient's area", {"km": f"{km:.1f}"}))
     else:
         reasons.append(Reason("distance unknown"))
-    if c.age_hours is not None:
+    if c.age_hours is not None and c.age_hours < 0.5:
+        reasons.append(Reason("reported just now"))
+    elif c.age_hours is not None:
         reasons.append(Reason("reported {hours} h ago", {"hours": f"{c.age_hours:.0f}"}))
     if c.gemeente_code in need.preferred_gemeenten:
         reasons.append(Reason("in a preferred municipality"))
@@ -206,9 +208,12 @@ def explain(need: Need, c: Candidate) -> Option:
         reasons.append(Reason("accepted {pct}% of reservations",
                               {"pct": f"{100 * c.accept_rate:.0f}"}))
     if c.available <= 0 and c.expected_free_date is not None:
-        reasons.append(Reason("free from {date}", {"date": c.expected_free_date.isoformat()}))
+        reasons.append(Reason("free from {date}",
+                              {"date": c.expected_free_date.strftime("%d-%m-%Y")}))
+    elif c.available == 1:
+        reasons.append(Reason("1 bed free now"))
     else:
-        reasons.append(Reason("{n} bed(s) free now", {"n": c.available}))
+        reasons.append(Reason("{n} beds free now", {"n": c.available}))
     return Option(c, value, km, tuple(reasons))
 
 

@@ -57,4 +57,4 @@ async def report_pdf(request: Request, ctx: ViewCtx, tpl: Tpl, quarter: QuarterP
                           reason=str(exc), quarter=quarter)
     assert made.pdf is not None
     return Response(made.pdf, media_type="application/pdf", headers={
-        "content-disposition": f'inline; filename="{made.basename}.pdf"'})
+        "content-disposition": f'attachment; filename="{made.basename}.pdf"'})
