@@ -42,7 +42,8 @@ def _map_skeleton(title: str, legend: str, source: str, scheme: str, with_outlin
     checks cost ~100 ms a chart, too much for every page view."""
     # Named data sets filled in after to_dict: Altair walks inline data value by value, which
     # costs ~1 s for a region's boundaries; a named reference costs nothing.
-    base = alt.Chart(alt.NamedData(name="areas")).mark_geoshape(stroke="#fff", strokeWidth=0.4)
+    base = alt.Chart(alt.NamedData(name="areas")).mark_geoshape(stroke="#fff", strokeWidth=0.4,
+                                                                 aria=False)
     filled = base.encode(
         color=alt.condition("isValid(datum.properties.value)",
                             alt.Color("properties.value:Q", title=legend,
@@ -56,9 +57,11 @@ def _map_skeleton(title: str, legend: str, source: str, scheme: str, with_outlin
     layers: list[alt.Chart] = [filled]
     if with_outlines:
         layers.append(alt.Chart(alt.NamedData(name="outlines")).mark_geoshape(
-            fill=None, stroke="#333", strokeWidth=1.0))
+            fill=None, stroke="#333", strokeWidth=1.0, aria=False))
+    # One image to assistive technology, named by its title (the areas are aria=False); the
+    # gemeente table on the same page gives the figures as text.
     chart = alt.layer(*layers).project(type="mercator").properties(
-        width=620, height=560, title=_title(title, source))
+        width=620, height=560, title=_title(title, source), description=title)
     return json.dumps(chart.to_dict(validate=False))
 
 
@@ -72,7 +75,7 @@ def _empty_map_skeleton(title: str, source: str, no_data: str, with_outlines: bo
     """The map without values: grey areas (still named in the tooltip), no colour legend, and
     the no-data text in the middle."""
     areas = alt.Chart(alt.NamedData(name="areas")).mark_geoshape(
-        fill="#ddd", stroke="#fff", strokeWidth=0.4).encode(
+        fill="#ddd", stroke="#fff", strokeWidth=0.4, aria=False).encode(
         tooltip=[alt.Tooltip("properties.name:N", title="naam"),
                  alt.Tooltip("properties.gemeente_name:N", title="gemeente")])
     message = alt.Chart(alt.InlineData(values=[{}])).mark_text(
@@ -81,10 +84,12 @@ def _empty_map_skeleton(title: str, source: str, no_data: str, with_outlines: bo
     layers: list[alt.Chart] = [areas]
     if with_outlines:
         layers.append(alt.Chart(alt.NamedData(name="outlines")).mark_geoshape(
-            fill=None, stroke="#333", strokeWidth=1.0))
+            fill=None, stroke="#333", strokeWidth=1.0, aria=False))
     layers.append(message)
+    # One image to assistive technology, named by its title (the areas are aria=False); the
+    # gemeente table on the same page gives the figures as text.
     chart = alt.layer(*layers).project(type="mercator").properties(
-        width=620, height=560, title=_title(title, source))
+        width=620, height=560, title=_title(title, source), description=title)
     return json.dumps(chart.to_dict(validate=False))
 
 

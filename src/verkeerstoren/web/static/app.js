@@ -25,3 +25,25 @@ document.addEventListener("change", (event) => {
     el.form.requestSubmit();
   }
 });
+
+// A table or chart that scrolls sideways inside its own box (phones) must be reachable with the
+// keyboard to scroll it (WCAG 2.1.1): such a box gets a tab stop and the name of its table or
+// figure. Checked again when the window changes size or htmx swaps content in.
+function markScrollBoxes() {
+  document.querySelectorAll("table.data, .scroll, figure.chart, .vl-chart").forEach((box) => {
+    const style = getComputedStyle(box);
+    const scrolls = box.scrollWidth > box.clientWidth + 1 &&
+      (style.overflowX === "auto" || style.overflowX === "scroll");
+    if (scrolls && !box.hasAttribute("tabindex")) {
+      box.setAttribute("tabindex", "0");
+      box.dataset.scrollBox = "1";
+    } else if (!scrolls && box.dataset.scrollBox) {
+      box.removeAttribute("tabindex");
+      delete box.dataset.scrollBox;
+    }
+  });
+}
+document.addEventListener("DOMContentLoaded", markScrollBoxes);
+window.addEventListener("load", markScrollBoxes);
+window.addEventListener("resize", markScrollBoxes);
+document.addEventListener("htmx:afterSettle", markScrollBoxes);
