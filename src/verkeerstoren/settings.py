@@ -145,6 +145,11 @@ class Settings(BaseSettings):
         default=15.0, gt=0, le=3600,
         description="How often the server looks for holds to warn about or release.",
     )
+    help_contact: str = Field(
+        default="", max_length=300,
+        description="Whom users call for help, shown on the help page (for example the "
+        "coordination point's name and phone number); empty shows a general sentence.",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:

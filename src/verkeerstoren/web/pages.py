@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from verkeerstoren.access import service as access_service
 from verkeerstoren.access import sessions
+from verkeerstoren.access.roles import Role
 from verkeerstoren.access.throttle import LoginLimits, TooManyAttempts
 from verkeerstoren.audit import service as audit
 from verkeerstoren.settings import Settings
@@ -124,6 +125,15 @@ def choose_locale(
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, ctx: ViewCtx, tpl: TemplatesDep) -> HTMLResponse:
     return tpl.render(request, ctx, "home.html", role=ctx.user.role.value)
+
+
+@router.get("/help", response_class=HTMLResponse)
+def help_page(request: Request, ctx: ViewCtx, tpl: TemplatesDep) -> HTMLResponse:
+    """Short help per role: what the pages are for, what the colours mean, whom to call."""
+    own = ctx.user.role.value
+    roles = [own, *(r.value for r in Role if r.value != own)]
+    return tpl.render(request, ctx, "help.html", role=own, roles=roles,
+                      contact=request.app.state.settings.help_contact)
 
 
 @health.get("/healthz")
