@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -13,7 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from verkeerstoren.access import service
 from verkeerstoren.access.models import ApiToken, User
 from verkeerstoren.access.roles import Permission, Role
-from verkeerstoren.errors import ValidationProblem
+from verkeerstoren.access.scoping import scoped_get
+from verkeerstoren.errors import NotFound, ValidationProblem
 from verkeerstoren.region_time import REGION_TZ
 from verkeerstoren.registry.models import Organisation
 from verkeerstoren.storage.base import utcnow
@@ -34,6 +35,7 @@ UsersCtx = Annotated[Ctx, view(Permission.USERS_MANAGE)]
 UsersEditCtx = Annotated[Ctx, edit(Permission.USERS_MANAGE)]
 TokensCtx = Annotated[Ctx, view(Permission.TOKENS_MANAGE)]
 TokensEditCtx = Annotated[Ctx, edit(Permission.TOKENS_MANAGE)]
+UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _role_options() -> list[tuple[str, str]]:
@@ -61,7 +63,7 @@ def _user_fields(ctx: Ctx) -> list[FormField]:
 def users(request: Request, ctx: UsersCtx, tpl: TemplatesDep) -> HTMLResponse:
     rows = [
         {"cells": [u.email, u.name, ctx._(f"role.{u.role.value}"), u.organisation.name,
-                   ctx._("yes") if u.active else ctx._("no")], "href": None}
+                   ctx._("yes") if u.active else ctx._("no")], "href": f"/admin/users/{u.id}"}
         for u in ctx.session.scalars(select(User).order_by(User.email))
     ]
     return tpl.render(request, ctx, "list.html", title="Users",
@@ -101,6 +103,91 @@ def _save_user(request: Request, ctx: Ctx, tpl: Templates, values: dict[str, str
 async def create_user(request: Request, ctx: UsersEditCtx, tpl: TemplatesDep) -> Response:
     values = await form_values(request)
     return await run_in_threadpool(_save_user, request, ctx, tpl, values)
+
+
+def _edit_fields(ctx: Ctx) -> list[FormField]:
+    return [
+        FormField("name", "Name", required=True),
+        FormField("role", "Role", "select", options=_role_options(), required=True),
+        FormField("organisation_id", "Organisation", "select", options=_org_options(ctx),
+                  required=True),
+        FormField("active", "May log in", "checkbox",
+                  help="Switched off: the user is logged out everywhere and cannot log in."),
+    ]
+
+
+def _user_page(request: Request, ctx: Ctx, tpl: Templates, user: User, *,
+               values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+               status_code: int = 200, saved: str | None = None) -> HTMLResponse:
+    if values is None:
+        values = {"name": user.name, "role": user.role.value,
+                  "organisation_id": str(user.organisation_id),
+                  "active": "true" if user.active else ""}
+    return tpl.render(request, ctx, "access/user.html", status_code=status_code, user=user,
+                      fields=_edit_fields(ctx), values=values, errors=errors or {},
+                      saved=saved)
+
+
+def _user_or_404(ctx: Ctx, user_id: int) -> User:
+    user = scoped_get(ctx.session, User, user_id)
+    if user is None:
+        raise NotFound("user", str(user_id))
+    return user
+
+
+@router.get("/admin/users/{user_id}", response_class=HTMLResponse)
+def user_page(request: Request, ctx: UsersCtx, tpl: TemplatesDep, user_id: UserId) -> HTMLResponse:
+    """One user: name, role, organisation, may log in; and a new password."""
+    saved = request.query_params.get("saved")
+    return _user_page(request, ctx, tpl, _user_or_404(ctx, user_id),
+                      saved=saved if saved in ("user", "password") else None)
+
+
+def _update_user(request: Request, ctx: Ctx, tpl: Templates, user_id: int,
+                 values: dict[str, str]) -> Response:
+    user = _user_or_404(ctx, user_id)
+    try:
+        try:
+            role = Role(values.get("role", ""))
+        except ValueError:
+            raise ValidationProblem("role", "Choose a role.") from None
+        org = values.get("organisation_id", "")
+        if not org.isdigit():
+            raise ValidationProblem("organisation_id", "Choose an organisation.")
+        # update_user checks everything before it changes anything: nothing to roll back.
+        service.update_user(ctx.session, user.id, by=ctx.user, name=values.get("name", ""),
+                            role=role, organisation_id=int(org),
+                            active=values.get("active") in ("true", "on"))
+    except ValidationProblem as problem:
+        return _user_page(request, ctx, tpl, user, values=values, status_code=422,
+                          errors={problem.field: problem_text(ctx._, problem)})
+    return RedirectResponse(f"/admin/users/{user.id}?saved=user", status_code=303)
+
+
+@router.post("/admin/users/{user_id}", response_model=None)
+async def update_user(request: Request, ctx: UsersEditCtx, tpl: TemplatesDep,
+                      user_id: UserId) -> Response:
+    values = await form_values(request)
+    return await run_in_threadpool(_update_user, request, ctx, tpl, user_id, values)
+
+
+def _reset_password(request: Request, ctx: Ctx, tpl: Templates, user_id: int,
+                    password: str) -> Response:
+    user = _user_or_404(ctx, user_id)
+    try:
+        service.reset_password(ctx.session, user.id, password)
+    except ValidationProblem as problem:
+        return _user_page(request, ctx, tpl, user, status_code=422,
+                          errors={"password": problem_text(ctx._, problem)})
+    return RedirectResponse(f"/admin/users/{user.id}?saved=password", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/password", response_model=None)
+async def reset_password(request: Request, ctx: UsersEditCtx, tpl: TemplatesDep,
+                         user_id: UserId) -> Response:
+    values = await form_values(request)
+    return await run_in_threadpool(_reset_password, request, ctx, tpl, user_id,
+                                   values.get("password", ""))
 
 
 @router.get("/admin/tokens", response_class=HTMLResponse)

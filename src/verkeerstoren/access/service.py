@@ -15,6 +15,7 @@ from verkeerstoren.access.actor import Actor
 from verkeerstoren.access.models import ApiToken, User
 from verkeerstoren.access.passwords import hash_password, password_problem, verify_password
 from verkeerstoren.access.roles import Role
+from verkeerstoren.access.scoping import scoped_get
 from verkeerstoren.audit import service as audit
 from verkeerstoren.errors import NotFound, ValidationProblem
 from verkeerstoren.registry.models import Organisation
@@ -108,6 +109,59 @@ def set_password(session: Session, email: str, password: str) -> User:
     session.flush()
     sessions.end_all(session, user.id)
     return user
+
+
+def update_user(
+    session: Session,
+    user_id: int,
+    *,
+    by: Actor,
+    name: str,
+    role: Role,
+    organisation_id: int,
+    active: bool,
+) -> User:
+    """Change a user's name, role, organisation or whether they may log in.
+
+    A change of role, organisation or a deactivation ends the user's sessions at once (the
+    next request logs them out). An administrator cannot lock themself out, and the last
+    active administrator stays one: otherwise nobody could manage users in the browser.
+    """
+    user = scoped_get(session, User, user_id)
+    if user is None:
+        raise NotFound("user", str(user_id))
+    if not name.strip() or len(name) > 200:
+        raise ValidationProblem("name", "Fill in a name (at most 200 characters).")
+    if session.get(Organisation, organisation_id) is None:
+        raise ValidationProblem("organisation_id", "Unknown organisation.")
+    losing_admin = user.role == Role.ADMIN and user.active and (role != Role.ADMIN or not active)
+    if losing_admin and by.user_id == user.id:
+        raise ValidationProblem("role", "You cannot take away your own administrator access.")
+    if losing_admin:
+        admins = session.scalar(select(func.count()).select_from(User).where(
+            User.role == Role.ADMIN, User.active.is_(True)))
+        if (admins or 0) <= 1:
+            raise ValidationProblem("role", "This is the last active administrator.")
+    ends_sessions = (role != user.role or organisation_id != user.organisation_id
+                     or (user.active and not active))
+    user.name = name.strip()
+    user.role = role
+    user.organisation_id = organisation_id
+    user.active = active
+    if ends_sessions:
+        user.session_version += 1
+    session.flush()
+    if ends_sessions:
+        sessions.end_all(session, user.id)
+    return user
+
+
+def reset_password(session: Session, user_id: int, password: str) -> User:
+    """An administrator gives a user a new password (by id; the CLI uses the e-mail)."""
+    user = scoped_get(session, User, user_id)
+    if user is None:
+        raise NotFound("user", str(user_id))
+    return set_password(session, user.email, password)
 
 
 def _token_digest(token: str) -> str:

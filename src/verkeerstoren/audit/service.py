@@ -9,7 +9,7 @@ import json
 import random
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, insert, inspect, select, text
@@ -18,6 +18,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.access.scoping import actor_of
 from verkeerstoren.audit.models import AuditEntry
+from verkeerstoren.region_time import REGION_TZ
 from verkeerstoren.storage import pending
 from verkeerstoren.storage.base import is_postgresql, utcnow
 from verkeerstoren.tables.cells import safe
@@ -315,6 +316,15 @@ EXPORT_COLUMNS = (
 )
 
 
+def _exported(row: AuditEntry, column: str) -> object:
+    # The time as the screen shows it: the region's local time, with its UTC offset so that
+    # the file stays unambiguous across the autumn clock change.
+    if column == "at":
+        at = row.at if row.at.tzinfo is not None else row.at.replace(tzinfo=UTC)
+        return at.astimezone(REGION_TZ).isoformat(timespec="seconds")
+    return getattr(row, column)
+
+
 def export_csv(session: Session) -> Iterator[str]:
     """The whole log as CSV text, streamed in chunks."""
     buffer = io.StringIO()
@@ -322,7 +332,7 @@ def export_csv(session: Session) -> Iterator[str]:
     writer.writerow(EXPORT_COLUMNS)
     result = session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars()
     for index, row in enumerate(result):
-        writer.writerow([safe(getattr(row, c)) for c in EXPORT_COLUMNS])
+        writer.writerow([safe(_exported(row, c)) for c in EXPORT_COLUMNS])
         if index % 500 == 0:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -47,3 +47,15 @@ document.addEventListener("DOMContentLoaded", markScrollBoxes);
 window.addEventListener("load", markScrollBoxes);
 window.addEventListener("resize", markScrollBoxes);
 document.addEventListener("htmx:afterSettle", markScrollBoxes);
+
+// "Kopiëren" next to a secret shown once (a new API token): copies the text of the element the
+// button names and says so on the button; selecting the text by hand keeps working.
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("[data-copy]") : null;
+  if (!button) return;
+  const source = document.getElementById(button.getAttribute("data-copy"));
+  if (!source || !navigator.clipboard) return;
+  navigator.clipboard.writeText(source.textContent.trim()).then(() => {
+    button.textContent = button.getAttribute("data-copied") || button.textContent;
+  });
+});
