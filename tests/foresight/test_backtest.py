@@ -64,7 +64,7 @@ def _naive_mape(codes: list[str]) -> float:
         p12, p19, actual = years[2012][0], years[2019][0], years[2023][1]
         naive = p19 * (p19 / p12) ** (5 / 7)
         errors.append(abs(naive - actual) / actual * 100)
-    return sum(errors) / len(errors)
+    return float(sum(errors) / len(errors))
 
 
 def _full_series() -> list[str]:

@@ -129,7 +129,7 @@ def test_the_api_answers_with_age_groups_and_backtests(login: Login, session: Se
     ({"area": "XX"}, "area"),
     ({"area": "GM9999"}, "area"),
 ])
-def test_the_api_refuses_bad_input_naming_the_field(login: Login, params: dict[str, object],
+def test_the_api_refuses_bad_input_naming_the_field(login: Login, params: dict[str, str | int],
                                                      field: str) -> None:
     answer = login("viewer").get("/api/v1/foresight/population", params=params)
     assert answer.status_code == 422
