@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from verkeerstoren.errors import ValidationProblem
 from verkeerstoren.foresight import demand as dm
-from verkeerstoren.foresight import population, rates, workforce
+from verkeerstoren.foresight import inputs, population, rates, workforce
 from verkeerstoren.foresight.population import PopulationLevers, PopulationProjection
 from verkeerstoren.foresight.scenarios import ALL, REFERENCE, Levers
 from verkeerstoren.foresight.schemas import (
@@ -35,8 +35,13 @@ METHOD = ("Demand = care-use rate per sex and 5-year age group × projected popu
           "available.")
 
 
-def region_code(name: str) -> str:
-    """'Gooi en Vechtstreek' → 'RG_Gooi_en_Vechtstreek'."""
+def region_code(region: Region) -> str:
+    """A region as an area, as the population projection names it: 'RG' + its id."""
+    return f"{population.REGION_PREFIX}{region.id}"
+
+
+def region_alias(name: str) -> str:
+    """'Gooi en Vechtstreek' → 'RG_Gooi_en_Vechtstreek' (a region by name, for links)."""
     return "RG_" + re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_")
 
 
@@ -49,7 +54,7 @@ def members(session: Session, area_code: str) -> tuple[str, list[tuple[str, str]
                                     params={"code": area_code})
         return gemeente.name, [(gemeente.code, gemeente.name)]
     for region in session.scalars(select(Region).order_by(Region.name)):
-        if area_code in (region_code(region.name), f"RG_{region.id}"):
+        if area_code in (region_code(region), region_alias(region.name)):
             rows = session.execute(select(Gemeente.code, Gemeente.name)
                                    .where(Gemeente.region_id == region.id)
                                    .order_by(Gemeente.code)).all()
@@ -87,14 +92,29 @@ class Projections:
         self.session, self.codes, self.until = session, codes, until
         self.project = project or population.project_area
         self._made: dict[float, list[PopulationProjection]] = {}
+        self._observed: inputs.Observed | None = None
 
     def get(self, migration_factor: float) -> list[PopulationProjection]:
         if migration_factor not in self._made:
             levers = PopulationLevers(migration_factor=migration_factor)
-            self._made[migration_factor] = [
-                self.project(self.session, code, until=self.until, levers=levers)
-                for code in self.codes]
+            if self.project is population.project_area:
+                self._made[migration_factor] = self._together(levers)
+            else:
+                self._made[migration_factor] = [
+                    self.project(self.session, code, until=self.until, levers=levers)
+                    for code in self.codes]
         return self._made[migration_factor]
+
+    def _together(self, levers: PopulationLevers) -> list[PopulationProjection]:
+        # One run of the cohort model over all the area's gemeenten (it projects many areas at
+        # once), split per gemeente: each keeps its own care-use rates.
+        population.check_levers(levers, self.until)
+        if self._observed is None:
+            self._observed = population.observed(self.session, self.codes)
+        years, counts = population.project_observed(self._observed, self.until, levers)
+        return [PopulationProjection(code, code, years, counts[:, i], population.METHOD,
+                                     population.ASSUMPTIONS)
+                for i, code in enumerate(self.codes)]
 
 
 class Inputs:

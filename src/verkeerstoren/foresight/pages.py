@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from verkeerstoren.errors import ValidationProblem
-from verkeerstoren.foresight import beds, compare, outlook, outlook_charts, rates, service
+from verkeerstoren.foresight import beds, compare, measures, outlook, outlook_charts, rates
 from verkeerstoren.foresight.api import PERMISSION
 from verkeerstoren.foresight.scenarios import ALL, LEVERS
 from verkeerstoren.foresight.schemas import (
@@ -46,7 +46,7 @@ def _areas(ctx: Ctx) -> list[tuple[str, str]]:
     """Regions first, then each region's gemeenten, as (code, label)."""
     out: list[tuple[str, str]] = []
     for region in ctx.session.scalars(select(Region).order_by(Region.name)):
-        out.append((outlook.region_code(region.name), region.name))
+        out.append((outlook.region_code(region), region.name))
         out += [(code, f"· {name}") for code, name in ctx.session.execute(
             select(Gemeente.code, Gemeente.name).where(Gemeente.region_id == region.id)
             .order_by(Gemeente.name))]
@@ -122,12 +122,12 @@ def scenarios_page(request: Request, ctx: ViewCtx, tpl: Tpl, area: AreaParam = N
         result = compare.compare(ctx.session, ComparisonIn(area_code=code))
         plans: list[BedsPerYearOut] = []
         missing: list[str] = []
-        for bed in service.BED_TYPES:
+        for bed in measures.BED_TYPES:
             try:
                 plans.append(beds.beds_per_year(
                     ctx.session, BedsPerYearIn(area_code=code, bed_type=bed)))
             except ValidationProblem:
-                missing.append(service.BED_NAMES[bed])
+                missing.append(measures.BED_NAMES[bed])
     except ValidationProblem as problem:
         return _page(request, ctx, tpl, "scenarios", area or "", None, problem, result=None)
     if format:

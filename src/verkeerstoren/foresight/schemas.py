@@ -10,7 +10,7 @@ from verkeerstoren.foresight.population import AGE_GROUPS
 
 SectorKey = Literal["gp", "district_nursing", "hospital", "emergency", "nursing_home",
                     "mental_health", "short_stay", "zvw_total_2023"]
-AREA_PATTERN = r"^(GM\d{4}|RG_[A-Za-z0-9_-]{1,60})$"
+AREA_PATTERN = r"^(GM\d{4}|RG\d{1,9}|RG_[A-Za-z0-9_-]{1,60})$"
 N_AGES = len(AGE_GROUPS)
 
 

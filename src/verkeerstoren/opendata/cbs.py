@@ -93,13 +93,17 @@ DYNAMICS = {
     "deaths": "Deaths",
     "natural_increase": "NaturalIncrease",
     "net_migration": "NetMigrationIncludingAdministrative",
+    # International flows apart from moves between gemeenten: foresight projects them from the
+    # national trend (issue 16), moves from the gemeente's own past.
+    "immigration": "DueToImmigration",
+    "emigration": "DueToEmigrationIncludingAdministr",
     "growth": "PopulationGrowth",
     "population_31dec": "PopulationOn31December",
 }
 DYNAMICS_ROWS = {(2012, 2023): 15630}
 TOTAL_SEX = "T001038"
 COUNTS = ("population_1jan", "births", "deaths", "natural_increase", "net_migration", "growth",
-          "population_31dec")
+          "population_31dec", "immigration", "emigration")
 
 
 def _merge_predecessors(values: pl.DataFrame, counts: tuple[str, ...]) -> pl.DataFrame:
@@ -157,6 +161,14 @@ def parse_population_dynamics(path: Path, raw: bytes, year: int | None,
 
 KERNCIJFERS = {
     "population": "TotaleBevolking",
+    # The age shares foresight rakes the Vektis 2015 age structure to (issue 16).
+    "pct_age_0_5": "JongerDan5Jaar",
+    "pct_age_5_10": "k_5Tot10Jaar",
+    "pct_age_10_15": "k_10Tot15Jaar",
+    "pct_age_15_20": "k_15Tot20Jaar",
+    "pct_age_20_25": "k_20Tot25Jaar",
+    "pct_age_25_45": "k_25Tot45Jaar",
+    "pct_age_45_65": "k_45Tot65Jaar",
     "pct_age_65_80": "k_65Tot80Jaar",
     "pct_age_80plus": "k_80JaarOfOuder",
     "grey_pressure": "GrijzeDruk",
@@ -169,7 +181,9 @@ KERNCIJFERS = {
 }
 # Columns whose stem appears twice (count, then percentage): take the percentage (later) one.
 KERNCIJFERS_ROWS = {2015: 770}
-MEANS = ("pct_age_65_80", "pct_age_80plus", "grey_pressure", "distance_gp_km",
+MEANS = ("pct_age_0_5", "pct_age_5_10", "pct_age_10_15", "pct_age_15_20", "pct_age_20_25",
+         "pct_age_25_45", "pct_age_45_65", "pct_age_65_80", "pct_age_80plus", "grey_pressure",
+         "distance_gp_km",
          "gp_practices_within_3km", "distance_gp_post_km", "distance_hospital_km",
          "hospitals_within_20km")
 

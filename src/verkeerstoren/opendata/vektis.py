@@ -46,6 +46,22 @@ def _codes(frame: pl.DataFrame, column: str, names: Mapping[str, str],
     return coded.filter(pl.col("area_code").is_not_null()), unmatched
 
 
+def _age_structure(coded: pl.DataFrame, year: int) -> pl.DataFrame:
+    """Insured-years per gemeente (and NL01, their sum) × sex × 5-year class, subgroup 'M 0-4'
+    … 'V 90+': the base population by age of the foresight projection (issue 16)."""
+    age = (pl.col("LEEFTIJDSKLASSE").str.extract_all(r"\d+").list.join("-"))
+    cells = coded.with_columns(
+        (pl.col("GESLACHT").str.strip_chars() + " " + pl.when(pl.col("LEEFTIJDSKLASSE")
+         .str.contains(r"\+")).then(pl.lit("90+")).otherwise(age)).alias("subgroup"))
+    per = cells.group_by("area_code", "subgroup").agg(pl.col("AANTAL_VERZEKERDEJAREN").sum())
+    nl = per.group_by("subgroup").agg(pl.col("AANTAL_VERZEKERDEJAREN").sum()) \
+        .with_columns(pl.lit("NL01").alias("area_code"))
+    return pl.concat([per, nl.select(per.columns)]).select(
+        "area_code", pl.lit("insured_years_by_age").alias("indicator"), "subgroup",
+        pl.lit(year).alias("year"), pl.col("AANTAL_VERZEKERDEJAREN").cast(pl.Float64)
+        .alias("value"))
+
+
 def parse_zvw(path: Path, raw: bytes, year: int | None, names: Mapping[str, str]) -> Parsed:
     """Vektis open file per gemeente × sex × age class (';', latin-1, totals in EUR)."""
     frame = read_csv(raw, path, separator=";")
@@ -79,7 +95,8 @@ def parse_zvw(path: Path, raw: bytes, year: int | None, names: Mapping[str, str]
         (pl.col("iy65") * 100 / pl.col("insured_years")).alias("pct_insured_65plus"),
     )
     inds = ["insured_years", "cost_per_insured_year", *CATEGORIES, "pct_insured_65plus"]
-    values = long_values(per, "area_code", {i: i for i in inds}, year=the_year)
+    values = pl.concat([long_values(per, "area_code", {i: i for i in inds}, year=the_year),
+                        _age_structure(coded, the_year)])
     notes = ["costs per insured-year (sum of cost columns / AANTAL_VERZEKERDEJAREN)",
              "Vektis rest category row excluded",
              f"{len(unmatched)} gemeente name(s) not matched to a CBS code"
