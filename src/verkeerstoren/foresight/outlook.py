@@ -29,6 +29,9 @@ from verkeerstoren.foresight.schemas import (
 from verkeerstoren.registry.models import Gemeente, Region
 
 Projector = Callable[..., PopulationProjection]
+# The cohort model itself: it projects many gemeenten in one run (``Projections._together``);
+# any other projector (a test's hand-made population) is called per gemeente.
+MODEL = population.project_area
 METHOD = ("Demand = care-use rate per sex and 5-year age group × projected population "
           "(rates held constant: 'beleidsarm'), index 2024 = 100; FTE needed = (staff + "
           "vacancies in 2024) × demand growth / productivity; zorgkloof = FTE needed − FTE "
@@ -97,7 +100,7 @@ class Projections:
     def get(self, migration_factor: float) -> list[PopulationProjection]:
         if migration_factor not in self._made:
             levers = PopulationLevers(migration_factor=migration_factor)
-            if self.project is population.project_area:
+            if self.project is MODEL:
                 self._made[migration_factor] = self._together(levers)
             else:
                 self._made[migration_factor] = [
