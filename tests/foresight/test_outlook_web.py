@@ -128,3 +128,15 @@ def test_unknown_measure_is_refused(session: Session) -> None:
     with pytest.raises(ValidationProblem) as error:
         service.forecast_value(session, "GM0637", "nonsense", 2030)
     assert error.value.field == "measure_key"
+
+
+@pytest.mark.usefixtures("fake")
+def test_the_strategic_dashboard_loads_the_forecast_panel(login: Login) -> None:
+    browser = login("viewer")
+    dashboard = browser.get("/kpi")
+    assert dashboard.status_code == 200
+    assert 'hx-get="/foresight/panel"' in dashboard.text
+    panel = browser.get("/foresight/panel")
+    assert panel.status_code == 200, panel.text[-2000:]
+    assert "Zorgkloof 2030" in panel.text
+    assert "Haaglanden" in panel.text

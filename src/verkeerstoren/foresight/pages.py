@@ -142,3 +142,33 @@ def scenarios_page(request: Request, ctx: ViewCtx, tpl: Tpl, area: AreaParam = N
     return _page(request, ctx, tpl, "scenarios", code, None, None, result=result,
                  plans=plans, missing=missing, lever_labels={k: label for k, label, *_ in LEVERS},
                  spec=dumps(outlook_charts.comparison_spec(result, ctx._)))
+
+
+@router.get("/foresight/panel", response_class=HTMLResponse)
+def dashboard_panel(request: Request, ctx: ViewCtx, tpl: Tpl) -> HTMLResponse:
+    """The strategic dashboard's forecast panel (an htmx fragment): per region the zorgkloof
+    in 2030 and 2040 and the beds needed in 2030, reference scenario."""
+    rows: list[dict[str, Any]] = []
+    for region in ctx.session.scalars(select(Region).order_by(Region.name)):
+        code = outlook.region_code(region)
+        row: dict[str, Any] = {"code": code, "name": region.name, "error": None, "beds": []}
+        try:
+            result = outlook.outlook(ctx.session, OutlookIn(area_code=code))
+        except ValidationProblem as problem:
+            row["error"] = ctx._(problem.message, **problem.params)
+            rows.append(row)
+            continue
+        row["gap_2030"] = result.gap_fte_total[result.years.index(2030)]
+        row["gap_2040"] = result.gap_fte_total[-1]
+        for bed in measures.BED_TYPES:
+            try:
+                plan = beds.beds_per_year(ctx.session, BedsPerYearIn(area_code=code,
+                                                                     bed_type=bed, until=2030))
+            except ValidationProblem:
+                continue
+            year = plan.years[-1]
+            row["beds"].append({"bed_type_name": plan.bed_type_name, "beds_95": year.beds_95,
+                                "beds_99": year.beds_99})
+        rows.append(row)
+    return tpl.render(request, ctx, "foresight/_panel.html", rows=rows,
+                      fmt=lambda v, d=0: export.number(v, d, ctx.locale))
