@@ -16,8 +16,8 @@ import io
 import numpy as np
 import pytest
 from sqlalchemy.orm import Session
-from tests.opendata.fixtures import DATA_DIR, load_region
 
+from tests.opendata.fixtures import DATA_DIR, load_region
 from verkeerstoren.foresight import demand, outlook
 from verkeerstoren.foresight.population import make_projection
 from verkeerstoren.foresight.schemas import OutlookIn

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 from sqlalchemy.orm import Session
-from tests.conftest import Browser
 
+from tests.conftest import Browser
 from verkeerstoren.foresight import population, service
 from verkeerstoren.foresight.population import PopulationProjection, make_projection
 

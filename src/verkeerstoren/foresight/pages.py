@@ -1,4 +1,5 @@
-"""Foresight pages (S2): the projection; demand, the zorgkloof, scenarios and beds-needed."""
+"""Foresight pages (S2): the population projection with its backtests and exports; demand,
+the zorgkloof, scenarios and beds-needed."""
 
 from __future__ import annotations
 
@@ -9,8 +10,20 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from verkeerstoren.access.roles import Permission
 from verkeerstoren.errors import ValidationProblem
-from verkeerstoren.foresight import beds, compare, measures, outlook, outlook_charts, rates
+from verkeerstoren.foresight import (
+    beds,
+    compare,
+    inputs,
+    measures,
+    outlook,
+    outlook_charts,
+    population,
+    population_charts,
+    population_service,
+    rates,
+)
 from verkeerstoren.foresight.api import PERMISSION
 from verkeerstoren.foresight.scenarios import ALL, LEVERS
 from verkeerstoren.foresight.schemas import (
@@ -28,14 +41,79 @@ from verkeerstoren.web.deps import view
 from verkeerstoren.web.templating import NavItem, Templates, templates
 
 router = APIRouter(include_in_schema=False)
-NAV: list[NavItem] = []
+NAV = [NavItem("Population projection", "/foresight/population", Permission.PLANNING_VIEW)]
+
+# Projections are aggregates of open data: every logged-in role, as bed planning (S3).
+ViewCtx = Annotated[Ctx, view(Permission.PLANNING_VIEW)]
+Tpl = Annotated[Templates, Depends(templates)]
+TableFmt = Literal["csv", "xlsx"]
+MILESTONES = (2030, 2040)
+
+
+def _levers(request: Request) -> tuple[dict[str, str], int, population.PopulationLevers]:
+    """The form's values as typed, and the horizon and levers they mean (or a problem)."""
+    values = {name: request.query_params.get(name, "").strip()[:20]
+              for name in ("area", "until", "migration_factor")}
+    try:
+        until = int(values["until"] or 2040)
+    except ValueError:
+        raise ValidationProblem("until", "the horizon must be a year") from None
+    try:
+        factor = float((values["migration_factor"] or "1").replace(",", "."))
+    except ValueError:
+        raise ValidationProblem("migration_factor", "the migration factor must be a number") \
+            from None
+    return values, until, population.PopulationLevers(factor)
+
+
+@router.get("/foresight/population", response_class=HTMLResponse)
+def population_page(request: Request, ctx: ViewCtx, tpl: Tpl) -> HTMLResponse:
+    """Projected population by age to 2030 and 2040 with method, assumptions and backtests."""
+    areas = population.areas(ctx.session)
+    result = None
+    problems: list[ValidationProblem] = []
+    try:
+        values, until, levers = _levers(request)
+        values["area"] = values["area"] or (areas[0][0] if areas else inputs.NL)
+        result = population_service.population_view(ctx.session, values["area"], until, levers)
+    except ValidationProblem as problem:
+        problems = [problem]
+        values = {name: request.query_params.get(name, "")[:20]
+                  for name in ("area", "until", "migration_factor")}
+    p = result.projection if result else None
+    shown = [y for y in (p.years[0], *MILESTONES, p.years[-1]) if y in p.years] if p else []
+    return tpl.render(
+        request, ctx, "foresight/population.html", status_code=422 if problems else 200,
+        values=values, areas=areas, result=result, p=p,
+        shown=sorted(set(shown)), groups=population.AGE_GROUPS,
+        measures=population_service.MEASURES, baselines=population_service.BASELINES,
+        inputs=population_service.INPUTS,
+        fmt=lambda v, d=0: export.number(v, d, ctx.locale),
+        errors={x.field: ctx._(x.message, **x.params) for x in problems},
+        bands=dumps(population_charts.bands_spec(p, ctx._)) if p else None,
+        aged=dumps(population_charts.aged_spec(p, ctx._)) if p else None,
+    )
+
+
+@router.get("/foresight/population.{fmt}")
+def population_table(request: Request, ctx: ViewCtx, fmt: TableFmt) -> Response:
+    """The projection as CSV or Excel: year × sex × age group, with its method and sources."""
+    values, until, levers = _levers(request)
+    result = population_service.population_view(ctx.session, values["area"] or "NL01", until,
+                                                 levers)
+    headers, rows = population_service.export_rows(result)
+    source = "; ".join([f"{result.projection.method}", *population_service.INPUTS])
+    body = export.table(fmt, headers, rows, sheet="bevolking", source=source)
+    name = f"bevolkingsprognose-{result.projection.area_code}-{until}"
+    return Response(body, media_type=export.MEDIA[fmt],
+                    headers={"content-disposition": f'attachment; filename="{name}.{fmt}"'})
+
 
 # --- demand, workforce, zorgkloof, scenarios, beds-needed (helper "demand") ---
 # One block below the projection pages; its NAV items are appended, not listed above.
 NAV += [NavItem("Demand and zorgkloof", "/foresight/demand", PERMISSION),
         NavItem("Scenarios", "/foresight/scenarios", PERMISSION)]
-ViewCtx = Annotated[Ctx, view(PERMISSION)]
-Tpl = Annotated[Templates, Depends(templates)]
+DemandCtx = Annotated[Ctx, view(PERMISSION)]
 AreaParam = Annotated[str | None, Query(max_length=70)]
 ScenarioParam = Annotated[str | None, Query(max_length=20)]
 FormatParam = Annotated[Literal["csv", "xlsx"] | None, Query()]
@@ -84,7 +162,7 @@ def _outlook_in(area: str, scenario: str | None) -> OutlookIn:
 
 
 @router.get("/foresight/demand", response_class=HTMLResponse, response_model=None)
-def demand_page(request: Request, ctx: ViewCtx, tpl: Tpl, area: AreaParam = None,
+def demand_page(request: Request, ctx: DemandCtx, tpl: Tpl, area: AreaParam = None,
                 scenario: ScenarioParam = None, format: FormatParam = None
                 ) -> HTMLResponse | Response:
     """Demand per sector (index and own unit), the zorgkloof and the informal-care pool."""
@@ -113,7 +191,7 @@ def demand_page(request: Request, ctx: ViewCtx, tpl: Tpl, area: AreaParam = None
 
 
 @router.get("/foresight/scenarios", response_class=HTMLResponse, response_model=None)
-def scenarios_page(request: Request, ctx: ViewCtx, tpl: Tpl, area: AreaParam = None,
+def scenarios_page(request: Request, ctx: DemandCtx, tpl: Tpl, area: AreaParam = None,
                    format: FormatParam = None) -> HTMLResponse | Response:
     """The three named scenarios beside the reference, with each lever's contribution."""
     try:
@@ -145,7 +223,7 @@ def scenarios_page(request: Request, ctx: ViewCtx, tpl: Tpl, area: AreaParam = N
 
 
 @router.get("/foresight/panel", response_class=HTMLResponse)
-def dashboard_panel(request: Request, ctx: ViewCtx, tpl: Tpl) -> HTMLResponse:
+def dashboard_panel(request: Request, ctx: DemandCtx, tpl: Tpl) -> HTMLResponse:
     """The strategic dashboard's forecast panel (an htmx fragment): per region the zorgkloof
     in 2030 and 2040 and the beds needed in 2030, reference scenario."""
     rows: list[dict[str, Any]] = []
