@@ -84,4 +84,5 @@ def beds_per_year(session: Session, data: BedsPerYearIn,
         method=METHOD,
         arrivals_source="entered" if data.arrivals_per_day else "observed",
         stay_source="entered" if data.mean_stay_days else "observed",
+        observed_requests=seen.requests, observed_days=WINDOW_DAYS,
         mean_stay_days=stay, years=rows)

@@ -169,5 +169,7 @@ class BedsPerYearOut(BaseModel):
     method: str
     arrivals_source: str
     stay_source: str
+    observed_requests: float
+    observed_days: int
     mean_stay_days: float
     years: list[BedsYearOut]
