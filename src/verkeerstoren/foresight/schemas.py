@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,6 +12,9 @@ SectorKey = Literal["gp", "district_nursing", "hospital", "emergency", "nursing_
                     "mental_health", "short_stay", "zvw_total_2023"]
 AREA_PATTERN = r"^(GM\d{4}|RG\d{1,9}|RG_[A-Za-z0-9_-]{1,60})$"
 N_AGES = len(AGE_GROUPS)
+# A rate is checked for being negative in the service, which names the age group; here only
+# that it is a finite number of a sane size (an infinite rate would make the answer non-JSON).
+Rate = Annotated[float, Field(allow_inf_nan=False, le=1e9)]
 
 
 class SectorRatesIn(BaseModel):
@@ -22,8 +25,8 @@ class SectorRatesIn(BaseModel):
 
     sector: SectorKey
     unit: str = Field(min_length=1, max_length=60, examples=["visits per year"])
-    male: list[float] = Field(min_length=N_AGES, max_length=N_AGES)
-    female: list[float] | None = Field(default=None, min_length=N_AGES, max_length=N_AGES,
+    male: list[Rate] = Field(min_length=N_AGES, max_length=N_AGES)
+    female: list[Rate] | None = Field(default=None, min_length=N_AGES, max_length=N_AGES,
                                        description="Left out: the same as male.")
 
 
