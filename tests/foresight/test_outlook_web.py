@@ -140,3 +140,22 @@ def test_the_strategic_dashboard_loads_the_forecast_panel(login: Login) -> None:
     assert panel.status_code == 200, panel.text[-2000:]
     assert "Zorgkloof 2030" in panel.text
     assert "Haaglanden" in panel.text
+
+
+def test_the_charts_are_valid_vega_lite(session: Session) -> None:
+    import vl_convert as vlc
+
+    from verkeerstoren.foresight import compare, outlook, outlook_charts
+    from verkeerstoren.foresight.schemas import ComparisonIn, OutlookIn
+    from verkeerstoren.web.i18n import translator
+
+    _ = translator("nl")
+    result = outlook.outlook(session, OutlookIn(area_code="GM0637", until=2030),
+                             project=fake_project)
+    compared = compare.compare(session, ComparisonIn(area_code="GM0637", until=2030),
+                               project=fake_project)
+    for spec in (outlook_charts.demand_spec(result, _), outlook_charts.gap_spec(result, _),
+                 outlook_charts.comparison_spec(compared, _)):
+        svg = vlc.vegalite_to_svg(spec)
+        assert "<svg" in svg
+        assert "Methode" in svg
