@@ -55,8 +55,19 @@ def _complete(obs: inputs.Observed) -> Array:
     return np.asarray(ok, dtype=np.bool_)
 
 
+def _empty(measure: str) -> Backtest:
+    nothing = np.zeros(0)
+    return Backtest(measure, (), nothing, nothing, nothing)
+
+
+def _covers(obs: inputs.Observed, first: int, last: int) -> bool:
+    return all(y in obs.years for y in range(first, last + 1)) and obs.base_year in obs.years
+
+
 def total_population(obs: inputs.Observed) -> Backtest:
     """Backtest (a) over the areas of ``obs`` with a full 2012-2023 series."""
+    if not _covers(obs, FIT[0], TARGET_YEAR - 1):
+        return _empty("total_population")
     ok = _complete(obs)
     _, counts = inputs.run(obs, FIT[0], FIT[1], TARGET_YEAR)
     model = counts[-1].sum(axis=(1, 2))
@@ -72,6 +83,8 @@ def total_population(obs: inputs.Observed) -> Backtest:
 def ageing(obs: inputs.Observed, share_2015: dict[str, float],
            share_2024: dict[str, float]) -> Backtest:
     """Backtest (b): the 65+ share (%) of 2024 over the areas with both published shares."""
+    if not _covers(obs, obs.base_year, TARGET_YEAR - 1):
+        return _empty("share_65plus")
     ok = _complete(obs)
     fitted = inputs.fit(obs, obs.base_year, TARGET_YEAR - 1)
     groups = cohort.to_groups(fitted.x)

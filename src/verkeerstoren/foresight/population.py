@@ -158,6 +158,9 @@ def check_levers(levers: PopulationLevers, until: int, base_year: int = 2024) ->
 def observed(session: Session, codes: list[str]) -> inputs.Observed:
     """The model's inputs for these gemeenten (or NL01), refused when one lacks age data."""
     obs = inputs.observe(area_value_frame(session, codes), codes)
+    if obs.base_year not in obs.years:
+        raise ValidationProblem("area", "the population dynamics do not cover {year}, the year "
+                                        "of the age structure", year=obs.base_year)
     for i, code in enumerate(codes):
         if np.isnan(obs.base[i]).any():
             raise ValidationProblem("area", "no population by age for {code}: load the Vektis "
@@ -166,6 +169,12 @@ def observed(session: Session, codes: list[str]) -> inputs.Observed:
         if np.isnan(last) or np.isnan(obs.components["births"][i]).all():
             raise ValidationProblem("area", "no CBS population dynamics for {code}: load "
                                             "them (import-opendata)", code=code)
+        # The fit reads every year from the first: a gap would make every rate unknown.
+        if any(np.isnan(v[i]).any() for v in obs.components.values()) \
+                or np.isnan(obs.population[i]).any() \
+                or any(np.isnan(v).any() for v in obs.national.values()):
+            raise ValidationProblem("area", "the CBS population dynamics of {code} miss a year "
+                                            "since {year}", code=code, year=obs.years[0])
     return obs
 
 
@@ -173,7 +182,8 @@ def project_observed(obs: inputs.Observed, until: int,
                      levers: PopulationLevers) -> tuple[tuple[int, ...], NDArray[np.float64]]:
     """Fit on every observed year and project to ``until``: (years, counts (years, areas, 2,
     19))."""
-    return inputs.run(obs, FIRST_YEAR, obs.years[-1], until, levers.migration_factor)
+    return inputs.run(obs, max(FIRST_YEAR, obs.years[0]), obs.years[-1], until,
+                      levers.migration_factor)
 
 
 def project_area(session: Session, area_code: str, until: int = 2040,
