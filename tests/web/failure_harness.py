@@ -84,7 +84,8 @@ class Server:
 
 @contextmanager
 def servers(url: str, count: int, logs: Path,
-            settings: Mapping[str, str] | None = None) -> Iterator[list[Server]]:
+            settings: Mapping[str, str] | None = None,
+            args: tuple[str, ...] = ()) -> Iterator[list[Server]]:
     """``count`` `verkeerstoren serve` processes on one database, each with a small pool."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VERKEERSTOREN_")}
     env |= {"VERKEERSTOREN_DATABASE_URL": url, "VERKEERSTOREN_PULL_ENABLED": "false",
@@ -98,7 +99,7 @@ def servers(url: str, count: int, logs: Path,
             log = logs / f"server-{index}.log"
             with log.open("wb") as out:
                 process = subprocess.Popen(
-                    [sys.executable, "-m", "verkeerstoren", "serve", "--port", str(port)],
+                    [sys.executable, "-m", "verkeerstoren", "serve", "--port", str(port), *args],
                     env=env, stdout=out, stderr=subprocess.STDOUT)
             started.append(Server(f"http://127.0.0.1:{port}", process, log))
         for server in started:

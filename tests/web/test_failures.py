@@ -273,8 +273,11 @@ def test_a_failing_webhook_receiver_is_retried_and_never_blocks_a_reservation(
             assert registered.status_code == 201, registered.text
             hook = registered.json()["id"]
             answers = [_reserve(server, demo_region, n) for n in range(3)]
-            # The worker posts every 10 s; the first post hangs, the second gets a 500.
-            _wait_for(lambda: len(Receiver.received) >= 2, 90)
+            # The worker posts every 10 s; the first post hangs, the second gets a 500. Wait
+            # until the round has recorded its three attempts.
+            _wait_for(lambda: sql(demo_region.url, """
+                SELECT 1 FROM webhook_attempt a JOIN webhook_delivery d ON d.id = a.delivery_id
+                WHERE d.webhook_id = :h HAVING count(*) >= 3""", h=hook), 120)
             attempts = sql(demo_region.url, """
                 SELECT d.id, d.status, d.attempts, a.status_code, a.error,
                        d.next_attempt_at - a.attempted_at
@@ -289,6 +292,7 @@ def test_a_failing_webhook_receiver_is_retried_and_never_blocks_a_reservation(
                                          "WHERE webhook_id = :hook", hook=hook)
     finally:
         receiver.shutdown()
+        receiver.server_close()
     print(f"webhook: reservations answered {[(s, round(t, 2)) for s, t in answers]}; "
           f"failed attempts {[(a[2], a[3], a[4], str(a[5])) for a in attempts]}; final {final}")
     assert all(status == 201 for status, _ in answers)
