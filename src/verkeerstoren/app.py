@@ -23,6 +23,7 @@ from verkeerstoren.storage import Database
 from verkeerstoren.storage.events import PostgresListener
 from verkeerstoren.web import errors, openapi
 from verkeerstoren.web import pages as shell_pages
+from verkeerstoren.web.ops import health, metrics
 from verkeerstoren.web.templating import Templates, template_dirs
 
 
@@ -100,6 +101,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         from verkeerstoren.audit.anchoring import start_checkpoints
 
         jobs.append(start_checkpoints(database, settings))  # chain heads kept outside the DB
+        _app.state.jobs, _app.state.listener = jobs, listener  # for /readyz
         yield
         for job in jobs:
             await job.stop()
@@ -137,6 +139,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         https_only=settings.secure_cookies,
     )
     app.add_middleware(SecurityHeaders)
+    metrics.install(app, database)  # counts every answer; inside the proxy headers' layer
     if settings.trusted_proxy_list:
         # Outermost: every layer below sees the client's scheme and address.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
@@ -144,6 +147,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=static), name="static")
 
     app.include_router(shell_pages.health)
+    app.include_router(health.router)
+    app.state.migration_heads = health.migration_heads(database)
     app.include_router(shell_pages.router)
     for module in apis:
         app.include_router(module.router, prefix="/api/v1")

@@ -64,14 +64,25 @@ def main() -> None:
 @click.option("--demo", is_flag=True, help="Start on a fresh demo region (own SQLite file).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-def serve(demo: bool, host: str, port: int) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="App processes (PostgreSQL only; SQLite serves one).")
+def serve(demo: bool, host: str, port: int, workers: int) -> None:
     """Serve the web application and API."""
     import uvicorn
 
     from verkeerstoren.app import create_app
     from verkeerstoren.runtime import settle_heap
+    from verkeerstoren.storage.db import normalise_url
+    from verkeerstoren.web.ops import logs
+    from verkeerstoren.web.ops import workers as multi
 
     settings = _settings()
+    if workers > 1 and ((demo and "VERKEERSTOREN_DATABASE_URL" not in os.environ)
+                        or normalise_url(settings.database_url).startswith("sqlite")):
+        # An error, not a warning and one process: an operator who asked for N processes
+        # sized the machine and the pools for them and must hear that it did not happen.
+        raise click.ClickException(multi.SQLITE_ONE_PROCESS.format(workers=workers))
+    log_config = logs.log_config(settings.json_logs)
     if demo:
         if "VERKEERSTOREN_DATABASE_URL" not in os.environ:
             # A throw-away demo database so the demo never touches real data.
@@ -81,13 +92,23 @@ def serve(demo: bool, host: str, port: int) -> None:
             settings = settings.model_copy(update={"database_url": f"sqlite:///{DEMO_DB}"})
         _build_demo(settings)
     else:
-        migrate.upgrade(settings.database_url)
+        migrate.upgrade(settings.database_url)  # once, before any worker starts
+    # Forwarded headers are believed only from VERKEERSTOREN_TRUSTED_PROXIES (create_app), not
+    # by uvicorn's default of trusting 127.0.0.1. In JSON mode the request lines come from
+    # the app (with fields), not from uvicorn.
+    common = {"host": host, "port": port, "log_level": "info", "proxy_headers": False,
+              "log_config": log_config, "access_log": not settings.json_logs}
+    if workers > 1:
+        metrics_dir = multi.prepare_metrics_dir()
+        click.echo(f"Serving on http://{host}:{port}/ with {workers} worker processes "
+                   f"(metrics shared in {metrics_dir})")
+        uvicorn.run("verkeerstoren.web.ops.workers:app_factory", factory=True,
+                    workers=workers, **common)  # type: ignore[arg-type]
+        return
     app = create_app(settings)
     settle_heap()  # the start-up heap out of the collector's view: see its docstring
     click.echo(f"Serving on http://{host}:{port}/")
-    # Forwarded headers are believed only from VERKEERSTOREN_TRUSTED_PROXIES (create_app), not
-    # by uvicorn's default of trusting 127.0.0.1.
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    uvicorn.run(app, **common)  # type: ignore[arg-type]
 
 
 @main.command("migrate")

@@ -151,6 +151,12 @@ class Settings(BaseSettings):
         "coordination point's name and phone number); empty shows a general sentence.",
     )
 
+    log_format: str | None = Field(
+        default=None,
+        description="Log lines as 'json' (one JSON object a line) or 'text'; unset: json in "
+        "production, text otherwise.",
+    )
+
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
         weak = self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32
@@ -172,6 +178,8 @@ class Settings(BaseSettings):
                                  "address or network") from exc
         if self.default_locale not in ("nl", "en"):
             raise ValueError("VERKEERSTOREN_DEFAULT_LOCALE must be nl or en")
+        if self.log_format not in (None, "json", "text"):
+            raise ValueError("VERKEERSTOREN_LOG_FORMAT must be json or text")
         if not self.hold_minutes_min <= self.hold_minutes <= self.hold_minutes_max:
             raise ValueError("VERKEERSTOREN_HOLD_MINUTES must lie between "
                              "VERKEERSTOREN_HOLD_MINUTES_MIN and VERKEERSTOREN_HOLD_MINUTES_MAX")
@@ -197,4 +205,11 @@ class Settings(BaseSettings):
     def secure_cookies(self) -> bool:
         if self.cookie_secure is not None:
             return self.cookie_secure
+        return self.environment is Environment.PRODUCTION
+
+    @property
+    def json_logs(self) -> bool:
+        """Whether the server writes JSON log lines (docs/operations.md lists the fields)."""
+        if self.log_format is not None:
+            return self.log_format == "json"
         return self.environment is Environment.PRODUCTION

@@ -19,7 +19,8 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from tests.conftest import Browser
 from verkeerstoren.access.roles import GRANTS, Permission, Role
 
-PUBLIC = {"/login", "/locale", "/healthz"}
+# /readyz and /metrics: for the load balancer and the monitoring (docs/operations.md), no data.
+PUBLIC = {"/login", "/locale", "/healthz", "/readyz", "/metrics"}
 ROLES = [r.value for r in Role]
 
 

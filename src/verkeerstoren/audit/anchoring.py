@@ -18,6 +18,7 @@ from verkeerstoren.outbound import RefusedAddress
 from verkeerstoren.settings import Environment, Settings
 from verkeerstoren.storage import Database
 from verkeerstoren.storage.db import read_only_session
+from verkeerstoren.storage.leader import Leader
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10.0
@@ -55,14 +56,27 @@ def _post(settings: Settings, line: str) -> None:
         log.warning("audit checkpoint webhook failed: %s", exc)
 
 
+# The advisory lock whose holder writes the checkpoints when several processes serve.
+LEADER_LOCK_KEY = 7_513_001
+
+
 async def run_forever(db: Database, settings: Settings) -> None:
-    """Write a checkpoint at once and then every interval, until cancelled."""
-    while True:
-        try:
-            await asyncio.to_thread(write_checkpoint, db, settings)
-        except Exception:
-            log.exception("audit checkpoint failed")
-        await asyncio.sleep(settings.audit_checkpoint_seconds)
+    """Write a checkpoint at once and then every interval, until cancelled.
+
+    On PostgreSQL only one of the app processes writes them (``storage.leader``): one
+    checkpoint per interval, and another process takes over when that one dies."""
+    leader = None if db.is_sqlite else Leader(db.libpq_url, LEADER_LOCK_KEY)
+    try:
+        while True:
+            try:
+                if leader is None or await asyncio.to_thread(leader.acquired):
+                    await asyncio.to_thread(write_checkpoint, db, settings)
+            except Exception:
+                log.exception("audit checkpoint failed")
+            await asyncio.sleep(settings.audit_checkpoint_seconds)
+    finally:
+        if leader is not None:
+            leader.release()
 
 
 def start_checkpoints(db: Database, settings: Settings) -> Job:

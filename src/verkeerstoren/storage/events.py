@@ -27,6 +27,8 @@ CHANNEL = "vt_events"
 # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.
 MAX_PAYLOAD = 7900
 _QUEUE = "events"
+# Sent to this process's subscribers after the LISTEN connection came back (events may be lost).
+RESYNC = "availability"
 
 
 class EventBus:
@@ -141,6 +143,8 @@ class PostgresListener:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pg-listen", daemon=True)
         self.ready = threading.Event()
+        self.connected = False  # read by /readyz
+        self.reconnects = 0
 
     def start(self) -> None:
         self._thread.start()
@@ -154,12 +158,21 @@ class PostgresListener:
 
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self.conninfo, autocommit=True) as conn:
+                with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
+                    self.connected = True
+                    if self.ready.is_set():
+                        # Events committed while the connection was down never reach this
+                        # process: an availability event without keys empties the board cache
+                        # and makes every open board refetch its table (board.js).
+                        self.reconnects += 1
+                        log.warning("LISTEN connection back; open boards refetch")
+                        self.bus.publish({"type": RESYNC})
                     self.ready.set()
                     while not self._stop.is_set():
                         for notice in conn.notifies(timeout=0.5):
                             self.bus.publish(json.loads(notice.payload))
             except Exception:  # reconnect after a dropped connection
+                self.connected = False
                 log.exception("LISTEN connection failed; retrying")
-                self._stop.wait(1.0)
+                self._stop.wait(0.5)
