@@ -5,6 +5,7 @@ What happens to a request later (holds, placement, closing) is in ``lifecycle``.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import Select, select, update
@@ -27,6 +28,21 @@ from verkeerstoren.placement.schemas import RequestIn
 from verkeerstoren.registry.models import BedType, Feature, Gemeente, Organisation
 from verkeerstoren.storage import events
 from verkeerstoren.storage.base import utcnow
+
+
+class DuplicateRequest(Conflict):
+    """A live request for this pseudonym exists already; ``existing_id`` names it, so a page
+    can link to it instead of leaving the coordinator to search."""
+
+    def __init__(self, existing_id: int) -> None:
+        self.existing_id = existing_id
+        super().__init__(f"request {existing_id} for this pseudonym is still open")
+
+
+def new_pseudonym() -> str:
+    """A pseudonym for a request made before the referrer gave one: random, so it says nothing
+    about the patient; the request number is what people quote on the phone."""
+    return f"vt-{secrets.token_hex(5)}"
 
 
 def record(session: Session, request: PlacementRequest, actor: Actor, to_status: str, *,
@@ -88,15 +104,17 @@ def create_request(session: Session, actor: Actor, data: RequestIn, *,
         org_id = actor.organisation_id
     if org_id is None or session.get(Organisation, org_id) is None:
         raise ValidationProblem("referrer_organisation_id", "unknown organisation")
+    pseudonym = data.pseudonym or new_pseudonym()
     live = session.scalar(
-        select(PlacementRequest.id).where(PlacementRequest.pseudonym == data.pseudonym,
+        select(PlacementRequest.id).where(PlacementRequest.pseudonym == pseudonym,
                                           PlacementRequest.status.in_(LIVE_STATUSES))
     )
     if live is not None:
-        raise Conflict(f"request {live} for this pseudonym is still open")
+        raise DuplicateRequest(live)
     point = area_point(session, data.postcode_area)
     request = PlacementRequest(
-        **data.model_dump(exclude={"referrer_organisation_id"}),
+        **data.model_dump(exclude={"referrer_organisation_id", "pseudonym"}),
+        pseudonym=pseudonym,
         gemeente_code=point[2] if point else None,
         referrer_organisation_id=org_id,
         created_by_user_id=actor.user_id,
