@@ -128,6 +128,9 @@ def _report_context(ctx: Ctx) -> dict[str, Any]:
     now = utcnow()
     ages = {k: age_text(r.reported_at, now, ctx.locale) for k, r in states.items()}
     stale = [r for r in data.rows if r.stale]
+    # Units with a stale report first (issue 14): the cards to report are at the top.
+    stale_units = {r.unit_id for r in stale}
+    units.sort(key=lambda u: u.id not in stale_units)
     # The report each card shows: "Unchanged" confirms that one, and no later one it never saw.
     report_ids: dict[tuple[int, str], int | None] = {
         (u, c): r for u, c, r in ctx.session.execute(
