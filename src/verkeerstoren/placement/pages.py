@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -65,10 +65,23 @@ _texts = followup_pages.texts
 _one = followup_pages.one
 
 
+LIST_PAGE = 25  # rows per page of the queue and "my requests" (issue 14: ~200 rows, no filter)
+Search = Annotated[str | None, Query(max_length=64)]
+
+
+def _status(value: str | None) -> RequestStatus | None:
+    # An unknown ?status= shows every status rather than an error.
+    return RequestStatus(value) if value in set(RequestStatus) else None
+
+
 @router.get("/placement", response_class=HTMLResponse)
-def work_queue(request: Request, ctx: WorkCtx, tpl: TemplatesDep) -> HTMLResponse:
-    live = service.list_requests(ctx.session, ctx.user, live_only=True)
+def work_queue(request: Request, ctx: WorkCtx, tpl: TemplatesDep, q: Search = None,
+               offset: str | None = None) -> HTMLResponse:
+    live = service.list_requests(ctx.session, ctx.user, live_only=True, search=q)
     live.sort(key=lambda r: (URGENCY_ORDER[r.urgency], r.created_at))
+    start = _offset(offset)
+    total = len(live)
+    live = live[start:start + LIST_PAGE]
     now = utcnow()
     rows = []
     shown: list[int] = []
@@ -81,14 +94,22 @@ def work_queue(request: Request, ctx: WorkCtx, tpl: TemplatesDep) -> HTMLRespons
                      "left_seconds": int((held.held_until - now).total_seconds()) if held else 0})
     return tpl.render(request, ctx, "placement/queue.html", rows=rows,
                       places=display.places(ctx.session, shown), age=display.age,
-                      today=now.date(), **_texts(ctx))
+                      today=now.date(), q=q or "", offset=start, total=total,
+                      page_size=LIST_PAGE, **_texts(ctx))
 
 
 @router.get("/placement/mine", response_class=HTMLResponse)
 def my_requests(request: Request, ctx: Annotated[Ctx, view(Permission.PLACEMENT_REQUEST)],
-                tpl: TemplatesDep) -> HTMLResponse:
-    found = service.list_requests(ctx.session, ctx.user)
-    return tpl.render(request, ctx, "placement/mine.html", requests=found, **_texts(ctx))
+                tpl: TemplatesDep, q: Search = None, status: Search = None,
+                offset: str | None = None) -> HTMLResponse:
+    start = _offset(offset)
+    # One more than a page: whether there is a next page, without counting them all.
+    found = service.list_requests(ctx.session, ctx.user, search=q, status=_status(status),
+                                  limit=LIST_PAGE + 1, offset=start)
+    return tpl.render(request, ctx, "placement/mine.html", requests=found[:LIST_PAGE],
+                      more=len(found) > LIST_PAGE, q=q or "", status=_status(status),
+                      statuses=list(RequestStatus), offset=start, page_size=LIST_PAGE,
+                      **_texts(ctx))
 
 
 def _form_context(ctx: Ctx) -> dict[str, Any]:

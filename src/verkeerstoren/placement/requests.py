@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -149,11 +149,26 @@ def get_request(session: Session, actor: Actor, request_id: int, *,
 
 
 def list_requests(session: Session, actor: Actor, *, live_only: bool = False,
-                  limit: int = 200) -> list[PlacementRequest]:
-    """Requests newest first; the list read is audited with the ids shown."""
-    stmt = visible(actor).order_by(PlacementRequest.created_at.desc()).limit(limit)
+                  limit: int = 200, offset: int = 0, search: str | None = None,
+                  status: RequestStatus | None = None) -> list[PlacementRequest]:
+    """Requests newest first; the list read is audited with the ids shown.
+
+    ``search`` finds a request by its number (what the referrer quotes on the phone, "#634"
+    too) or by a part of its pseudonym; ``status`` keeps one status.
+    """
+    stmt = (visible(actor).order_by(PlacementRequest.created_at.desc(),
+                                    PlacementRequest.id.desc())
+            .limit(limit).offset(offset))
     if live_only:
         stmt = stmt.where(PlacementRequest.status.in_(LIVE_STATUSES))
+    if status is not None:
+        stmt = stmt.where(PlacementRequest.status == status)
+    wanted = (search or "").strip().lstrip("#").strip()
+    if wanted:
+        found_by = PlacementRequest.pseudonym.icontains(wanted, autoescape=True)
+        if wanted.isdigit() and len(wanted) < 10:
+            found_by = or_(PlacementRequest.id == int(wanted), found_by)
+        stmt = stmt.where(found_by)
     found = list(session.scalars(stmt))
     if found:
         audit.append(session, actor, action="read", entity="placement_request",
