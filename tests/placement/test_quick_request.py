@@ -184,3 +184,40 @@ def test_the_provider_confirms_every_unit_from_the_home_page(
                            follow_redirects=False)
     assert answer.status_code == 303
     assert answer.headers["location"] == f"/capacity/report?confirmed={len(reported)}"
+
+
+def test_a_provider_undoes_her_last_report_within_two_minutes(
+    login: Callable[[str], Browser], session: Session, one_free_bed: UnitBedType,
+) -> None:
+    provider = login("provider")
+    key = {"unit_id": str(one_free_bed.unit_id), "bed_type_code": one_free_bed.bed_type_code}
+    state = session.scalars(select(BedState).where(
+        BedState.unit_id == one_free_bed.unit_id,
+        BedState.bed_type_code == one_free_bed.bed_type_code)).one()
+    before = (state.staffed, state.occupied, state.blocked)
+    saved = provider.post("/capacity/report", data={
+        "csrf_token": provider.csrf, **key, "staffed": str(before[0]),
+        "occupied": str(before[0] - before[2] - state.held), "blocked": str(before[2])},
+        follow_redirects=False)
+    assert saved.status_code == 303
+    page = provider.get(saved.headers["location"]).text
+    undone_id = re.search(r'name="report_id" value="(\d+)"></form>', page)
+    assert undone_id, "the saved card offers an undo"
+    assert "Melding terugdraaien" in page
+    answer = provider.post("/capacity/report/undo", data={
+        "csrf_token": provider.csrf, "report_id": undone_id.group(1)}, follow_redirects=False)
+    assert answer.status_code == 303
+    session.expire_all()
+    assert (state.staffed, state.occupied, state.blocked) == before
+    # Undoing again: the undone report is no longer the last one.
+    again = provider.post("/capacity/report/undo", data={
+        "csrf_token": provider.csrf, "report_id": undone_id.group(1)})
+    assert again.status_code == 409
+    assert "latere melding" in unescape(again.text)
+    # Someone else's report is not hers to undo.
+    elsewhere = login("provider2")
+    other = elsewhere.post("/capacity/report/undo", data={
+        "csrf_token": elsewhere.csrf, "report_id": str(state.report_id)})
+    assert other.status_code == 409
+    session.expire_all()
+    assert (state.staffed, state.occupied, state.blocked) == before
