@@ -341,11 +341,15 @@ def nursing_search(
             error = ctx._("Enter a date as YYYY-MM-DD.")
         except ValidationProblem as problem:
             error = ctx._(problem.message, **problem.params)
-        if matches == []:  # why none: outside every area, or no team free (with these skills)
-            served = intake.postcode_is_served(ctx.session, postcode)
+    nearest: list[intake.NearTeam] = []
+    if postcode and matches == []:  # why none: outside every area, or none free (with skills)
+        served = intake.postcode_is_served(ctx.session, postcode)
+        # Whom to phone instead (issue 14): the nearest teams with their numbers.
+        nearest = intake.nearest_teams(ctx.session, postcode=postcode, start=wanted)
     return tpl.render(request, ctx, "capacity/nursing_search.html", skills=skills,
                       matches=matches, error=error, postcode=postcode or "",
-                      start=wanted.isoformat(), chosen=set(needed), served=served)
+                      start=wanted.isoformat(), chosen=set(needed), served=served,
+                      nearest=nearest)
 
 
 @router.get("/district-nursing/intake", response_class=HTMLResponse)
