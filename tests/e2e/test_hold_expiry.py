@@ -52,6 +52,8 @@ def test_an_unanswered_hold_warns_then_releases_its_bed(served_demo: str,
                   key=lambda r: (r["bed_type_code"], r["unit_id"]))
     assert free, "the demo provider has a free short-stay bed"
     unit_id, bed_type = free[0]["unit_id"], free[0]["bed_type_code"]
+    # The details that may follow later are folded away (issue 14); these are filled now.
+    coordinator.get_by_text("Meer over de patiënt").click()
     coordinator.get_by_label("Pseudoniem").fill("e2e-episode-expiry")
     coordinator.get_by_label("Verwijzer (naam van de beller)").fill("Dr. Klok")
     coordinator.get_by_label("Geboortejaar").fill("1938")

@@ -34,6 +34,8 @@ def test_request_reserve_accept_and_unplaced(served_demo: str, browser: Browser)
     SHOTS.mkdir(parents=True, exist_ok=True)
     coordinator_ctx, coordinator = _login(browser, served_demo, "coordinator")
     coordinator.goto(f"{served_demo}/placement/new")
+    # The details that may follow later are folded away (issue 14); these are filled now.
+    coordinator.get_by_text("Meer over de patiënt").click()
     coordinator.get_by_label("Pseudoniem").fill("e2e-episode-0001")
     coordinator.get_by_label("Verwijzer (naam van de beller)").fill("Dr. Browser")
     coordinator.get_by_label("Geboortejaar").fill("1940")

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from verkeerstoren.access.roles import Permission
 from verkeerstoren.capacity import board as board_service
 from verkeerstoren.capacity.freshness import age_text
+from verkeerstoren.capacity.models import BedState
+from verkeerstoren.registry.models import CareUnit
 from verkeerstoren.storage.base import utcnow
 from verkeerstoren.web.context import Ctx
 
@@ -35,5 +39,13 @@ def stale_units_panel(ctx: Ctx) -> tuple[str, dict[str, Any]] | None:
     never = ctx._("never reported")
     ages = {(r.unit_id, r.bed_type_code): age_text(r.reported_at, now, ctx.locale)
             if r.reported_at else never for r in stale}
+    # "All unchanged" straight from the reminder (issue 14): the form names the report of every
+    # card, as the report page's does, so the server confirms only what the provider saw
+    # summarised here and refuses all when one moved on since (capacity.confirm).
+    shown = sorted((u, c, r) for u, c, r in ctx.session.execute(
+        select(BedState.unit_id, BedState.bed_type_code, BedState.report_id)
+        .join(CareUnit, CareUnit.id == BedState.unit_id)
+        .where(BedState.organisation_id == org_id, BedState.report_id.is_not(None),
+               CareUnit.active.is_(True))))
     return TEMPLATE, {"stale": stale[:MAX_LISTED], "more": max(0, len(stale) - MAX_LISTED),
-                      "ages": ages, "checked": len(data.rows)}
+                      "ages": ages, "checked": len(data.rows), "all_shown": shown}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -118,3 +119,54 @@ def find_teams(
         ))
     matches.sort(key=lambda m: (m.start_from, -m.reported_at.timestamp(), m.team))
     return matches
+
+
+@dataclass(frozen=True)
+class NearTeam:
+    """A team near a postcode that no team serves or none can take: whom to phone instead."""
+
+    team: str
+    organisation: str
+    phone: str | None
+    email: str | None
+    # How far the team's nearest service area lies, in postcode numbers (0: it serves it).
+    postcode_gap: int
+    accepting: bool
+    start_from: date | None
+
+
+def nearest_teams(session: Session, *, postcode: str, start: date,
+                  limit: int = 3) -> list[NearTeam]:
+    """The teams whose service areas lie nearest this postcode, each with its phone number and
+    whether it takes new clients (issue 14: a search that finds no team is no dead end).
+
+    Near means numerically near: Dutch 4-digit postcodes are handed out by area, so a close
+    number is a close place (the same rule ``placement.options.area_point`` uses).
+    """
+    digits = postcode.strip()[:4]
+    if not (digits.isdigit() and 1000 <= int(digits) <= 9999):
+        return []
+    postcode4 = int(digits)
+    teams = list(session.scalars(select(NursingTeam).options(
+        selectinload(NursingTeam.service_areas), selectinload(NursingTeam.organisation))))
+    gaps: list[tuple[int, NursingTeam]] = []
+    for team in teams:
+        ranges = [(a.postcode_from, a.postcode_to) for a in team.service_areas
+                  if a.postcode_from is not None and a.postcode_to is not None]
+        if ranges:
+            gaps.append((min(0 if low <= postcode4 <= high else
+                             min(abs(postcode4 - low), abs(postcode4 - high))
+                             for low, high in ranges), team))
+    gaps.sort(key=lambda g: (g[0], g[1].name))
+    chosen = gaps[:limit]
+    intakes = latest_intake(session, [t.id for _, t in chosen])
+    found = []
+    for gap, team in chosen:
+        intake = intakes.get(team.id)
+        accepting = bool(intake and intake.accepting)
+        found.append(NearTeam(
+            team=team.name, organisation=team.organisation.name, phone=team.phone,
+            email=team.email, postcode_gap=gap, accepting=accepting,
+            start_from=max(start, intake.available_from or start)
+            if intake and accepting else None))
+    return found

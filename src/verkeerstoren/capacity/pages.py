@@ -28,6 +28,7 @@ from verkeerstoren.capacity import (
     home,
     intake,
     service,
+    undo,
 )
 from verkeerstoren.capacity.freshness import age_text
 from verkeerstoren.capacity.models import BedState, ReportSource
@@ -128,6 +129,9 @@ def _report_context(ctx: Ctx) -> dict[str, Any]:
     now = utcnow()
     ages = {k: age_text(r.reported_at, now, ctx.locale) for k, r in states.items()}
     stale = [r for r in data.rows if r.stale]
+    # Units with a stale report first (issue 14): the cards to report are at the top.
+    stale_units = {r.unit_id for r in stale}
+    units.sort(key=lambda u: u.id not in stale_units)
     # The report each card shows: "Unchanged" confirms that one, and no later one it never saw.
     report_ids: dict[tuple[int, str], int | None] = {
         (u, c): r for u, c, r in ctx.session.execute(
@@ -144,10 +148,10 @@ def _report_context(ctx: Ctx) -> dict[str, Any]:
 def report_form(request: Request, ctx: ReportCtx, tpl: TemplatesDep, saved: int = 0,
                 saved_type: Annotated[str | None, Query(max_length=30)] = None,
                 unchanged: bool = False, confirmed: Annotated[int, Query(ge=0)] = 0,
-                ) -> HTMLResponse:
+                undone: bool = False) -> HTMLResponse:
     return tpl.render(request, ctx, "capacity/report.html", **_report_context(ctx),
                       errors={}, saved=saved, saved_type=saved_type, unchanged=unchanged,
-                      confirmed=confirmed)
+                      confirmed=confirmed, undone=undone)
 
 
 _REPORT_FIELDS = ("staffed", "occupied", "blocked", "expected_free_date", "blocked_reason",
@@ -188,6 +192,33 @@ def _save_report(request: Request, ctx: Ctx, tpl: Templates,
     unit, code = report.unit_id, report.bed_type_code
     query = urlencode({"saved": unit, "saved_type": code})
     return RedirectResponse(f"/capacity/report?{query}#unit-{unit}-{code}", status_code=303)
+
+
+def _undo(request: Request, ctx: Ctx, tpl: Templates, values: dict[str, list[str]]) -> Response:
+    raw = (values.get("report_id") or [""])[0]
+    report_id = int(raw) if raw.isdigit() and len(raw) < 12 else 0
+    try:
+        restored = undo.undo_report(ctx.session, ctx.user, report_id)
+    except undo.NotUndone as exc:
+        error = ctx._(exc.message, **exc.params)
+    except NotFound:
+        error = ctx._(undo.LATER)
+    except ValidationErrors as exc:  # the earlier figures no longer pass (beds held since)
+        error = " ".join(ctx._(p.message, **p.params) for p in exc.problems)
+    else:
+        unit, code = restored.unit_id, restored.bed_type_code
+        query = urlencode({"saved": unit, "saved_type": code, "undone": 1})
+        return RedirectResponse(f"/capacity/report?{query}#unit-{unit}-{code}", status_code=303)
+    return tpl.render(request, ctx, "capacity/report.html", status_code=409,
+                      **_report_context(ctx), errors={}, all_problems={None: [error]}, saved=0,
+                      saved_type=None, unchanged=False, confirmed=0)
+
+
+@router.post("/capacity/report/undo", response_model=None)
+async def undo_report(request: Request, ctx: ReportCtx, tpl: TemplatesDep) -> Response:
+    """Undo the user's own last report of a card within two minutes (capacity.undo)."""
+    values = await form_lists(request)
+    return await run_in_threadpool(_undo, request, ctx, tpl, values)
 
 
 @router.post("/capacity/report", response_model=None)
@@ -310,11 +341,15 @@ def nursing_search(
             error = ctx._("Enter a date as YYYY-MM-DD.")
         except ValidationProblem as problem:
             error = ctx._(problem.message, **problem.params)
-        if matches == []:  # why none: outside every area, or no team free (with these skills)
-            served = intake.postcode_is_served(ctx.session, postcode)
+    nearest: list[intake.NearTeam] = []
+    if postcode and matches == []:  # why none: outside every area, or none free (with skills)
+        served = intake.postcode_is_served(ctx.session, postcode)
+        # Whom to phone instead (issue 14): the nearest teams with their numbers.
+        nearest = intake.nearest_teams(ctx.session, postcode=postcode, start=wanted)
     return tpl.render(request, ctx, "capacity/nursing_search.html", skills=skills,
                       matches=matches, error=error, postcode=postcode or "",
-                      start=wanted.isoformat(), chosen=set(needed), served=served)
+                      start=wanted.isoformat(), chosen=set(needed), served=served,
+                      nearest=nearest)
 
 
 @router.get("/district-nursing/intake", response_class=HTMLResponse)

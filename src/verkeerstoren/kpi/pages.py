@@ -296,8 +296,20 @@ async def add_progress(request: Request, ctx: EditCtx, tpl: Tpl, project_id: Ite
         await run_in_threadpool(projects.add_progress, ctx.session, ctx.user, project_id, data,
                                 on_duplicate=form.get("on_duplicate", "ask"))
     except (DomainError, ValidationError) as exc:
-        return tpl.render(request, ctx, "kpi/problems.html", status_code=422,
-                          problems=_problems(ctx, exc), back=f"/kpi/projects/{project_id}")
+        # The project page again, its form holding what was typed (issue 14: a 422 page with
+        # only "Terug" lost it); a quarter that has an entry is answered on the same form
+        # with "replace" or "keep".
+        project = ctx.session.get(Project, project_id)
+        if project is None:
+            raise
+        duplicate = (isinstance(exc, ValidationErrors)
+                     and any(p.field == "quarter" for p in exc.problems))
+        return tpl.render(request, ctx, "kpi/project.html", status_code=409 if duplicate else 422,
+                          project=project, phases=projects.PHASE_LABELS,
+                          quarters=_quarters(periods.today()),
+                          may_edit=ctx.user.can(Permission.KPI_EDIT), fmt=format.value,
+                          num=format.number, typed=form, duplicate=duplicate,
+                          problems=_problems(ctx, exc))
     return RedirectResponse(f"/kpi/projects/{project_id}", status_code=303)
 
 

@@ -78,12 +78,13 @@ class PlacementRequest(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pseudonym: Mapped[str] = mapped_column(String(64))
-    birth_year: Mapped[int] = mapped_column(Integer)
-    sex: Mapped[str] = mapped_column(String(1))
+    # Year of birth, sex and the referrer's name may follow while a bed is held (issue 14).
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    sex: Mapped[str | None] = mapped_column(String(1))
     postcode_area: Mapped[int] = mapped_column(Integer)
     care_needs: Mapped[str | None] = mapped_column(String(1000))
     referrer_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
-    referrer_name: Mapped[str] = mapped_column(String(200))
+    referrer_name: Mapped[str | None] = mapped_column(String(200))
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     bed_types: Mapped[list[str]] = mapped_column(JSON)
     features: Mapped[list[str]] = mapped_column(JSON)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -17,14 +17,13 @@ from verkeerstoren.access.roles import Permission
 from verkeerstoren.audit import service as audit
 from verkeerstoren.errors import Conflict, ValidationProblem
 from verkeerstoren.placement import display, service
+from verkeerstoren.placement.followup import pages as followup_pages
 from verkeerstoren.placement.matching import RULE_SUMMARY, Rule
 from verkeerstoren.placement.models import (
     Financing,
     PlacementRequest,
     RequestStatus,
     ReservationStatus,
-    StatusChange,
-    UnplacedReason,
     Urgency,
 )
 from verkeerstoren.placement.schemas import RequestIn, UnplacedIn
@@ -42,6 +41,19 @@ NAV = [
     NavItem("Incoming reservations", "/placement/incoming", Permission.RESERVATION_ANSWER),
     NavItem("Unplaced", "/placement/unplaced", Permission.UNPLACED_VIEW),
 ]
+# Completing details, releasing a hold and the live events of the request pages (issue 14).
+router.include_router(followup_pages.router)
+
+
+def _new_request_panel(ctx: Ctx) -> tuple[str, dict[str, Any]] | None:
+    """The home page's "New request" action for whoever may make one."""
+    actor = ctx.actor
+    if actor is None or not actor.can(Permission.PLACEMENT_REQUEST):
+        return None
+    return "placement/_home_new.html", {"queue": actor.can(Permission.PLACEMENT_WORK)}
+
+
+HOME_PANELS = [_new_request_panel]
 TemplatesDep = Annotated[Templates, Depends(templates)]
 WorkCtx = Annotated[Ctx, edit(Permission.PLACEMENT_WORK)]
 RequestCtx = Annotated[Ctx, edit(Permission.PLACEMENT_REQUEST)]
@@ -49,21 +61,27 @@ AnswerCtx = Annotated[Ctx, edit(Permission.RESERVATION_ANSWER)]
 URGENCY_ORDER = {u: i for i, u in enumerate(Urgency)}
 
 
-def _texts(ctx: Ctx) -> dict[str, Any]:
-    """Names and Dutch texts for a page's codes: one read of the reference tables per page."""
-    return {"texts": display.Texts(ctx._, display.names(ctx.session)),
-            "number": display.number}
+_texts = followup_pages.texts
+_one = followup_pages.one
 
 
-def _one(values: dict[str, list[str]], name: str) -> str | None:
-    found = values.get(name)
-    return found[0].strip() if found and found[0].strip() else None
+LIST_PAGE = 25  # rows per page of the queue and "my requests" (issue 14: ~200 rows, no filter)
+Search = Annotated[str | None, Query(max_length=64)]
+
+
+def _status(value: str | None) -> RequestStatus | None:
+    # An unknown ?status= shows every status rather than an error.
+    return RequestStatus(value) if value in set(RequestStatus) else None
 
 
 @router.get("/placement", response_class=HTMLResponse)
-def work_queue(request: Request, ctx: WorkCtx, tpl: TemplatesDep) -> HTMLResponse:
-    live = service.list_requests(ctx.session, ctx.user, live_only=True)
+def work_queue(request: Request, ctx: WorkCtx, tpl: TemplatesDep, q: Search = None,
+               offset: str | None = None) -> HTMLResponse:
+    live = service.list_requests(ctx.session, ctx.user, live_only=True, search=q)
     live.sort(key=lambda r: (URGENCY_ORDER[r.urgency], r.created_at))
+    start = _offset(offset)
+    total = len(live)
+    live = live[start:start + LIST_PAGE]
     now = utcnow()
     rows = []
     shown: list[int] = []
@@ -76,14 +94,22 @@ def work_queue(request: Request, ctx: WorkCtx, tpl: TemplatesDep) -> HTMLRespons
                      "left_seconds": int((held.held_until - now).total_seconds()) if held else 0})
     return tpl.render(request, ctx, "placement/queue.html", rows=rows,
                       places=display.places(ctx.session, shown), age=display.age,
-                      today=now.date(), **_texts(ctx))
+                      today=now.date(), q=q or "", offset=start, total=total,
+                      page_size=LIST_PAGE, **_texts(ctx))
 
 
 @router.get("/placement/mine", response_class=HTMLResponse)
 def my_requests(request: Request, ctx: Annotated[Ctx, view(Permission.PLACEMENT_REQUEST)],
-                tpl: TemplatesDep) -> HTMLResponse:
-    found = service.list_requests(ctx.session, ctx.user)
-    return tpl.render(request, ctx, "placement/mine.html", requests=found, **_texts(ctx))
+                tpl: TemplatesDep, q: Search = None, status: Search = None,
+                offset: str | None = None) -> HTMLResponse:
+    start = _offset(offset)
+    # One more than a page: whether there is a next page, without counting them all.
+    found = service.list_requests(ctx.session, ctx.user, search=q, status=_status(status),
+                                  limit=LIST_PAGE + 1, offset=start)
+    return tpl.render(request, ctx, "placement/mine.html", requests=found[:LIST_PAGE],
+                      more=len(found) > LIST_PAGE, q=q or "", status=_status(status),
+                      statuses=list(RequestStatus), offset=start, page_size=LIST_PAGE,
+                      **_texts(ctx))
 
 
 def _form_context(ctx: Ctx) -> dict[str, Any]:
@@ -94,13 +120,21 @@ def _form_context(ctx: Ctx) -> dict[str, Any]:
         "gemeenten": session.scalars(select(Gemeente).order_by(Gemeente.name)).all(),
         "financing": list(Financing), "urgencies": list(Urgency),
         "today": utcnow().date().isoformat(),
+        # Most calls are for a bed today; the coordinator changes it for a planned admission.
+        "default_urgency": Urgency.TODAY.value,
     }
+
+
+# Fields that may follow later; the form's "more" part opens when one of them is filled in
+# or wrong, so nothing typed is hidden.
+LATER_FIELDS = ("pseudonym", "referrer_name", "birth_year", "sex", "medically_discharged_on",
+                "preferred_gemeenten", "care_needs")
 
 
 @router.get("/placement/new", response_class=HTMLResponse)
 def new_request(request: Request, ctx: RequestCtx, tpl: TemplatesDep) -> HTMLResponse:
     return tpl.render(request, ctx, "placement/new.html", **_form_context(ctx), values={},
-                      errors={})
+                      errors={}, open_later=False, duplicate_of=None)
 
 
 def _create(request: Request, ctx: Ctx, tpl: Templates, values: dict[str, list[str]]) -> Response:
@@ -117,6 +151,7 @@ def _create(request: Request, ctx: Ctx, tpl: Templates, values: dict[str, list[s
     # An empty field is a missing one: "this field is required", not "not text".
     data = {k: v for k, v in data.items() if v is not None}
     errors: dict[str, str] = {}
+    duplicate_of: int | None = None
     try:
         created = service.create_request(ctx.session, ctx.user, RequestIn.model_validate(data))
     except ValidationError as exc:
@@ -124,13 +159,18 @@ def _create(request: Request, ctx: Ctx, tpl: Templates, values: dict[str, list[s
                   for p in validation.problems(exc)}
     except ValidationProblem as problem:
         errors = {problem.field: ctx._(problem.message, **problem.params)}
-    except Conflict as exc:
-        errors = {"pseudonym": ctx._("A live request for this pseudonym already exists.")
-                  + f" ({exc})"}
+    except service.DuplicateRequest as exc:
+        # The page links to the open request (new.html), in Dutch, instead of quoting its id.
+        errors = {"pseudonym": ctx._("A live request for this pseudonym already exists.")}
+        duplicate_of = exc.existing_id
     if errors:
         shown = {k: v for k, v in values.items() if k != "csrf_token"}
-        return tpl.render(request, ctx, "placement/new.html", status_code=422,
-                          **_form_context(ctx), values=shown, errors=errors)
+        open_later = any(k in errors or any(x.strip() for x in values.get(k, []))
+                         for k in LATER_FIELDS)
+        return tpl.render(request, ctx, "placement/new.html",
+                          status_code=409 if duplicate_of else 422, **_form_context(ctx),
+                          values=shown, errors=errors, open_later=open_later,
+                          duplicate_of=duplicate_of)
     return RedirectResponse(f"/placement/requests/{created.id}", status_code=303)
 
 
@@ -140,26 +180,7 @@ async def create_request(request: Request, ctx: RequestCtx, tpl: TemplatesDep) -
     return await run_in_threadpool(_create, request, ctx, tpl, values)
 
 
-def _detail(request: Request, ctx: Ctx, tpl: Templates, request_id: int,
-            error: str | None = None, status_code: int = 200, offset: int = 0) -> HTMLResponse:
-    item = service.get_request(ctx.session, ctx.user, request_id)
-    can_work = ctx.user.can(Permission.PLACEMENT_WORK)
-    found = service.options_for(ctx.session, item, offset=offset) if can_work else None
-    history = list(ctx.session.scalars(
-        select(StatusChange).where(StatusChange.request_id == item.id).order_by(StatusChange.id)))
-    now = utcnow()
-    held = next((v for v in item.reservations if v.status is ReservationStatus.HELD), None)
-    shown = [o.candidate.unit_id for o in found.options] if found else []
-    shown += [u for u in (held.unit_id if held else None, item.placed_unit_id) if u is not None]
-    return tpl.render(request, ctx, "placement/request.html", status_code=status_code,
-                      places=display.places(ctx.session, shown), age=display.age,
-                      today=now.date(), hold=service.HoldPolicy.from_settings(ctx.settings),
-                      item=item, match=found, page=service.PAGE, rules=RULE_SUMMARY,
-                      history=history, held=held, error=error,
-                      can_work=can_work, reasons=list(UnplacedReason),
-                      left_seconds=int((held.held_until - now).total_seconds()) if held else 0,
-                      live=item.status in (RequestStatus.OPEN, RequestStatus.RESERVED),
-                      **_texts(ctx))
+_detail = followup_pages.detail
 
 
 def _offset(value: str | None) -> int:

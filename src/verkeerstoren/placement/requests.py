@@ -5,9 +5,10 @@ What happens to a request later (holds, placement, closing) is in ``lifecycle``.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -27,6 +28,21 @@ from verkeerstoren.placement.schemas import RequestIn
 from verkeerstoren.registry.models import BedType, Feature, Gemeente, Organisation
 from verkeerstoren.storage import events
 from verkeerstoren.storage.base import utcnow
+
+
+class DuplicateRequest(Conflict):
+    """A live request for this pseudonym exists already; ``existing_id`` names it, so a page
+    can link to it instead of leaving the coordinator to search."""
+
+    def __init__(self, existing_id: int) -> None:
+        self.existing_id = existing_id
+        super().__init__(f"request {existing_id} for this pseudonym is still open")
+
+
+def new_pseudonym() -> str:
+    """A pseudonym for a request made before the referrer gave one: random, so it says nothing
+    about the patient; the request number is what people quote on the phone."""
+    return f"vt-{secrets.token_hex(5)}"
 
 
 def record(session: Session, request: PlacementRequest, actor: Actor, to_status: str, *,
@@ -88,15 +104,17 @@ def create_request(session: Session, actor: Actor, data: RequestIn, *,
         org_id = actor.organisation_id
     if org_id is None or session.get(Organisation, org_id) is None:
         raise ValidationProblem("referrer_organisation_id", "unknown organisation")
+    pseudonym = data.pseudonym or new_pseudonym()
     live = session.scalar(
-        select(PlacementRequest.id).where(PlacementRequest.pseudonym == data.pseudonym,
+        select(PlacementRequest.id).where(PlacementRequest.pseudonym == pseudonym,
                                           PlacementRequest.status.in_(LIVE_STATUSES))
     )
     if live is not None:
-        raise Conflict(f"request {live} for this pseudonym is still open")
+        raise DuplicateRequest(live)
     point = area_point(session, data.postcode_area)
     request = PlacementRequest(
-        **data.model_dump(exclude={"referrer_organisation_id"}),
+        **data.model_dump(exclude={"referrer_organisation_id", "pseudonym"}),
+        pseudonym=pseudonym,
         gemeente_code=point[2] if point else None,
         referrer_organisation_id=org_id,
         created_by_user_id=actor.user_id,
@@ -131,11 +149,26 @@ def get_request(session: Session, actor: Actor, request_id: int, *,
 
 
 def list_requests(session: Session, actor: Actor, *, live_only: bool = False,
-                  limit: int = 200) -> list[PlacementRequest]:
-    """Requests newest first; the list read is audited with the ids shown."""
-    stmt = visible(actor).order_by(PlacementRequest.created_at.desc()).limit(limit)
+                  limit: int = 200, offset: int = 0, search: str | None = None,
+                  status: RequestStatus | None = None) -> list[PlacementRequest]:
+    """Requests newest first; the list read is audited with the ids shown.
+
+    ``search`` finds a request by its number (what the referrer quotes on the phone, "#634"
+    too) or by a part of its pseudonym; ``status`` keeps one status.
+    """
+    stmt = (visible(actor).order_by(PlacementRequest.created_at.desc(),
+                                    PlacementRequest.id.desc())
+            .limit(limit).offset(offset))
     if live_only:
         stmt = stmt.where(PlacementRequest.status.in_(LIVE_STATUSES))
+    if status is not None:
+        stmt = stmt.where(PlacementRequest.status == status)
+    wanted = (search or "").strip().lstrip("#").strip()
+    if wanted:
+        found_by = PlacementRequest.pseudonym.icontains(wanted, autoescape=True)
+        if wanted.isdigit() and len(wanted) < 10:
+            found_by = or_(PlacementRequest.id == int(wanted), found_by)
+        stmt = stmt.where(found_by)
     found = list(session.scalars(stmt))
     if found:
         audit.append(session, actor, action="read", entity="placement_request",

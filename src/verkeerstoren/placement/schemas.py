@@ -37,13 +37,16 @@ class RequestIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    pseudonym: str = Field(description="The referrer's pseudonym for this patient episode "
-                                        "(6–64 letters, digits, - or _).")
-    birth_year: int = Field(ge=1900, le=2100)
-    sex: str = Field(pattern="^[fmx]$")
+    # Only what matching needs is required (bed types, postcode area, start, financing,
+    # urgency); the rest may follow while a bed is held (DetailsIn).
+    pseudonym: str | None = Field(
+        default=None, description="The referrer's pseudonym for this patient episode "
+        "(6–64 letters, digits, - or _); the server makes one up when left out.")
+    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    sex: str | None = Field(default=None, pattern="^[fmx]$")
     postcode_area: int = Field(ge=1000, le=9999, description="Four digits only.")
     care_needs: str | None = Field(default=None, max_length=1000)
-    referrer_name: str = Field(min_length=1, max_length=200)
+    referrer_name: str | None = Field(default=None, min_length=1, max_length=200)
     referrer_organisation_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     bed_types: list[str] = Field(min_length=1, max_length=11)
     features: list[str] = Field(default_factory=list, max_length=20)
@@ -55,7 +58,9 @@ class RequestIn(BaseModel):
 
     @field_validator("pseudonym")
     @classmethod
-    def _pseudonym(cls, value: str) -> str:
+    def _pseudonym(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if not PSEUDONYM.match(value):
             raise ValueError("a pseudonym has 6–64 letters, digits, - or _")
         if looks_like_bsn(value):
@@ -140,12 +145,12 @@ class RequestOut(BaseModel):
 
     id: int
     pseudonym: str
-    birth_year: int
-    sex: str
+    birth_year: int | None
+    sex: str | None
     postcode_area: int
     care_needs: str | None
     referrer_organisation_id: int
-    referrer_name: str
+    referrer_name: str | None
     bed_types: list[str]
     features: list[str]
     preferred_gemeenten: list[str]
@@ -249,3 +254,23 @@ class AnalysisOut(BaseModel):
     time_to_placement_p90_hours: float | None
     placed_within_24h_share: float | None
     wrong_bed_days: int
+
+
+class DetailsIn(BaseModel):
+    """What may follow after the request was made, while the bed is held: the fields given
+    replace the stored ones; a field left out is kept."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    sex: str | None = Field(default=None, pattern="^[fmx]$")
+    referrer_name: str | None = Field(default=None, min_length=1, max_length=200)
+    care_needs: str | None = Field(default=None, max_length=1000)
+    medically_discharged_on: NearDate | None = None
+
+    @field_validator("care_needs")
+    @classmethod
+    def _no_identifiers(cls, value: str | None) -> str | None:
+        if value and looks_like_bsn(value):
+            raise ValueError("this looks like a BSN; leave identifying numbers out")
+        return value

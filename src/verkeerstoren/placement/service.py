@@ -1,6 +1,7 @@
 """Placement use cases (O4/O5): the one import for callers (API, pages, CLI, tests)."""
 
 from verkeerstoren.placement.analysis import analyse
+from verkeerstoren.placement.details import complete_details
 from verkeerstoren.placement.expiry import expire_due
 from verkeerstoren.placement.lifecycle import (
     DEFAULT_HOLD_MINUTES,
@@ -16,6 +17,7 @@ from verkeerstoren.placement.lifecycle import (
 )
 from verkeerstoren.placement.options import PAGE, area_point, excluded_for, options_for
 from verkeerstoren.placement.requests import (
+    DuplicateRequest,
     create_request,
     get_request,
     list_requests,
@@ -24,6 +26,7 @@ from verkeerstoren.placement.requests import (
 __all__ = [
     "DEFAULT_HOLD_MINUTES",
     "PAGE",
+    "DuplicateRequest",
     "HoldPolicy",
     "NoFreeBed",
     "accept",
@@ -32,6 +35,7 @@ __all__ = [
     "cancel",
     "cancel_request",
     "close_unplaced",
+    "complete_details",
     "create_request",
     "decline",
     "excluded_for",

@@ -11,6 +11,15 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   document.querySelectorAll("[data-confirm]").forEach((el) => {
     el.addEventListener("click", (event) => {
+      // The question comes after the form is valid: asking "close as unplaced?" and then
+      // saying the reason is missing made the user answer twice (issue 14). An invalid form
+      // shows its messages and is not sent; formnovalidate buttons skip the check.
+      const form = el.form || el.closest("form");
+      if (form && !el.hasAttribute("formnovalidate") && !form.checkValidity()) {
+        event.preventDefault();
+        form.reportValidity();
+        return;
+      }
       if (!window.confirm(el.getAttribute("data-confirm"))) event.preventDefault();
     });
   });
