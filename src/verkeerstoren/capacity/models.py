@@ -30,6 +30,7 @@ class ReportSource(StrEnum):
     CSV = "csv"
     XLSX = "xlsx"
     PULL = "pull"
+    FHIR = "fhir"
 
 
 COUNTS_VALID = (

@@ -1,0 +1,47 @@
+"""A MeasureReport posted to ``/fhir/MeasureReport``: checked, then submitted through the
+capacity service like every other channel (same rules, all or nothing, same audit)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from verkeerstoren.access.actor import Actor
+from verkeerstoren.capacity.models import BedState, ReportSource
+from verkeerstoren.capacity.service import submit_reports
+from verkeerstoren.errors import ValidationErrors, ValidationProblem
+from verkeerstoren.interop.fhir import intake
+from verkeerstoren.interop.fhir.outcome import FhirProblem, Issue, from_errors, invalid
+from verkeerstoren.storage.base import utcnow
+
+
+def _not_older(session: Session, parsed: intake.Parsed) -> None:
+    """A report older than the one on the board must not replace it (a delayed resend)."""
+    for report, where in zip(parsed.reports, parsed.paths, strict=True):
+        current = session.scalar(select(BedState.reported_at).where(
+            BedState.unit_id == report.unit_id, BedState.bed_type_code == report.bed_type_code))
+        if current is not None and current > parsed.date:
+            raise invalid("MeasureReport.date", f"the board has a newer report for {where} "
+                          f"(of {current.isoformat()}); nothing was saved", "conflict")
+
+
+def submit(session: Session, actor: Actor, body: Any, now: datetime | None = None) -> int:
+    """Record the report's Beds groups; returns how many reports were accepted."""
+    now = now or utcnow()
+    parsed, units, ours = intake.parse(session, body, now)
+    if not ours:
+        raise invalid("MeasureReport.subject", "the subject is not a Location of this tower",
+                      "not-found")
+    scoped = actor.scoped_organisation
+    if scoped is not None and any(u.organisation_id != scoped for u in units):
+        raise FhirProblem([Issue("MeasureReport.subject", "this Location belongs to another "
+                                 "organisation", "forbidden")], status=403)
+    _not_older(session, parsed)
+    try:
+        return submit_reports(session, actor, parsed.reports, ReportSource.FHIR,
+                              now=parsed.date)
+    except (ValidationErrors, ValidationProblem) as exc:
+        raise from_errors(exc, intake.problem_paths(parsed)) from None
