@@ -47,8 +47,14 @@ def _units(session: Session, subject: Any, where: str) -> tuple[list[CareUnit], 
         reference = f"Location/unit-{identifier.get('value')}"
     if not isinstance(reference, str):
         raise invalid(where, "the subject must be a reference to a Location", "required")
-    found = re.fullmatch(r"(?:.*/)?Location/(unit|site)-(\d{1,9})", reference)
-    if found is None or (reference.startswith("http") and "/fhir/Location/" not in reference):
+    if not reference.startswith("Location/"):
+        # An absolute reference is another server's Location (federation); anything else
+        # is not a Location at all.
+        if re.match(r"^https?://.+/Location/[A-Za-z0-9\-.]{1,64}$", reference):
+            return [], False
+        raise invalid(where, "the subject must be a reference to a Location", "invalid")
+    found = re.fullmatch(r"Location/(unit|site)-(\d{1,9})", reference)
+    if found is None:
         return [], False
     kind, number = found.group(1), int(found.group(2))
     # Another organisation's unit must be told apart from an unknown one (403, not 422).
@@ -57,7 +63,7 @@ def _units(session: Session, subject: Any, where: str) -> tuple[list[CareUnit], 
         stmt = stmt.where(CareUnit.id == number if kind == "unit"
                           else CareUnit.location_id == number)
         units = list(session.scalars(stmt))
-    if not units and not reference.startswith("http"):
+    if not units:
         raise invalid(where, f"{reference} is not an active care unit or site of this tower",
                       "not-found")
     return units, bool(units)
@@ -171,8 +177,14 @@ def _date(report: dict[str, Any], now: datetime) -> datetime:
     return moment
 
 
-def parse(session: Session, report: Any, now: datetime) -> tuple[Parsed, list[CareUnit], bool]:
-    """Read one MeasureReport; raises FhirProblem naming the first element that is wrong."""
+def parse(session: Session, report: Any, now: datetime, *,
+          federated: int | None = None) -> tuple[Parsed, list[CareUnit]]:
+    """Read one MeasureReport; raises FhirProblem naming the first element that is wrong.
+
+    ``federated``: the organisation whose units take a report on another tower's Location
+    (a pull from another region): each group goes to that organisation's one unit with beds
+    of the group's type. Without it, the subject must be one of our Locations.
+    """
     if not isinstance(report, dict) or report.get("resourceType") != "MeasureReport":
         raise invalid("resourceType", "expected a MeasureReport", "structure")
     if report.get("status") != "complete":
@@ -186,6 +198,12 @@ def parse(session: Session, report: Any, now: datetime) -> tuple[Parsed, list[Ca
         raise invalid("MeasureReport.period", "period is required", "required")
     moment = _date(report, now)
     units, ours = _units(session, report.get("subject"), "MeasureReport.subject")
+    if not ours:
+        if federated is None:
+            raise invalid("MeasureReport.subject", "the subject is not a Location of this "
+                          "tower (Location/unit-{id} or Location/site-{id})", "not-found")
+        units = list(session.scalars(select(CareUnit).where(
+            CareUnit.organisation_id == federated, CareUnit.active.is_(True))))
     groups = report.get("group")
     if not isinstance(groups, list) or not groups:
         raise invalid("MeasureReport.group", "at least one Beds group is required", "required")
@@ -193,26 +211,11 @@ def parse(session: Session, report: Any, now: datetime) -> tuple[Parsed, list[Ca
         raise invalid("MeasureReport.group", f"at most {MAX_GROUPS} groups", "too-costly")
     bed_types = set(session.scalars(select(BedType.code)))
     parsed = [_group(session, i, g, units, bed_types) for i, g in enumerate(groups)]
-    return (Parsed(parsed, [f"MeasureReport.group[{i}]" for i in range(len(groups))], moment,
-                   {u.organisation_id for u in units}), units, ours)
-
-
-def foreign(session: Session, report: dict[str, Any], organisation_id: int,
-            now: datetime) -> Parsed:
-    """A report on another tower's Location (federation): each group goes to the one unit of
-    ``organisation_id`` that has beds of that type (the pull source's organisation)."""
-    units = list(session.scalars(select(CareUnit).where(
-        CareUnit.organisation_id == organisation_id, CareUnit.active.is_(True))))
-    bed_types = set(session.scalars(select(BedType.code)))
-    groups = report.get("group") or []
-    moment = _date(report, now)
-    parsed = []
-    for index, data in enumerate(groups):
-        report_in = _group(session, index, data, units, bed_types)
+    if not ours:
         # The other tower's sum is this unit's size: it has no registered beds of its own.
-        parsed.append(report_in.model_copy(update={"physical": report_in.staffed}))
-    return Parsed(parsed, [f"MeasureReport.group[{i}]" for i in range(len(groups))], moment,
-                  {organisation_id})
+        parsed = [r.model_copy(update={"physical": r.staffed}) for r in parsed]
+    return (Parsed(parsed, [f"MeasureReport.group[{i}]" for i in range(len(groups))], moment,
+                   {u.organisation_id for u in units}), units)
 
 
 def problem_paths(parsed: Parsed) -> dict[tuple[int | None, str], str]:
@@ -226,4 +229,4 @@ def problem_paths(parsed: Parsed) -> dict[tuple[int | None, str], str]:
     return paths
 
 
-__all__ = ["FhirProblem", "Issue", "Parsed", "foreign", "parse", "problem_paths"]
+__all__ = ["FhirProblem", "Issue", "Parsed", "parse", "problem_paths"]

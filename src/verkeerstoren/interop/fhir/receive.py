@@ -14,7 +14,7 @@ from verkeerstoren.capacity.models import BedState, ReportSource
 from verkeerstoren.capacity.service import submit_reports
 from verkeerstoren.errors import ValidationErrors, ValidationProblem
 from verkeerstoren.interop.fhir import intake
-from verkeerstoren.interop.fhir.outcome import FhirProblem, Issue, from_errors, invalid
+from verkeerstoren.interop.fhir.outcome import FhirProblem, Issue, from_errors
 from verkeerstoren.storage.base import utcnow
 
 
@@ -23,18 +23,18 @@ def _not_older(session: Session, parsed: intake.Parsed) -> None:
     for report, where in zip(parsed.reports, parsed.paths, strict=True):
         current = session.scalar(select(BedState.reported_at).where(
             BedState.unit_id == report.unit_id, BedState.bed_type_code == report.bed_type_code))
-        if current is not None and current > parsed.date:
-            raise invalid("MeasureReport.date", f"the board has a newer report for {where} "
-                          f"(of {current.isoformat()}); nothing was saved", "conflict")
+        # Compared to the second: SANER's date has no finer precision.
+        if current is not None and current.replace(microsecond=0) > parsed.date:
+            raise FhirProblem([Issue(
+                "MeasureReport.date", f"the board has a newer report for {where} (of "
+                f"{current.replace(microsecond=0).isoformat()}); nothing was saved",
+                "conflict")], status=409)
 
 
 def submit(session: Session, actor: Actor, body: Any, now: datetime | None = None) -> int:
     """Record the report's Beds groups; returns how many reports were accepted."""
     now = now or utcnow()
-    parsed, units, ours = intake.parse(session, body, now)
-    if not ours:
-        raise invalid("MeasureReport.subject", "the subject is not a Location of this tower",
-                      "not-found")
+    parsed, units = intake.parse(session, body, now)
     scoped = actor.scoped_organisation
     if scoped is not None and any(u.organisation_id != scoped for u in units):
         raise FhirProblem([Issue("MeasureReport.subject", "this Location belongs to another "
