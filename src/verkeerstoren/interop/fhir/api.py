@@ -21,6 +21,7 @@ from verkeerstoren.access.roles import Permission
 from verkeerstoren.access.scoping import ScopeViolation
 from verkeerstoren.errors import Conflict, Forbidden, NotFound, ValidationErrors, ValidationProblem
 from verkeerstoren.interop.fhir import bundle, capability, codes, directory, receive, saner
+from verkeerstoren.interop.fhir import pull as _pull  # noqa: F401  (registers the SANER pull format)
 from verkeerstoren.interop.fhir import schemas as s
 from verkeerstoren.interop.fhir.outcome import FhirProblem, Issue, invalid, outcome
 from verkeerstoren.registry.models import Region

@@ -92,7 +92,7 @@ def _codes(concept: Any, where: str) -> list[tuple[str, str]]:
 
 
 def _group(session: Session, index: int, data: Any, units: list[CareUnit],
-           bed_types: set[str]) -> ReportIn:
+           bed_types: set[str]) -> tuple[ReportIn, int]:
     where = f"MeasureReport.group[{index}]"
     if not isinstance(data, dict):
         raise invalid(where, "a group must be an object", "structure")
@@ -136,7 +136,8 @@ def _group(session: Session, index: int, data: Any, units: list[CareUnit],
 
 
 def _report(unit_id: int, bed_type: str, values: dict[str, int | object],
-            where: str) -> ReportIn:
+            where: str) -> tuple[ReportIn, int]:
+    """The report, and the beds the sender says are held by reservations in its own tower."""
     def known(code: str) -> int | None:
         value = values.get(code, ABSENT)
         return value if isinstance(value, int) else None
@@ -160,7 +161,7 @@ def _report(unit_id: int, bed_type: str, values: dict[str, int | object],
     beds_in_use = patients if patients is not None else occupied - blocked
     try:
         return ReportIn(unit_id=unit_id, bed_type_code=bed_type, staffed=total,
-                        occupied=max(beds_in_use, 0), blocked=blocked)
+                        occupied=max(beds_in_use, 0), blocked=blocked), known(codes.HELD) or 0
     except ValidationError:
         raise invalid(f"{where}.population", f"numTotBedsOcc ({occupied}) exceeds numTotBeds "
                       f"({total})", "business-rule") from None
@@ -210,10 +211,13 @@ def parse(session: Session, report: Any, now: datetime, *,
     if len(groups) > MAX_GROUPS:
         raise invalid("MeasureReport.group", f"at most {MAX_GROUPS} groups", "too-costly")
     bed_types = set(session.scalars(select(BedType.code)))
-    parsed = [_group(session, i, g, units, bed_types) for i, g in enumerate(groups)]
+    found = [_group(session, i, g, units, bed_types) for i, g in enumerate(groups)]
+    parsed = [r for r, _ in found]
     if not ours:
-        # The other tower's sum is this unit's size: it has no registered beds of its own.
-        parsed = [r.model_copy(update={"physical": r.staffed}) for r in parsed]
+        # The other tower's sum is this unit's size (it has no registered beds of its own),
+        # and the beds held by reservations there are not free here either.
+        parsed = [r.model_copy(update={"physical": r.staffed, "blocked": r.blocked + held})
+                  for r, held in found]
     return (Parsed(parsed, [f"MeasureReport.group[{i}]" for i in range(len(groups))], moment,
                    {u.organisation_id for u in units}), units)
 
