@@ -16,6 +16,7 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 
 from verkeerstoren.access.roles import Permission
 from verkeerstoren.access.scoping import ScopeViolation
@@ -66,6 +67,9 @@ def _error(exc: Exception) -> Response | None:
     elif isinstance(exc, ValidationErrors | ValidationProblem):
         problems = exc.problems if isinstance(exc, ValidationErrors) else [exc]
         issues = [Issue(p.field, p.text) for p in problems]
+    elif isinstance(exc, HTTPException) and exc.status_code in (400, 413, 415):
+        # The framework's own refusals of a body (not UTF-8, too large, not JSON).
+        status, issues = exc.status_code, [Issue("", str(exc.detail), "structure")]
     else:
         return None
     return FhirResponse(outcome(issues), status_code=status, headers=headers)
@@ -96,7 +100,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": s.OperationOutcome, "description": text,
              "content": {codes.FHIR_JSON: {}}}
     for status, text in (
-        (400, "The body is not JSON."),
+        (400, "The body is not JSON (or not UTF-8)."),
         (401, "No valid API token (`WWW-Authenticate: Bearer`)."),
         (403, "The role may not do this, or the Location belongs to another organisation."),
         (404, "No such resource."),
