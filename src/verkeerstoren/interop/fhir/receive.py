@@ -3,7 +3,7 @@ capacity service like every other channel (same rules, all or nothing, same audi
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +16,8 @@ from verkeerstoren.errors import ValidationErrors, ValidationProblem
 from verkeerstoren.interop.fhir import intake
 from verkeerstoren.interop.fhir.outcome import FhirProblem, Issue, from_errors
 from verkeerstoren.storage.base import utcnow
+
+CURRENT = timedelta(minutes=1)
 
 
 def _not_older(session: Session, parsed: intake.Parsed) -> None:
@@ -40,8 +42,12 @@ def submit(session: Session, actor: Actor, body: Any, now: datetime | None = Non
         raise FhirProblem([Issue("MeasureReport.subject", "this Location belongs to another "
                                  "organisation", "forbidden")], status=403)
     _not_older(session, parsed)
+    # A report more than a minute old keeps its own time, so the board shows its true age;
+    # a current one takes the arrival time (SANER's date has whole seconds only, and reports
+    # of one unit within the same second must stay in the order they came).
+    reported_at = parsed.date if now - parsed.date > CURRENT else now
     try:
         return submit_reports(session, actor, parsed.reports, ReportSource.FHIR,
-                              now=parsed.date)
+                              now=reported_at)
     except (ValidationErrors, ValidationProblem) as exc:
         raise from_errors(exc, intake.problem_paths(parsed)) from None
