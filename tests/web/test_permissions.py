@@ -19,8 +19,9 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from tests.conftest import Browser
 from verkeerstoren.access.roles import GRANTS, Permission, Role
 
-# /readyz and /metrics: for the load balancer and the monitoring (docs/operations.md), no data.
-PUBLIC = {"/login", "/locale", "/healthz", "/readyz", "/metrics"}
+# /readyz and /metrics: for the load balancer and the monitoring (docs/operations.md), no data;
+# /fhir/metadata: FHIR servers publish their CapabilityStatement.
+PUBLIC = {"/login", "/locale", "/healthz", "/readyz", "/metrics", "/fhir/metadata"}
 ROLES = [r.value for r in Role]
 
 
@@ -79,7 +80,7 @@ def test_anonymous_visitors_get_401_from_the_api_and_the_login_page_elsewhere(
         if not _requirement(route)[0]:
             continue
         answer = client.request(method, _concrete(path), follow_redirects=False)
-        if path.startswith("/api/"):
+        if path.startswith(("/api/", "/fhir/")):  # programs' endpoints: 401, no redirect
             assert answer.status_code == 401, (method, path, answer.status_code)
         else:
             assert answer.status_code == 303, (method, path, answer.status_code)

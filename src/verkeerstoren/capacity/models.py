@@ -30,6 +30,7 @@ class ReportSource(StrEnum):
     CSV = "csv"
     XLSX = "xlsx"
     PULL = "pull"
+    FHIR = "fhir"
 
 
 COUNTS_VALID = (
@@ -153,6 +154,7 @@ class BedState(OrgOwned, Base):
 class PullFormat(StrEnum):
     CSV = "csv"
     JSON = "json"
+    SANER = "saner"  # a FHIR SANER MeasureReport (or a Bundle of them): interop/fhir/pull.py
 
 
 class PullSource(OrgOwned, Base):

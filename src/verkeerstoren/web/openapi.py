@@ -128,7 +128,7 @@ def complete(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
     """Add the shared error answers to every operation of ``document``."""
     for method, path, route in _operations(app):
         operation = document["paths"].get(path, {}).get(method.lower())
-        if operation is None:
+        if operation is None or getattr(route, "own_errors", False):  # e.g. FHIR's outcomes
             continue
         responses: dict[str, Any] = operation["responses"]
         uses_db, login = _requirement(route)

@@ -21,8 +21,8 @@ from verkeerstoren.access.roles import Role
 from verkeerstoren.access.scoping import confine, scoped_get, target_organisation
 from verkeerstoren.audit import service as audit
 from verkeerstoren.capacity.models import PullProblem, PullSource, ReportSource
+from verkeerstoren.capacity.pull import formats
 from verkeerstoren.capacity.pull.fetch import Fetcher, check_url, download, http_fetcher
-from verkeerstoren.capacity.pull.payload import parse_payload
 from verkeerstoren.capacity.pull.schemas import PullSourceIn
 from verkeerstoren.capacity.service import submit_reports
 from verkeerstoren.errors import (
@@ -118,7 +118,7 @@ def apply(session: Session, source: PullSource, fetched: bytes | ValidationProbl
     try:
         if isinstance(fetched, ValidationProblem):
             raise fetched
-        rows = parse_payload(fetched, source.format)
+        rows = formats.read(session, source, fetched)
         # A savepoint, so that even a database error mid-write leaves nothing of this pull.
         with session.begin_nested():
             accepted = submit_reports(session, pull_actor(source), [r for _, r in rows],
