@@ -100,6 +100,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         from verkeerstoren.audit.anchoring import start_checkpoints
 
         jobs.append(start_checkpoints(database, settings))  # chain heads kept outside the DB
+        from verkeerstoren.retention import start_purge
+
+        jobs.append(start_purge(database, settings))  # personal data past its retention
         yield
         for job in jobs:
             await job.stop()

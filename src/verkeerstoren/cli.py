@@ -315,3 +315,23 @@ def deliver_webhooks(remind: bool) -> None:
                f"{run.failed} failed.")
     if result.reminded is not None:
         click.echo(f"Stale-report reminders: {result.reminded} organisations.")
+
+
+@main.command()
+@click.option("--days", type=float,
+              help="Retention in days (default: VERKEERSTOREN_RETENTION_DAYS).")
+def purge(days: float | None) -> None:
+    """Remove personal data of requests closed longer ago than the retention period."""
+    from verkeerstoren.retention import run_round
+
+    settings = _settings()
+    if days is not None:
+        if days <= 0:
+            raise click.BadParameter("must be more than 0", param_hint="--days")
+        settings = settings.model_copy(update={"retention_days": days})
+    db = _database(settings)
+    try:
+        result = run_round(db, settings)
+    finally:
+        db.dispose()
+    click.echo(f"Purged: {result.summary()}")

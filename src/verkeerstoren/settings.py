@@ -145,6 +145,16 @@ class Settings(BaseSettings):
         default=15.0, gt=0, le=3600,
         description="How often the server looks for holds to warn about or release.",
     )
+    retention_days: float = Field(
+        default=90, gt=0, le=3650,
+        description="Personal data of a placement request (patient details, free texts) is "
+        "removed this many days after the request closed; aggregates and KPIs are kept.",
+    )
+    retention_purge_seconds: float = Field(
+        default=3600, ge=0, le=86_400,
+        description="How often the server purges personal data past its retention; 0 turns "
+        "it off (run `verkeerstoren purge` instead). Off in the test environment.",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:

@@ -139,13 +139,14 @@ class RequestOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    pseudonym: str
-    birth_year: int
-    sex: str
-    postcode_area: int
+    # None only once the retention purge has emptied the request (purged_at).
+    pseudonym: str | None
+    birth_year: int | None
+    sex: str | None
+    postcode_area: int | None
     care_needs: str | None
     referrer_organisation_id: int
-    referrer_name: str
+    referrer_name: str | None
     bed_types: list[str]
     features: list[str]
     preferred_gemeenten: list[str]
@@ -161,6 +162,7 @@ class RequestOut(BaseModel):
     admission_date: date | None
     unplaced_reason: UnplacedReason | None
     close_note: str | None
+    purged_at: datetime | None = None
 
 
 class ReasonOut(BaseModel):
