@@ -11,14 +11,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import String, Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from tests.placement.conftest import hold_free_bed, user_actor
 from verkeerstoren.audit import service as audit
 from verkeerstoren.audit.models import AuditEntry
+from verkeerstoren.cli import main
 from verkeerstoren.kpi.computed import COMPUTATIONS, compute_all
 from verkeerstoren.kpi.periods import last_complete_quarter, quarters_back
 from verkeerstoren.notifications.models import Notification
@@ -34,6 +37,7 @@ from verkeerstoren.placement.schemas import RequestOut
 from verkeerstoren.planning.observed import Area, observe
 from verkeerstoren.registry.models import UnitBedType
 from verkeerstoren.retention import personal_columns, purge
+from verkeerstoren.storage import migrate
 from verkeerstoren.storage.base import Base, utcnow
 
 # The reviewed policy: every column that holds the patient's data or free text about the case.
@@ -182,3 +186,16 @@ def test_live_requests_are_never_purged(
     session.refresh(request)
     assert request.purged_at is None
     assert request.pseudonym is not None
+
+
+def test_the_purge_command_reports_what_it_did(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'purge.db'}"
+    migrate.upgrade(url)
+    runner = CliRunner()
+    env = {"VERKEERSTOREN_DATABASE_URL": url}
+    done = runner.invoke(main, ["purge", "--days", "30"], env=env)
+    assert done.exit_code == 0, done.output
+    assert done.output.startswith("Purged: 0 requests closed before ")
+    refused = runner.invoke(main, ["purge", "--days", "0"], env=env)
+    assert refused.exit_code == 2
+    assert "must be more than 0" in refused.output
