@@ -144,7 +144,7 @@ def stored_requests(url: str, keys: set[str]) -> dict[str, int]:
             read_only_session(session)  # the server may still be writing
             rows = session.execute(select(PlacementRequest.pseudonym, PlacementRequest.id)
                                    .where(PlacementRequest.pseudonym.in_(keys))).all()
-            return {pseudonym: rid for pseudonym, rid in rows}
+            return {pseudonym: rid for pseudonym, rid in rows if pseudonym is not None}
     finally:
         db.dispose()
 

@@ -102,6 +102,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
 
         jobs.append(start_checkpoints(database, settings))  # chain heads kept outside the DB
         _app.state.jobs, _app.state.listener = jobs, listener  # for /readyz
+        from verkeerstoren.retention import start_purge
+
+        jobs.append(start_purge(database, settings))  # personal data past its retention
         yield
         for job in jobs:
             await job.stop()

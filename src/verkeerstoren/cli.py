@@ -336,3 +336,56 @@ def deliver_webhooks(remind: bool) -> None:
                f"{run.failed} failed.")
     if result.reminded is not None:
         click.echo(f"Stale-report reminders: {result.reminded} organisations.")
+
+
+@main.command()
+@click.option("--days", type=float,
+              help="Retention in days (default: VERKEERSTOREN_RETENTION_DAYS).")
+def purge(days: float | None) -> None:
+    """Remove personal data of requests closed longer ago than the retention period."""
+    from verkeerstoren.retention import run_round
+
+    settings = _settings()
+    if days is not None:
+        if days <= 0:
+            raise click.BadParameter("must be more than 0", param_hint="--days")
+        settings = settings.model_copy(update={"retention_days": days})
+    db = _database(settings)
+    try:
+        result = run_round(db, settings)
+    finally:
+        db.dispose()
+    click.echo(f"Purged: {result.summary()}")
+
+
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(file: Path) -> None:
+    """Write a consistent copy of the database to FILE while the server runs."""
+    from verkeerstoren.storage.backup import BackupError, backup
+
+    try:
+        done = backup(_settings().database_url, file)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Backup written: {done.path} ({done.bytes} bytes)")
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(file: Path, yes: bool) -> None:
+    """Replace the whole database by the backup FILE (stop the servers first)."""
+    from verkeerstoren.storage.backup import BackupError, restore
+
+    settings = _settings()
+    if not yes:
+        from sqlalchemy.engine import make_url
+
+        shown = make_url(settings.database_url).render_as_string(hide_password=True)
+        click.confirm(f"Replace every row of {shown} by {file}?", abort=True)
+    try:
+        restore(settings.database_url, file)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Restored from {file}. Check it: verkeerstoren audit verify")

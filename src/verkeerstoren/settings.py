@@ -155,6 +155,15 @@ class Settings(BaseSettings):
         default=None,
         description="Log lines as 'json' (one JSON object a line) or 'text'; unset: json in "
         "production, text otherwise.",
+    retention_days: float = Field(
+        default=90, gt=0, le=3650,
+        description="Personal data of a placement request (patient details, free texts) is "
+        "removed this many days after the request closed; aggregates and KPIs are kept.",
+    )
+    retention_purge_seconds: float = Field(
+        default=3600, ge=0, le=86_400,
+        description="How often the server purges personal data past its retention; 0 turns "
+        "it off (run `verkeerstoren purge` instead). Off in the test environment.",
     )
 
     @model_validator(mode="after")

@@ -13,19 +13,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, insert, inspect, select, text
-from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
+from sqlalchemy.orm import ColumnProperty, ORMExecuteState, Session, sessionmaker
 
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.access.scoping import actor_of
 from verkeerstoren.audit.models import AuditEntry
 from verkeerstoren.region_time import REGION_TZ
 from verkeerstoren.storage import pending
-from verkeerstoren.storage.base import is_postgresql, utcnow
+from verkeerstoren.storage.base import is_personal, is_postgresql, utcnow
 from verkeerstoren.tables.cells import safe
 
 GENESIS = "0" * 64
 # Fields whose values never go into the log, only the fact that they changed.
 SECRET_FIELDS = frozenset({"password_hash", "token_hash"})
+# Written instead of the value of a personal column (storage.base.PERSONAL); before this mark
+# existed, entries held the values (docs/privacy.md, "The audit log").
+PERSONAL_MARK = "<personal>"
 # PostgreSQL advisory locks (key, chain) serialise appends per chain, so no chain ever forks.
 _CHAIN_LOCK_KEY = 7_513  # NEN 7513, the standard this log follows
 # Parallel chains on PostgreSQL: more than the writers that commit at the same moment.
@@ -182,6 +185,17 @@ def record_list_read(session: Session, actor: Actor, *, entity: str, ids: Iterab
                detail={"ids": shown, "purpose": purpose})
 
 
+def _hidden(attr: ColumnProperty[Any]) -> str | None:
+    """What the log writes instead of the value: secrets and personal data are never logged,
+    so the hash-chained log, which can never be changed, holds nothing the retention purge
+    would have to remove (only that the field was set or changed, and the row's id)."""
+    if attr.key in SECRET_FIELDS:
+        return "***"
+    if any(is_personal(column.info) for column in attr.columns):
+        return PERSONAL_MARK
+    return None
+
+
 def _describe(obj: object, action: str) -> tuple[str, str, object, dict[str, Any]]:
     state = inspect(obj)
     mapper = state.mapper
@@ -194,19 +208,21 @@ def _describe(obj: object, action: str) -> tuple[str, str, object, dict[str, Any
         for attr in mapper.column_attrs:
             history = state.attrs[attr.key].history
             if history.has_changes():
-                if attr.key in SECRET_FIELDS:
-                    changes[attr.key] = "***"
+                if (mark := _hidden(attr)) is not None:
+                    changes[attr.key] = mark
                 elif attr.key != "updated_at":
                     old = history.deleted[0] if history.deleted else None
                     new = history.added[0] if history.added else None
                     changes[attr.key] = [old, new]
         detail["changes"] = changes
     elif action == "create":
-        detail["values"] = {
-            attr.key: ("***" if attr.key in SECRET_FIELDS else getattr(obj, attr.key))
-            for attr in mapper.column_attrs
-            if attr.key not in ("created_at", "updated_at")
-        }
+        values: dict[str, Any] = {}
+        for attr in mapper.column_attrs:
+            if attr.key not in ("created_at", "updated_at"):
+                value = getattr(obj, attr.key)
+                mark = _hidden(attr)
+                values[attr.key] = value if mark is None or value is None else mark
+        detail["values"] = values
     return action, entity, entity_id, detail
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from verkeerstoren.access.scoping import OrgOwned
-from verkeerstoren.storage.base import Base, UTCDateTime, utcnow
+from verkeerstoren.storage.base import PERSONAL, Base, UTCDateTime, utcnow
 
 
 class Notification(OrgOwned, Base):
@@ -26,7 +26,9 @@ class Notification(OrgOwned, Base):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # title and body are English msgids; params fill their {placeholders} after translation,
     # so each reader sees the text in his or her own language.
-    params: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    # May repeat free text (a decline reason): PERSONAL, so the audit log does not copy it; the
+    # retention purge deletes the notifications about a purged request's reservations.
+    params: Mapped[dict[str, object] | None] = mapped_column(JSON, info=PERSONAL)
     # The reservation the notification is about (new, expiring, answered...), if any: once
     # the provider answers, its notifications about that reservation are marked read.
     reservation_id: Mapped[int | None] = mapped_column(ForeignKey("reservation.id"))
@@ -63,7 +65,9 @@ class WebhookDelivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     webhook_id: Mapped[int] = mapped_column(ForeignKey("webhook.id", ondelete="CASCADE"))
     event: Mapped[str] = mapped_column(String(40))
-    payload: Mapped[str] = mapped_column(Text)
+    # The notification's text and params (see Notification.params); deleted by the retention
+    # purge once the delivery is finished and older than the retention period.
+    payload: Mapped[str] = mapped_column(Text, info=PERSONAL)
     status: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

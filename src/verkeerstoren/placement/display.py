@@ -112,8 +112,9 @@ class Texts:
         self._ = translate
         self.names = found
 
-    def sex(self, code: str) -> str:
-        return self._("sex." + code)
+    def sex(self, code: str | None) -> str:
+        # None: the retention purge removed it (a purged request in a list).
+        return self._("sex." + code) if code else "–"
 
     def reason(self, reason: Reason) -> str:
         """A matching reason in Dutch, with names for feature codes and Dutch numbers/dates."""

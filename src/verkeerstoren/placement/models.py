@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from verkeerstoren.access.scoping import OrgOwned
 from verkeerstoren.registry.models import CareUnit
-from verkeerstoren.storage.base import Base, UTCDateTime, str_enum, utcnow
+from verkeerstoren.storage.base import PERSONAL, Base, UTCDateTime, str_enum, utcnow
 
 
 def _enum(kind: type[StrEnum], name: str) -> Enum:
@@ -77,14 +77,18 @@ class PlacementRequest(Base):
     __tablename__ = "placement_request"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    pseudonym: Mapped[str] = mapped_column(String(64))
-    # Year of birth, sex and the referrer's name may follow while a bed is held (issue 14).
-    birth_year: Mapped[int | None] = mapped_column(Integer)
-    sex: Mapped[str | None] = mapped_column(String(1))
-    postcode_area: Mapped[int] = mapped_column(Integer)
-    care_needs: Mapped[str | None] = mapped_column(String(1000))
+    # Columns marked PERSONAL hold data about the patient (or free text that may): the audit
+    # log records that they changed, never their values, and the retention purge
+    # (verkeerstoren.retention) empties them once the request has been closed long enough.
+    # They are NULL only on a purged request (purged_at set), except year of birth, sex and
+    # the referrer's name, which may follow while a bed is held (issue 14).
+    pseudonym: Mapped[str | None] = mapped_column(String(64), info=PERSONAL)
+    birth_year: Mapped[int | None] = mapped_column(Integer, info=PERSONAL)
+    sex: Mapped[str | None] = mapped_column(String(1), info=PERSONAL)
+    postcode_area: Mapped[int | None] = mapped_column(Integer, info=PERSONAL)
+    care_needs: Mapped[str | None] = mapped_column(String(1000), info=PERSONAL)
     referrer_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
-    referrer_name: Mapped[str | None] = mapped_column(String(200))
+    referrer_name: Mapped[str | None] = mapped_column(String(200), info=PERSONAL)
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     bed_types: Mapped[list[str]] = mapped_column(JSON)
     features: Mapped[list[str]] = mapped_column(JSON)
@@ -104,11 +108,13 @@ class PlacementRequest(Base):
     unplaced_reason: Mapped[UnplacedReason | None] = mapped_column(
         _enum(UnplacedReason, "unplaced_reason")
     )
-    close_note: Mapped[str | None] = mapped_column(String(1000))
+    close_note: Mapped[str | None] = mapped_column(String(1000), info=PERSONAL)
     # What the region had free for the requested bed types when the request closed unplaced.
     unplaced_snapshot: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
     gemeente_code: Mapped[str | None] = mapped_column(ForeignKey("gemeente.code"))
     is_demo: Mapped[bool] = mapped_column(default=False)
+    # When the retention purge emptied the personal columns (None: not purged).
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     placed_unit: Mapped[CareUnit | None] = relationship()
     reservations: Mapped[list[Reservation]] = relationship(
@@ -149,7 +155,7 @@ class Reservation(OrgOwned, Base):
     created_by: Mapped[str] = mapped_column(String(254))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by: Mapped[str | None] = mapped_column(String(254))
-    reason: Mapped[str | None] = mapped_column(String(1000))
+    reason: Mapped[str | None] = mapped_column(String(1000), info=PERSONAL)
     expiry_warned: Mapped[bool] = mapped_column(default=False)
 
     request: Mapped[PlacementRequest] = relationship(back_populates="reservations")
@@ -180,4 +186,4 @@ class StatusChange(Base):
     actor_label: Mapped[str] = mapped_column(String(254))
     from_status: Mapped[str | None] = mapped_column(String(40))
     to_status: Mapped[str] = mapped_column(String(40))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text, info=PERSONAL)

@@ -133,7 +133,9 @@ def candidates(session: Session, bed_types: Sequence[str], rates: dict[int, floa
 
 
 def need_for(session: Session, request: PlacementRequest, now: datetime) -> Need:
-    point = area_point(session, request.postcode_area)
+    # A purged request has no postcode left (it is closed: nobody asks for its options).
+    point = (area_point(session, request.postcode_area)
+             if request.postcode_area is not None else None)
     return Need(
         bed_types=tuple(request.bed_types),
         features=frozenset(request.features),

@@ -144,10 +144,11 @@ class RequestOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    pseudonym: str
+    # None only once the retention purge has emptied the request (purged_at).
+    pseudonym: str | None
     birth_year: int | None
     sex: str | None
-    postcode_area: int
+    postcode_area: int | None
     care_needs: str | None
     referrer_organisation_id: int
     referrer_name: str | None
@@ -166,6 +167,7 @@ class RequestOut(BaseModel):
     admission_date: date | None
     unplaced_reason: UnplacedReason | None
     close_note: str | None
+    purged_at: datetime | None = None
 
 
 class ReasonOut(BaseModel):

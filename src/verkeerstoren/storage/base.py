@@ -17,6 +17,14 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# Column info of a column that holds personal data (patient details or free text): the audit
+# log records that it changed but not its value, and the retention purge empties it.
+PERSONAL: dict[str, object] = {"personal": True}
+
+
+def is_personal(info: dict[str, object]) -> bool:
+    return bool(info.get("personal"))
+
 
 def is_postgresql(session: Session) -> bool:
     """True on PostgreSQL, False on SQLite (the embedded default)."""
