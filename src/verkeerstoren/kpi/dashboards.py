@@ -40,6 +40,13 @@ class Point:
     narrative: str | None
     measurement_id: int
     is_demo: bool
+    source: str = "manual"  # a MeasurementSource value
+    note: str | None = None  # for a value from a bound source: its provenance
+
+    @property
+    def invented(self) -> bool:
+        """A demo value typed in, not read from a source nor computed."""
+        return self.is_demo and self.source in ("manual", "import")
 
 
 @dataclass
@@ -179,10 +186,12 @@ def overview(session: Session, quarter: Period, *, today: date) -> Overview:
     points: defaultdict[int, list[Point]] = defaultdict(list)
     rows = session.execute(
         select(Measurement.indicator_id, Measurement.period, Measurement.period_start,
-               Measurement.value, Measurement.narrative, Measurement.id, Measurement.is_demo)
+               Measurement.value, Measurement.narrative, Measurement.id, Measurement.is_demo,
+               Measurement.source, Measurement.note)
         .where(Measurement.area_code == "").order_by(Measurement.period_start))
-    for ind_id, label, start, value, narrative, m_id, demo in rows:
-        points[ind_id].append(Point(label, start, value, narrative, m_id, demo))
+    for ind_id, label, start, value, narrative, m_id, demo, source, note in rows:
+        points[ind_id].append(Point(label, start, value, narrative, m_id, demo,
+                                    source.value, note if source.value == "source" else None))
     actions = list(session.scalars(
         select(FollowUpAction).order_by(FollowUpAction.due_date, FollowUpAction.id)))
     by_indicator: defaultdict[int, list[FollowUpAction]] = defaultdict(list)

@@ -39,6 +39,7 @@ MANUAL_SERIES: dict[str, tuple[tuple[str, float | None, str | None], ...]] = {
         ("2026Q3", None, "Inzicht voor kwetsbare ouderen en acute ggz compleet; zwangeren en "
                          "jeugd nog niet. Zomerpiek zichtbaar in niet-geplaatste aanvragen."),
     ),
+    "B3": (("2023", 58.0, None), ("2024", 61.0, None), ("2025", 63.0, None)),
     "K3": (("2021", 8.0, None), ("2022", 10.0, None), ("2023", 12.0, None), ("2024", 13.0, None),
            ("2025", 15.0, None)),
     "C1": (("2022", 3.1, None), ("2023", 2.9, None), ("2024", 2.6, None), ("2025", 2.4, None)),
