@@ -174,7 +174,10 @@ def placed_within_24h(rows: Rows) -> Computed:
 
 
 def unplaced(rows: Rows) -> Computed:
-    """Requests closed unplaced in the period, with the count per structured reason."""
+    """Requests closed unplaced in the period, with the count per structured reason (no value
+    for an area without any closed request: nothing happened there, which is not zero)."""
+    if not rows.requests:
+        return Computed(None, PLACEMENT_TABLE, [])
     found = [r for r in rows.requests if not r.placed]
     reasons = Counter(str(r.unplaced_reason or "other") for r in found)
     return Computed(float(len(found)), PLACEMENT_TABLE, [r.id for r in found],

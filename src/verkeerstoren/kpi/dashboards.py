@@ -26,6 +26,7 @@ from verkeerstoren.kpi.models import (
     Unit,
 )
 from verkeerstoren.kpi.periods import Period
+from verkeerstoren.kpi.sources import SPARSE_KINDS
 from verkeerstoren.kpi.status import Status, Target, Verdict, judge
 from verkeerstoren.kpi.trajectory import Trajectory, moment
 
@@ -72,6 +73,19 @@ class IndicatorView:
     def narrative(self) -> str | None:
         latest = self.latest
         return latest.narrative if latest else None
+
+    @property
+    def display_status(self) -> str:
+        """The status as the pages label it: "no data" only when there is no measurement; a
+        value without a target that can be judged (to be determined, against a forecast not
+        yet held) is "no judgeable target", a narrative is "qualitative"."""
+        status = self.verdict.status
+        latest = self.latest
+        if status is not Status.NO_DATA or latest is None:
+            return status.value
+        if latest.value is None:
+            return "qualitative"
+        return "no_target"
 
 
 @dataclass
@@ -173,6 +187,8 @@ def _view(
         baseline=baseline,
         trajectory=Trajectory(indicator.trajectory),
         reference=reference,
+        # An open-data source (health monitor, Vektis, NZa) is measured every few years.
+        min_trend_values=2 if indicator.source_kind in SPARSE_KINDS else 3,
     )
     return IndicatorView(indicator, series, verdict, actions)
 

@@ -98,6 +98,9 @@ def waiting_times(session: Session, params: Mapping[str, str]) -> list[Sourced]:
     return result
 
 
+# Sources published once every few years: a trend rule reads their last two measurements.
+SPARSE_KINDS = frozenset({"opendata", "waiting_times"})
+
 KINDS: dict[str, SourceKind] = {
     "opendata": SourceKind("Open data", opendata, ("dataset", "variable", "area", "subgroup")),
     "waiting_times": SourceKind("Waiting times (NZa)", waiting_times, ("sector", "area")),
