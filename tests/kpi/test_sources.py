@@ -4,6 +4,7 @@ as the seeds give it. Figures are checked against the raw files, read here indep
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -156,7 +157,7 @@ def test_a_new_source_kind_is_one_entry_in_the_registry(
     bound: Session, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A later "forecast" kind: one resolver in KINDS, and refresh reads it."""
-    def forecast(session: Session, params: dict[str, str]) -> list[sources.Sourced]:
+    def forecast(session: Session, params: Mapping[str, str]) -> list[sources.Sourced]:
         return [sources.Sourced(2025, 3.5, f"forecast {params['measure']}")]
 
     monkeypatch.setitem(sources.KINDS, "forecast",
