@@ -53,6 +53,7 @@ def test_the_netherlands_comparator_says_its_year(session: Session, login: objec
 def test_the_80_plus_count_and_share_come_from_kerncijfers_2015(session: Session) -> None:
     raw = _kerncijfers("GM0637")
     data = parsed("cbs_kerncijfers", 2015).values
+    assert data is not None
     zoetermeer = {r["indicator"]: r["value"] for r in data.filter(
         data["area_code"] == "GM0637").iter_rows(named=True)}
     assert zoetermeer["age_80plus"] == float(raw["k_80JaarOfOuder_12"]) == 4361
