@@ -190,9 +190,10 @@ PROJECTS: tuple[ProjectSpec, ...] = (
                 date(2022, 1, 1), None, 120_000, ("G1", "G2", "G3"),
                 "Samenwerking gemeente, GGD en zorg aan gezonde leefstijl en positieve "
                 "gezondheid.",
-                ("amber", "Ervaren gezondheid licht gestegen maar ver onder de streefwaarde "
-                 "2025.", "Effect pas zichtbaar in de GGD-monitor 2026.",
-                 "Streefwaarde ervaren gezondheid herijken (jaarlijkse evaluatie KPI's)."),
+                ("amber", "Ervaren gezondheid steeg van 74,5% (2016) naar 77,7% (2020, RIVM); "
+                 "beweegrichtlijn en overgewicht gingen de verkeerde kant op.",
+                 "De Gezondheidsmonitor 2024 is nog niet in de verkeerstoren geladen.",
+                 "Aanpak bewegen en overgewicht in Meerzicht en Buytenwegh bijstellen."),
                 "Leefstijlroer en beweegaanbod in drie wijken gestart."),
     ProjectSpec("Inwonerparticipatie", "Kamer voor Inwoners", "Gemeente Zoetermeer",
                 "execution", date(2023, 6, 1), None, 40_000, ("B1", "B2"),
