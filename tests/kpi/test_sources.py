@@ -280,3 +280,37 @@ def test_working_agreements_are_not_passed_off_as_plan_targets() -> None:
         assert target[2] == seeds.DEMO_TARGET
         assert "Werkafspraak" in seeds.DEMO_TARGET
     assert "werkafspraak" in (_indicator("K7").definition or "")
+
+
+def test_the_indicator_page_shows_the_binding_and_the_values_per_area(
+    bound: Session, login: object,
+) -> None:
+    viewer: Browser = login("viewer")  # type: ignore[operator]
+    g1 = bound.scalar(select(Indicator).where(Indicator.code == "G1"))
+    k7 = bound.scalar(select(Indicator).where(Indicator.code == "K7"))
+    assert g1 is not None
+    assert k7 is not None
+    page = viewer.get(f"/kpi/indicators/{g1.id}")
+    assert page.status_code == 200
+    assert "Gekoppeld aan bron" in page.text
+    assert "gezondheid_wijk_buurt_2020_18plus.csv" in page.text
+    assert "verzonnen demowaarde" not in page.text
+    page = viewer.get(f"/kpi/indicators/{k7.id}")
+    assert page.status_code == 200
+    assert "Programmaregio" in page.text
+    assert "Regio Haaglanden" in page.text
+    assert ">Zoetermeer<" in page.text
+
+
+def test_the_api_gives_the_binding_and_the_provenance(bound: Session, login: object) -> None:
+    viewer: Browser = login("viewer")  # type: ignore[operator]
+    g1 = bound.scalar(select(Indicator).where(Indicator.code == "G1"))
+    assert g1 is not None
+    listed = {i["code"]: i for i in viewer.get("/api/v1/kpi/indicators").json()}
+    assert listed["G1"]["source_kind"] == "opendata"
+    assert listed["G1"]["source_params"]["area"] == "GM0637"
+    values = viewer.get(f"/api/v1/kpi/indicators/{g1.id}/measurements").json()
+    latest = next(m for m in values if m["period"] == "2020")
+    assert latest["value"] == 77.7
+    assert latest["source"] == "source"
+    assert "gezondheid_wijk_buurt_2020_18plus.csv" in latest["note"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -36,7 +36,7 @@ from verkeerstoren.kpi.models import (
 )
 from verkeerstoren.kpi.periods import Period, parse_period
 from verkeerstoren.kpi.schemas import ActionIn, ActionUpdate, GoalIn, IndicatorIn, MeasurementIn
-from verkeerstoren.registry.models import Gemeente, Organisation, Wijk
+from verkeerstoren.registry.models import Gemeente, Organisation, Region, Wijk
 
 # The range a value of each unit may take; anything outside is a typing error.
 UNIT_RANGES: dict[Unit, tuple[float, float]] = {
@@ -333,6 +333,15 @@ def areas(session: Session) -> list[tuple[str, AreaKind, frozenset[str] | None]]
     for code in sorted(c for codes in by_region.values() for c in codes):
         result.append((code, AreaKind.GEMEENTE, frozenset({code})))
     return result
+
+
+def area_names(session: Session, translate: Callable[..., str]) -> dict[str, str]:
+    """Area code → name for the measurement tables: gemeenten and the regions ("RG<id>")."""
+    names = {f"RG{i}": translate("Region {name}", name=n)
+             for i, n in session.execute(select(Region.id, Region.name))}
+    names.update({code: name for code, name in session.execute(
+        select(Gemeente.code, Gemeente.name))})
+    return names
 
 
 def recompute(
