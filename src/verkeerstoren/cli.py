@@ -49,6 +49,7 @@ def _build_demo(settings: Settings) -> None:
 
         run_import(db, data_dir, kind=None, path=None, year=None, whole_country=False,
                    echo=lambda line: None if line.startswith(" ") else click.echo(line))
+        _refresh_bound(db)
     db.dispose()
     click.echo("Demo data is invented and marked '(demo)'. Demo users (e-mail / password / role):")
     for user in result.users:
@@ -262,10 +263,23 @@ def import_opendata(data_dir: Path | None, kind: str | None, path: Path | None,
     if (kind is None) != (path is None):
         raise click.UsageError("--kind and --file go together")
     try:
-        run_import(_database(settings), data_dir or settings.data_dir, kind=kind, path=path,
+        db = _database(settings)
+        run_import(db, data_dir or settings.data_dir, kind=kind, path=path,
                    year=year, whole_country=whole_country, echo=click.echo)
+        _refresh_bound(db)
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def _refresh_bound(db: Database) -> None:
+    """KPIs bound to open data read the figures just loaded (kpi/sources.py)."""
+    from verkeerstoren.kpi import sources
+
+    with db.session() as session:
+        actor = system_actor("import-opendata")
+        bind_actor(session, actor)
+        count = sources.refresh(session, actor)
+    click.echo(f"{count} KPI measurements read from their sources")
 
 
 @main.command()

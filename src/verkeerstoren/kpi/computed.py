@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -21,7 +22,7 @@ from verkeerstoren.capacity.models import AvailabilityReport
 from verkeerstoren.kpi.periods import Period
 from verkeerstoren.placement.analysis import wrong_bed_end
 from verkeerstoren.placement.models import PlacementRequest, RequestStatus
-from verkeerstoren.registry.models import BedType, Organisation
+from verkeerstoren.registry.models import BedType, CareUnit, Location, Organisation
 
 PLACEMENT_TABLE = "placement_request"
 REPORT_TABLE = "availability_report"
@@ -79,15 +80,31 @@ class Report:
 
 
 class Rows:
-    """The operational rows of one period, loaded once and shared by every computation."""
+    """The operational rows of one period, loaded once and shared by every computation.
 
-    def __init__(self, session: Session, period: Period) -> None:
+    ``gemeenten`` confines them to an area: requests by the gemeente of the referrer's postcode
+    (``PlacementRequest.gemeente_code``), reports by the gemeente of the unit's location.
+    """
+
+    def __init__(self, session: Session, period: Period,
+                 gemeenten: frozenset[str] | None = None) -> None:
         self.session = session
         self.period = period
+        self.gemeenten = gemeenten
         self.start, self.end = _bounds(period)
         self._requests: list[Request] | None = None
         self._reports: list[Report] | None = None
         self._discharged: list[tuple[int, date, date | None, datetime | None]] | None = None
+
+    def _in_area(self, column: Any) -> list[Any]:
+        return [] if self.gemeenten is None else [column.in_(sorted(self.gemeenten))]
+
+    def _units_in_area(self, column: Any) -> list[Any]:
+        if self.gemeenten is None:
+            return []
+        units = (select(CareUnit.id).join(Location, Location.id == CareUnit.location_id)
+                 .where(Location.gemeente_code.in_(sorted(self.gemeenten))))
+        return [column.in_(units)]
 
     @property
     def requests(self) -> list[Request]:
@@ -100,7 +117,8 @@ class Rows:
                 select(p.id, p.status, p.created_at, p.closed_at, p.medically_discharged_on,
                        p.admission_date, p.unplaced_reason)
                 .where(p.closed_at >= self.start, p.closed_at < self.end,
-                       p.status.in_((RequestStatus.PLACED, RequestStatus.UNPLACED)))
+                       p.status.in_((RequestStatus.PLACED, RequestStatus.UNPLACED)),
+                       *self._in_area(p.gemeente_code))
                 .order_by(p.id)) if closed is not None]
         return self._requests
 
@@ -115,7 +133,8 @@ class Rows:
                     select(p.id, p.medically_discharged_on, p.admission_date, p.closed_at)
                     .where(p.medically_discharged_on.is_not(None),
                            p.medically_discharged_on <= self.period.end,
-                           (p.closed_at.is_(None)) | (p.closed_at >= self.start))
+                           (p.closed_at.is_(None)) | (p.closed_at >= self.start),
+                           *self._in_area(p.gemeente_code))
                     .order_by(p.id)) if on is not None]
         return self._discharged
 
@@ -127,7 +146,8 @@ class Rows:
             self._reports = [Report(*row) for row in self.session.execute(
                 select(r.id, r.organisation_id, r.unit_id, r.bed_type_code, r.reported_at,
                        r.staffed, r.occupied)
-                .where(r.reported_at >= self.start - timedelta(days=7), r.reported_at < self.end)
+                .where(r.reported_at >= self.start - timedelta(days=7), r.reported_at < self.end,
+                       *self._units_in_area(r.unit_id))
                 .order_by(r.unit_id, r.bed_type_code, r.reported_at))]
         return self._reports
 
@@ -154,7 +174,10 @@ def placed_within_24h(rows: Rows) -> Computed:
 
 
 def unplaced(rows: Rows) -> Computed:
-    """Requests closed unplaced in the period, with the count per structured reason."""
+    """Requests closed unplaced in the period, with the count per structured reason (no value
+    for an area without any closed request: nothing happened there, which is not zero)."""
+    if not rows.requests:
+        return Computed(None, PLACEMENT_TABLE, [])
     found = [r for r in rows.requests if not r.placed]
     reasons = Counter(str(r.unplaced_reason or "other") for r in found)
     return Computed(float(len(found)), PLACEMENT_TABLE, [r.id for r in found],
@@ -240,14 +263,17 @@ COMPUTATIONS: dict[str, Callable[[Rows], Computed]] = {
 }
 
 
-def compute_all(session: Session, keys: list[str], period: Period) -> dict[str, Computed]:
-    """Run named computations for a period over every organisation's rows (loaded once)."""
+def compute_all(session: Session, keys: list[str], period: Period,
+                gemeenten: frozenset[str] | None = None) -> dict[str, Computed]:
+    """Run named computations for a period over every organisation's rows (loaded once),
+    confined to these gemeenten when given."""
     # An analyst's edit session sees only its own organisation; the region counts them all.
     with across_organisations(session):
-        rows = Rows(session, period)
+        rows = Rows(session, period, gemeenten)
         return {key: COMPUTATIONS[key](rows) for key in keys}
 
 
-def compute(session: Session, key: str, period: Period) -> Computed:
+def compute(session: Session, key: str, period: Period,
+            gemeenten: frozenset[str] | None = None) -> Computed:
     """Run one named computation for a period."""
-    return compute_all(session, [key], period)[key]
+    return compute_all(session, [key], period, gemeenten)[key]

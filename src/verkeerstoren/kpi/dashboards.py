@@ -26,6 +26,7 @@ from verkeerstoren.kpi.models import (
     Unit,
 )
 from verkeerstoren.kpi.periods import Period
+from verkeerstoren.kpi.sources import SPARSE_KINDS
 from verkeerstoren.kpi.status import Status, Target, Verdict, judge
 from verkeerstoren.kpi.trajectory import Trajectory, moment
 
@@ -40,6 +41,13 @@ class Point:
     narrative: str | None
     measurement_id: int
     is_demo: bool
+    source: str = "manual"  # a MeasurementSource value
+    note: str | None = None  # for a value from a bound source: its provenance
+
+    @property
+    def invented(self) -> bool:
+        """A demo value typed in, not read from a source nor computed."""
+        return self.is_demo and self.source in ("manual", "import")
 
 
 @dataclass
@@ -65,6 +73,19 @@ class IndicatorView:
     def narrative(self) -> str | None:
         latest = self.latest
         return latest.narrative if latest else None
+
+    @property
+    def display_status(self) -> str:
+        """The status as the pages label it: "no data" only when there is no measurement; a
+        value without a target that can be judged (to be determined, against a forecast not
+        yet held) is "no judgeable target", a narrative is "qualitative"."""
+        status = self.verdict.status
+        latest = self.latest
+        if status is not Status.NO_DATA or latest is None:
+            return status.value
+        if latest.value is None:
+            return "qualitative"
+        return "no_target"
 
 
 @dataclass
@@ -166,6 +187,8 @@ def _view(
         baseline=baseline,
         trajectory=Trajectory(indicator.trajectory),
         reference=reference,
+        # An open-data source (health monitor, Vektis, NZa) is measured every few years.
+        min_trend_values=2 if indicator.source_kind in SPARSE_KINDS else 3,
     )
     return IndicatorView(indicator, series, verdict, actions)
 
@@ -179,10 +202,12 @@ def overview(session: Session, quarter: Period, *, today: date) -> Overview:
     points: defaultdict[int, list[Point]] = defaultdict(list)
     rows = session.execute(
         select(Measurement.indicator_id, Measurement.period, Measurement.period_start,
-               Measurement.value, Measurement.narrative, Measurement.id, Measurement.is_demo)
+               Measurement.value, Measurement.narrative, Measurement.id, Measurement.is_demo,
+               Measurement.source, Measurement.note)
         .where(Measurement.area_code == "").order_by(Measurement.period_start))
-    for ind_id, label, start, value, narrative, m_id, demo in rows:
-        points[ind_id].append(Point(label, start, value, narrative, m_id, demo))
+    for ind_id, label, start, value, narrative, m_id, demo, source, note in rows:
+        points[ind_id].append(Point(label, start, value, narrative, m_id, demo,
+                                    source.value, note if source.value == "source" else None))
     actions = list(session.scalars(
         select(FollowUpAction).order_by(FollowUpAction.due_date, FollowUpAction.id)))
     by_indicator: defaultdict[int, list[FollowUpAction]] = defaultdict(list)

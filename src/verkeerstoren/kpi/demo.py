@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from verkeerstoren.access.actor import system_actor
 from verkeerstoren.capacity.models import AvailabilityReport, ReportSource
 from verkeerstoren.kpi import demo_data as data
-from verkeerstoren.kpi import seeds
+from verkeerstoren.kpi import seeds, sources
 from verkeerstoren.kpi.models import (
     ActionLine,
     ActionState,
@@ -95,6 +95,10 @@ def _goal_tree(session: Session) -> dict[str, Indicator]:
                 baseline_text=spec.baseline_text, baseline_value=spec.baseline_value,
                 baseline_year=spec.baseline_year, tolerance=spec.tolerance,
                 computed_key=spec.computed_key, sort_order=g_order * 100 + i_order,
+                source_kind=(spec.binding[0] if spec.binding else
+                             "operational" if spec.computed_key else None),
+                source_params=(dict(spec.binding[1]) if spec.binding else
+                               {"key": spec.computed_key} if spec.computed_key else None),
                 targets=[IndicatorTarget(year=y, value=v, text=t,
                                          rule=seeds.TEXT_RULES.get(t or "") if v is None else None)
                          for y, v, t in spec.targets],
@@ -103,6 +107,16 @@ def _goal_tree(session: Session) -> dict[str, Indicator]:
             indicators[spec.code] = indicator
     session.flush()
     return indicators
+
+
+def _programme_region(session: Session) -> None:
+    """The goal tree is Zoetermeer 2025's: judge it on Zoetermeer's region (Haaglanden), not on
+    every region the tower holds."""
+    gemeente = session.get(Gemeente, seeds.ZOETERMEER_GM)
+    main = session.scalar(select(Goal).where(Goal.parent_id.is_(None)))
+    if gemeente is not None and main is not None:
+        main.region_id = gemeente.region_id
+        session.flush()
 
 
 def _at(day: date, hours: float) -> datetime:
@@ -186,6 +200,8 @@ def _availability(session: Session, quarters: list[Period], rng: random.Random) 
 def _measurements(session: Session, indicators: dict[str, Indicator], today: date) -> None:
     for code, series in data.MANUAL_SERIES.items():
         indicator = indicators[code]
+        if indicator.source_kind is not None:
+            continue  # bound to a source: real figures only (kpi/sources.py), never invented
         for label, value, narrative in series:
             period = parse_period(label)
             if period.start > today:
@@ -238,6 +254,7 @@ def seed_kpi_demo(session: Session, *, today: date) -> None:
         return
     rng = random.Random(SEED)
     indicators = _goal_tree(session)
+    _programme_region(session)
     last = last_complete_quarter(today)
     first = parse_period(FIRST_QUARTER)
     quarters = [q for q in quarters_back(last, 40) if q.start >= first.start]
@@ -247,4 +264,6 @@ def seed_kpi_demo(session: Session, *, today: date) -> None:
     recompute(session, system_actor("demo builder"), quarters, is_demo=True)
     _actions(session, indicators, today)
     _projects(session, indicators, last)
+    # The open data may not be loaded yet (the CLI loads it after the demo and refreshes).
+    sources.refresh(session, system_actor("demo builder"), today=today)
     session.flush()

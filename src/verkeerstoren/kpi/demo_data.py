@@ -39,6 +39,7 @@ MANUAL_SERIES: dict[str, tuple[tuple[str, float | None, str | None], ...]] = {
         ("2026Q3", None, "Inzicht voor kwetsbare ouderen en acute ggz compleet; zwangeren en "
                          "jeugd nog niet. Zomerpiek zichtbaar in niet-geplaatste aanvragen."),
     ),
+    "B3": (("2023", 58.0, None), ("2024", 61.0, None), ("2025", 63.0, None)),
     "K3": (("2021", 8.0, None), ("2022", 10.0, None), ("2023", 12.0, None), ("2024", 13.0, None),
            ("2025", 15.0, None)),
     "C1": (("2022", 3.1, None), ("2023", 2.9, None), ("2024", 2.6, None), ("2025", 2.4, None)),
@@ -189,9 +190,10 @@ PROJECTS: tuple[ProjectSpec, ...] = (
                 date(2022, 1, 1), None, 120_000, ("G1", "G2", "G3"),
                 "Samenwerking gemeente, GGD en zorg aan gezonde leefstijl en positieve "
                 "gezondheid.",
-                ("amber", "Ervaren gezondheid licht gestegen maar ver onder de streefwaarde "
-                 "2025.", "Effect pas zichtbaar in de GGD-monitor 2026.",
-                 "Streefwaarde ervaren gezondheid herijken (jaarlijkse evaluatie KPI's)."),
+                ("amber", "Ervaren gezondheid steeg van 74,5% (2016) naar 77,7% (2020, RIVM); "
+                 "beweegrichtlijn en overgewicht gingen de verkeerde kant op.",
+                 "De Gezondheidsmonitor 2024 is nog niet in de verkeerstoren geladen.",
+                 "Aanpak bewegen en overgewicht in Meerzicht en Buytenwegh bijstellen."),
                 "Leefstijlroer en beweegaanbod in drie wijken gestart."),
     ProjectSpec("Inwonerparticipatie", "Kamer voor Inwoners", "Gemeente Zoetermeer",
                 "execution", date(2023, 6, 1), None, 40_000, ("B1", "B2"),

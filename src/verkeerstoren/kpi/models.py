@@ -93,6 +93,8 @@ class MeasurementSource(StrEnum):
     MANUAL = "manual"
     IMPORT = "import"
     COMPUTED = "computed"
+    # Read from the source the indicator is bound to (open data, waiting times): kpi/sources.py.
+    SOURCE = "source"
 
 
 class ActionState(StrEnum):
@@ -151,6 +153,9 @@ class Goal(Timestamps, Base):
     target_group: Mapped[str | None] = mapped_column(String(200))
     action_line_id: Mapped[int | None] = mapped_column(ForeignKey("kpi_action_line.id"))
     source: Mapped[str | None] = mapped_column(String(300))
+    # The region whose figures the goal tree is judged on (the main goal's); computed values
+    # under area "" count only its gemeenten, so two regions in one tower are never mixed.
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
 
     children: Mapped[list[Goal]] = relationship(order_by="Goal.sort_order")
@@ -190,6 +195,11 @@ class Indicator(Timestamps, Base):
     trajectory: Mapped[str] = mapped_column(String(10), default="linear",
                                             server_default="linear")
     computed_key: Mapped[str | None] = mapped_column(String(40))
+    # A binding to a source (kpi/sources.py: kind -> resolver): its measurements come from
+    # there and cannot be typed over. ``source_params`` says which figure (data set, variable,
+    # area, age group; or sector and area of a waiting-time measure).
+    source_kind: Mapped[str | None] = mapped_column(String(20))
+    source_params: Mapped[dict[str, str] | None] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -26,6 +26,7 @@ from verkeerstoren.kpi import (
     projects,
     service,
 )
+from verkeerstoren.kpi import sources as kpi_sources
 from verkeerstoren.kpi.editing import pages as editing
 from verkeerstoren.kpi.models import Indicator, Measurement, Project
 from verkeerstoren.kpi.periods import Period, last_complete_quarter, parse_period, quarters_back
@@ -120,6 +121,8 @@ def indicator_page(
         select(Measurement).where(Measurement.indicator_id == indicator_id)
         .order_by(Measurement.period_start.desc(), Measurement.area_code)))
     return tpl.render(request, ctx, "kpi/indicator.html", view=view_, measurements=measurements,
+                      binding=kpi_sources.describe(view_.indicator),
+                      area_names=service.area_names(ctx.session, ctx._),
                       spec=charts.indicator_chart(view_), effects=_effects(ctx, view_),
                       min_means=effect.MIN_PER_SIDE_MEANS, min_its=effect.MIN_PER_SIDE_ITS,
                       today=periods.today(), **_common(ctx, data))

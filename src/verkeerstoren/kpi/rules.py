@@ -44,6 +44,13 @@ RULE_TEXT: dict[Rule, str] = {
                          "period.",
 }
 
+# A source measured once every few years (``sources.SPARSE_KINDS``) is judged on the change
+# between its last two measurements: the slope of two points.
+TWO_POINT_TEXT: dict[Rule, str] = {
+    Rule.TREND_DOWN: "Rule: falling between the last two measurements of the source.",
+    Rule.TREND_UP: "Rule: rising between the last two measurements of the source.",
+}
+
 
 def slope(values: Sequence[float]) -> float:
     """Least-squares slope per period of equally spaced values."""

@@ -177,6 +177,9 @@ class IndicatorOut(Out):
     tolerance: float | None
     trajectory: str
     computed_key: str | None
+    # The source the measurements come from (kpi/sources.py); set by the seeds and the demo.
+    source_kind: str | None = None
+    source_params: dict[str, str] | None = None
     targets: list[TargetOut]
 
 
@@ -192,6 +195,7 @@ class MeasurementOut(Out):
     is_demo: bool
     source_rows: dict[str, object] | None
     details: dict[str, object] | None
+    note: str | None = None  # for a value read from a source: its provenance
 
 
 class ImportOut(BaseModel):

@@ -6,7 +6,12 @@ waiting lists and times for somatic care, elderly care and GGZ; sub-goals per ta
 Regioplan Haaglanden (four action lines) and Regioplan Gooi en Vechtstreek (five
 transformations). Where a document says "nader in te vullen" the target says exactly that and has
 no number. Targets of the computed operational indicators are not in any document: they are demo
-working agreements and are labelled so.
+working agreements and are labelled so (``DEMO_TARGET``); the report says which targets are
+the region's own working agreements.
+
+An indicator with a ``source`` binding (``kpi/sources.py``) takes its values from there: RIVM
+health per wijk/gemeente, Vektis costs, NZa waits. Only indicators without a source keep
+invented demo values.
 """
 
 from __future__ import annotations
@@ -65,6 +70,8 @@ class IndicatorSeed:
     tolerance: float | None = None
     definition: str | None = None
     responsible: str | None = None
+    # (kind, ((param, value), ...)): the source the measurements come from (kpi/sources.py).
+    binding: tuple[str, tuple[tuple[str, str], ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -90,7 +97,35 @@ TEXT_RULES: dict[str, str] = {
     "Het aantal inwoners dat voldoet aan de NNGB stijgt": "trend_up",
     "Het aantal inwoners met overgewicht en obesitas neemt af": "trend_down",
     "Toename aantal goed functionerende netwerken": "trend_up",
+    "Inwoners van Zoetermeer met lage SES ervaren een betere gezondheid": "trend_up",
+    "Toename van het aantal zorg- en welzijnsprofessionals dat aangeeft trots te zijn op "
+    "Zoetermeer 2025": "trend_up",
+    "Afname van het aandeel ziekenhuiszorg binnen het totale zorgbudget Zoetermeer (eerste "
+    "verschuiving in de totale bekostiging)": "trend_down",
 }
+
+ZOETERMEER_GM = "GM0637"
+MEERZICHT = "WK063701"
+BUYTENWEGH = "WK063702"
+
+
+def rivm(variable: str, area: str = ZOETERMEER_GM,
+         group: str = "18+") -> tuple[str, tuple[tuple[str, str], ...]]:
+    """A binding to an RIVM Gezondheidsmonitor figure (2016 and 2020 files)."""
+    key = "rivm_health_18plus" if group == "18+" else "rivm_health_65plus"
+    return ("opendata", (("dataset", key), ("variable", variable), ("area", area),
+                         ("subgroup", group)))
+
+
+def vektis(variable: str, datasets: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """A binding to a Vektis Zvw figure of Zoetermeer."""
+    return ("opendata", (("dataset", datasets), ("variable", variable),
+                         ("area", ZOETERMEER_GM), ("subgroup", "")))
+
+
+_RIVM_SOURCE = "RIVM/GGD Gezondheidsmonitor per wijk en buurt (50090NED), 2016 en 2020"
+_OPNAMEGARANTIE = ("Een 100% opnamegarantie is hierbij het streven (Programmaplan, actielijn "
+                   "acute zorg, multifunctionele bedden)")
 
 MAIN_GOAL = (
     "Geen (toekomstige) kloof meer tussen de vraag naar zorg en welzijn en het aanbod",
@@ -121,27 +156,37 @@ GOALS: tuple[GoalSeed, ...] = (
                       "0-meting: inzicht in wachtlijsten", targets=(
                           (2025, None, TBD), (2030, None, TBD)), responsible=_MONITOR),
         IndicatorSeed("H3", "Wachttijden ggz binnen de Treeknorm", "result", "percent", "up",
-                      "quarter", "Wachttijdregistratie ggz-aanbieders (Taskforce wachtlijsten)",
+                      "quarter", "NZa wachttijden ggz (websites zorgaanbieders), 2016 en 2018",
                       "0-meting: inzicht in wachttijden", targets=(
                           (2025, 100.0, _TREEK_2025), (2030, 100.0, _TREEK_2030)),
-                      tolerance=5.0, responsible=_MONITOR),
+                      tolerance=5.0, responsible=_MONITOR,
+                      definition="Aandeel ggz-aanbieders in Zoetermeer dat met al zijn "
+                                 "wachttijden binnen de Treeknorm valt (NZa-regel: aanmeld- en "
+                                 "behandelwachttijd bekend, ≤ 4, ≤ 10 en samen ≤ 14 weken; een "
+                                 "aanmeldstop telt als niet binnen).",
+                      binding=("waiting_times", (("sector", "ggz"),
+                                                 ("area", ZOETERMEER_GM)))),
     )),
     GoalSeed("De (ervaren) gezondheid van Zoetermeerders stijgt", "health", PROGRAMMAPLAN,
              "Alle Zoetermeerders", "Preventie", (
         IndicatorSeed("G1", "Ervaren gezondheid (goed of zeer goed)", "result", "percent", "up",
-                      "year", "GGD Gezondheidsmonitor (5-jaarlijkse meting)", "73% (2016)", 73.0,
-                      2016, ((2025, 78.0, "+ 5%"), (2030, 83.0, "+ 5%")), tolerance=1.0,
-                      definition="Aandeel volwassenen dat de eigen gezondheid als goed of zeer "
-                                 "goed ervaart. '+ 5%' gelezen als +5 procentpunt op 73%.",
-                      responsible="GGD Haaglanden"),
+                      "year", _RIVM_SOURCE, "73% (2016)", 73.0,
+                      2016, ((2025, 78.0, "+ 5% (gelezen als +5 procentpunt: 73% → 78%)"),
+                             (2030, 83.0, "+ 5% (gelezen als nog eens +5 procentpunt: 83%)")),
+                      tolerance=1.0,
+                      definition="Aandeel volwassenen (18+) in Zoetermeer dat de eigen gezondheid "
+                                 "als goed of zeer goed ervaart. '+ 5%' gelezen als +5 "
+                                 "procentpunt op 73%, niet als 5% relatief (dat zou 76,7% zijn).",
+                      responsible="GGD Haaglanden", binding=rivm("good_health")),
         IndicatorSeed("G2", "Inwoners die voldoen aan de beweegrichtlijn (NNGB)", "result",
-                      "percent", "up", "year", "GGD Gezondheidsmonitor",
+                      "percent", "up", "year", _RIVM_SOURCE,
                       targets=((2025, None, "Het aantal inwoners dat voldoet aan de NNGB stijgt"),
-                               (2030, None, TBD))),
+                               (2030, None, TBD)), binding=rivm("meets_activity_guideline")),
         IndicatorSeed("G3", "Inwoners met overgewicht of obesitas", "result", "percent", "down",
-                      "year", "GGD Gezondheidsmonitor",
+                      "year", _RIVM_SOURCE,
                       targets=((2025, None, "Het aantal inwoners met overgewicht en obesitas "
-                                            "neemt af"), (2030, None, TBD))),
+                                            "neemt af"), (2030, None, TBD)),
+                      binding=rivm("overweight")),
     )),
     GoalSeed("De (ervaren) kwaliteit en toegankelijkheid van zorg en welzijn stijgt", "quality",
              PROGRAMMAPLAN, "Kwetsbare ouderen, acute zorgvraag", "Acute zorg", (
@@ -176,10 +221,12 @@ GOALS: tuple[GoalSeed, ...] = (
                       "hours", "down", "quarter", _OPS, targets=((2025, 72.0, DEMO_TARGET),),
                       computed_key="ttp_p90", tolerance=12.0),
         IndicatorSeed("K7", "Binnen 24 uur geplaatst (opnamegarantie)", "result", "percent", "up",
-                      "quarter", _OPS, targets=((2025, 95.0, DEMO_TARGET),),
+                      "quarter", _OPS, targets=((2025, 100.0, _OPNAMEGARANTIE),),
                       computed_key="placed_24h", tolerance=5.0,
                       definition="Aandeel van de afgesloten aanvragen dat binnen 24 uur na "
-                                 "aanvraag geplaatst is."),
+                                 "aanvraag geplaatst is. Het streven (100%) komt uit het "
+                                 "programmaplan; de termijn van 24 uur is een werkafspraak van "
+                                 "de regio."),
         IndicatorSeed("K8", "Verouderde beschikbaarheidsmeldingen", "effort", "percent", "down",
                       "quarter", _CAP, targets=((2025, 5.0, DEMO_TARGET),),
                       computed_key="stale_rate", tolerance=2.0,
@@ -201,12 +248,40 @@ GOALS: tuple[GoalSeed, ...] = (
                                (2030, None, "Afname geprognosticeerde groei van acute en "
                                             "chronische zorgvraag"))),
         IndicatorSeed("C2", "Gemiddelde kosten voor zorg per inwoner", "result", "eur", "down",
-                      "year", "Vektis", "Inzicht in huidige gemiddelde kosten voor zorg",
+                      "year", "Vektis Zvw per gemeente, 2015 (open bestand) en 2023 (benchmark)",
+                      "Inzicht in huidige gemiddelde kosten voor zorg",
+                      binding=vektis("cost_per_insured_year", "vektis_zvw,vektis_benchmark"),
+                      definition="Zvw-kosten per verzekerdejaar in Zoetermeer (Vektis), niet "
+                                 "gestandaardiseerd naar leeftijd en geslacht.",
                       targets=((2025, None, "Dalende trend"),
                                (2030, None, "Per doelgroep gemiddeld X% afgenomen; de totale "
                                             "kosten nemen tussen 2025 en 2030 niet verder toe"))),
         IndicatorSeed("C3", "Kosten voor welzijn per inwoner", "result", "eur", "down", "year",
                       "Gemeente Zoetermeer", TBD, targets=((2025, None, TBD), (2030, None, TBD))),
+        IndicatorSeed("C5", "De totale kosten blijven nagenoeg gelijk", "result", "text",
+                      "none", "year", "Vektis / regiobeeld",
+                      "Inzicht in de huidige kosten (obv vergrijzing en gecorrigeerd voor "
+                      "bevolkingsgroei)", qualitative=True,
+                      targets=((2025, None, "De eerste verschuivingen in de totale bekostiging "
+                                            "van de zorg Zoetermeer zijn zichtbaar: a. afname "
+                                            "van het aandeel ziekenhuiszorg binnen het totale "
+                                            "zorgbudget; b. afname van zorgkosten als gevolg van "
+                                            "fysiek contact, toename van 'digitale' "
+                                            "zorgkosten; c. toename (primaire en secundaire) "
+                                            "preventiekosten binnen het totale zorgbudget"),
+                               (2030, None, "Trend zet zich voort"))),
+        IndicatorSeed("C6", "Aandeel ziekenhuiszorg in het totale zorgbudget (Zvw)", "result",
+                      "percent", "down", "year",
+                      "Vektis Zvw per gemeente, 2015 (open bestand) en 2023 (per zorgcategorie)",
+                      targets=((2025, None, "Afname van het aandeel ziekenhuiszorg binnen het "
+                                            "totale zorgbudget Zoetermeer (eerste verschuiving "
+                                            "in de totale bekostiging)"),
+                               (2030, None, "Trend zet zich voort")),
+                      binding=vektis("cost_share_medical_specialist",
+                                     "vektis_zvw,vektis_categories"),
+                      definition="Kosten medisch-specialistische zorg gedeeld door de totale "
+                                 "Zvw-kosten van Zoetermeer (deelindicator a van 'de totale "
+                                 "kosten blijven nagenoeg gelijk')."),
         IndicatorSeed("C4", "Zorg en welzijn met een integrale bekostigingsvorm", "effort",
                       "percent", "up", "year", "Zorgverzekeraar en gemeente",
                       "Inzicht in knelpunten huidige bekostiging",
@@ -252,5 +327,33 @@ GOALS: tuple[GoalSeed, ...] = (
                       "Programmabureau", "8 organisaties (2020)", 8.0, 2020,
                       ((2025, 25.0, "Van 8 in 2020 naar 25 organisaties in 2025"),),
                       tolerance=2.0),
+        IndicatorSeed("B3", "Professionals die aangeven trots te zijn op Zoetermeer 2025",
+                      "effort", "percent", "up", "year",
+                      "Jaarlijkse regionale enquête bij professionals",
+                      targets=((2025, None, "Toename van het aantal zorg- en "
+                                            "welzijnsprofessionals dat aangeeft trots te zijn op "
+                                            "Zoetermeer 2025"),)),
+    )),
+    GoalSeed("Somatische zorg – zorgvraag: chronisch zieken en inwoners met lage SES", "health",
+             JAARPLAN, "Chronisch zieken; inwoners met lage SES (Buytenwegh, Meerzicht)",
+             "Preventie", (
+        IndicatorSeed("G4", "Inwoners met één of meer langdurige aandoeningen", "result",
+                      "percent", "down", "year", _RIVM_SOURCE,
+                      targets=((2025, None, "De groei van het aantal chronisch zieken stijgt "
+                                            "minder hard dan geprognosticeerd"),),
+                      binding=rivm("long_term_condition"),
+                      definition="Aandeel volwassenen (18+) in Zoetermeer met één of meer "
+                                 "langdurige aandoeningen; de prognose waarmee het streven "
+                                 "vergeleken wordt volgt uit de vooruitblik (S2)."),
+        IndicatorSeed("G5", "Ervaren gezondheid in Meerzicht (lage SES)", "result", "percent",
+                      "up", "year", _RIVM_SOURCE,
+                      targets=((2025, None, "Inwoners van Zoetermeer met lage SES ervaren een "
+                                            "betere gezondheid"),),
+                      binding=rivm("good_health", MEERZICHT)),
+        IndicatorSeed("G6", "Ervaren gezondheid in Buytenwegh de Leyens (lage SES)", "result",
+                      "percent", "up", "year", _RIVM_SOURCE,
+                      targets=((2025, None, "Inwoners van Zoetermeer met lage SES ervaren een "
+                                            "betere gezondheid"),),
+                      binding=rivm("good_health", BUYTENWEGH)),
     )),
 )

@@ -98,12 +98,15 @@ def judge(
     baseline: tuple[int, float] | None = None,
     trajectory: Trajectory = Trajectory.LINEAR,
     reference: float | None = None,
+    min_trend_values: int = rules.MIN_TREND_VALUES,
 ) -> Verdict:
     """Apply the rule to one period's value.
 
     ``history`` are earlier values, oldest first; ``at`` is the period's middle as a decimal
     year (``trajectory.moment``; the middle of ``year`` when not given); ``reference`` is the
-    reference series' value for the period, for the reference rules.
+    reference series' value for the period, for the reference rules. ``min_trend_values`` is
+    2 for a source measured once every few years (the health monitor, Vektis): two
+    measurements four years apart are the trend such a source can give.
     """
     if qualitative:
         return Verdict(Status.NO_DATA, "Qualitative indicator: read the narrative.")
@@ -111,7 +114,8 @@ def judge(
         return Verdict(Status.NO_DATA, "No measurement for this period.")
     current = governing_target(targets, year)
     if current is not None and current.value is None and current.rule:
-        return _by_rule(value, current, Rule(current.rule), tolerance, history, reference)
+        return _by_rule(value, current, Rule(current.rule), tolerance, history, reference,
+                        min_trend_values)
     numeric = [(t.year, t.value) for t in targets if t.value is not None]
     # A later target still "to be determined" does not suspend a numeric one whose year has
     # passed: that one keeps counting until the plan sets the next.
@@ -148,7 +152,8 @@ def judge(
 
 
 def _by_rule(value: float, target: Target, rule: Rule, tolerance: float | None,
-             history: Sequence[float], reference: float | None) -> Verdict:
+             history: Sequence[float], reference: float | None,
+             min_trend_values: int = rules.MIN_TREND_VALUES) -> Verdict:
     rule_values: dict[str, object] = {"n": rules.TREND_PERIODS,
                                       "reference": target.reference or "–"}
     text = rules.RULE_TEXT[rule]
@@ -156,9 +161,11 @@ def _by_rule(value: float, target: Target, rule: Rule, tolerance: float | None,
         series = [*history, value]
         n = min(len(series), rules.TREND_PERIODS)
         values: dict[str, object] = {"n": n, "year": target.year}
-        if len(series) < rules.MIN_TREND_VALUES:
+        if len(series) < min_trend_values:
             return Verdict(Status.NO_DATA, "A trend needs at least three periods; {n} so far.",
                            values, None, text, rule_values)
+        if len(series) == 2:
+            text = rules.TWO_POINT_TEXT[rule]
         outcome = rules.trend(series, rule, tolerance)
         if outcome == "good":
             return Verdict(Status.ON_TRACK, "The trend over the last {n} periods goes the "

@@ -34,6 +34,7 @@ PARSERS: dict[str, Parser] = {
     "rivm_health": rivm.parse_health,
     "vektis_zvw": vektis.parse_zvw,
     "vektis_benchmark": vektis.parse_benchmark,
+    "vektis_categories": vektis.parse_categories,
     "nza_ggz_2016": nza.parse_ggz_2016,
     "nza_ggz_2018": nza.parse_ggz_2018,
 }
@@ -62,6 +63,10 @@ PROVENANCE: dict[str, Provenance] = {
         "Zvw-kosten gestandaardiseerd naar leeftijd en geslacht (afgeleide analyse)",
         "Vektis (bewerking M. Dadgar)", "Zvw gemeente benchmark",
         "derived tables, no licence stated; internal use"),
+    "vektis_categories": Provenance(
+        "Zvw-kosten per zorgcategorie (afgeleide analyse van het Vektis-bestand 2023)",
+        "Vektis (bewerking M. Dadgar)", "Zvw gemeente categorieën",
+        "derived tables, no licence stated; internal use"),
     "nza_ggz": Provenance("Wachttijden ggz (websites zorgaanbieders)", "NZa", "wachttijden ggz",
                           "CC0 1.0 (2016); not stated (2018), attribution 'Bron: NZa'"),
 }
@@ -82,6 +87,8 @@ DEFAULT_FILES: tuple[tuple[str, str], ...] = (
     ("rivm_health", "rivm_gezondheid_wijk_buurt_2016_2020/gezondheid_wijk_buurt_2020_65plus.csv"),
     ("vektis_zvw", "vektis_zvw_gemeente_2015/vektis_open_databestand_zvw_2015_gemeente.csv"),
     ("vektis_benchmark", "vektis_zvw_gemeente_2023_benchmark/municipality_benchmark.csv"),
+    ("vektis_categories",
+     "vektis_zvw_gemeente_2023_benchmark/category_breakdown_all_municipalities.csv"),
     ("nza_ggz_2016", "nza_wachttijden_ggz_2016/brondata_wachttijden_ggz_2016_ruw.csv"),
     ("nza_ggz_2018", "nza_wachttijden_ggz_2018/ggz_wachttijden_q1_2018.csv"),
 )

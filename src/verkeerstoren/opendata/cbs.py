@@ -225,6 +225,12 @@ def parse_kerncijfers(path: Path, raw: bytes, year: int | None,
     cols = {ind: stems[stem] for ind, stem in KERNCIJFERS.items()}
     cols["population"] = "TotaleBevolking_1" if "TotaleBevolking_1" in frame.columns \
         else cols["population"]
+    # The count of people aged 80 and over is the first k_80JaarOfOuder column (the later one
+    # is the percentage); the Gooi plan's argument is about their number.
+    first_80 = next((c for c in frame.columns if re.sub(r"_\d+$", "", c) == "k_80JaarOfOuder"),
+                    None)
+    if first_80 is not None and first_80 != cols["pct_age_80plus"]:
+        cols["age_80plus"] = first_80
     periods = frame["Perioden"].unique().to_list()
     if len(periods) != 1 or not re.fullmatch(r"\d{4}JJ00", str(periods[0])):
         raise refuse(path, f"expected one year (YYYYJJ00) in Perioden, found {periods[:5]}")

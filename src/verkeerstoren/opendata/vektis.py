@@ -93,8 +93,12 @@ def parse_zvw(path: Path, raw: bytes, year: int | None, names: Mapping[str, str]
         (pl.col("total") / pl.col("insured_years")).alias("cost_per_insured_year"),
         *[(pl.col(ind) / pl.col("insured_years")).alias(ind) for ind in CATEGORIES],
         (pl.col("iy65") * 100 / pl.col("insured_years")).alias("pct_insured_65plus"),
+        # Hospital care's share of the budget, as the 2023 category breakdown gives it.
+        (pl.col("cost_medical_specialist") * 100 / pl.col("total"))
+        .alias("cost_share_medical_specialist"),
     )
-    inds = ["insured_years", "cost_per_insured_year", *CATEGORIES, "pct_insured_65plus"]
+    inds = ["insured_years", "cost_per_insured_year", *CATEGORIES, "pct_insured_65plus",
+            "cost_share_medical_specialist"]
     values = pl.concat([long_values(per, "area_code", {i: i for i in inds}, year=the_year),
                         _age_structure(coded, the_year)])
     notes = ["costs per insured-year (sum of cost columns / AANTAL_VERZEKERDEJAREN)",
@@ -131,4 +135,54 @@ def parse_benchmark(path: Path, raw: bytes, year: int | None,
              f"{len(unmatched)} gemeente name(s) not matched to a CBS code"
              + (f": {', '.join(unmatched[:10])}" if unmatched else "")]
     return Parsed("vektis_benchmark", the_year, path.name, hashlib.sha256(raw).hexdigest(),
+                  frame.height, values=values, notes=notes)
+
+
+# The 2023 breakdown's care categories (English, as the derived tables name them) → code.
+CARE_CATEGORIES = {
+    "Dental care": "dental",
+    "General practice": "gp",
+    "Maternity care": "maternity",
+    "Medical devices": "devices",
+    "Medical specialist care": "medical_specialist",
+    "Mental health (GGZ)": "mental_health",
+    "Nursing, rehabilitation and short-stay care": "nursing_short_stay",
+    "Other Zvw care": "other",
+    "Paramedical care": "paramedical",
+    "Patient transport": "transport",
+    "Pharmacy": "pharmacy",
+}
+CATEGORY_ROWS = {2023: 3762}
+
+
+def parse_categories(path: Path, raw: bytes, year: int | None,
+                     names: Mapping[str, str]) -> Parsed:
+    """Vektis 2023 cost per care category and gemeente (derived tables): per category the share
+    (%) of the gemeente's Zvw budget and the cost per insured-year."""
+    frame = read_csv(raw, path)
+    numbers = ["actual_cost_share_percent", "actual_cost_per_insured_year"]
+    require_columns(frame, path, ["gemeentenaam", "care_category", *numbers])
+    the_year = year or year_in_name(path) or 2023
+    require_rows(path, "rows", frame.height, expected=CATEGORY_ROWS.get(the_year), minimum=3000)
+    unknown = sorted(set(frame["care_category"].to_list()) - set(CARE_CATEGORIES))
+    if unknown:
+        raise refuse(path, f"unknown care_category value(s): {', '.join(unknown[:5])}")
+    if bad := bad_numbers(frame, numbers, markers=("",)):
+        raise refuse(path, f"non-numeric values in {', '.join(bad)}")
+    numeric = frame.with_columns(number(c, markers=("",)) for c in numbers).with_columns(
+        pl.col("care_category").replace_strict(CARE_CATEGORIES).alias("category"))
+    coded, unmatched = _codes(numeric, "gemeentenaam", names, path)
+    wide = coded.pivot(on="category", index="area_code",
+                       values=["actual_cost_share_percent", "actual_cost_per_insured_year"],
+                       aggregate_function="first")
+    columns = {}
+    for code in CARE_CATEGORIES.values():
+        columns[f"cost_share_{code}"] = f"actual_cost_share_percent_{code}"
+        columns[f"cost_pc_{code}"] = f"actual_cost_per_insured_year_{code}"
+    values = long_values(wide, "area_code", columns, year=the_year)
+    notes = ["derived analysis by a third party of the Vektis Zvw 2023 gemeente file: share of "
+             "each care category in the gemeente's total Zvw cost, and cost per insured-year",
+             f"{len(unmatched)} gemeente name(s) not matched to a CBS code"
+             + (f": {', '.join(unmatched[:10])}" if unmatched else "")]
+    return Parsed("vektis_categories", the_year, path.name, hashlib.sha256(raw).hexdigest(),
                   frame.height, values=values, notes=notes)

@@ -19,7 +19,7 @@ NL = "NL01"
 # When two data sets give the same figure for the same year, the first one here wins.
 PRIORITY = ("cbs_kwb", "pdok_wijken", "pdok_gemeenten", "cbs_population_dynamics",
             "cbs_kerncijfers", "rivm_health_18plus", "rivm_health_65plus", "vektis_benchmark",
-            "vektis_zvw")
+            "vektis_categories", "vektis_zvw")
 VALUE_SCHEMA = {"area_code": pl.String, "indicator": pl.String, "subgroup": pl.String,
                 "year": pl.Int32, "value": pl.Float64, "dataset": pl.String}
 

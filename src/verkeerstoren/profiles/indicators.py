@@ -49,6 +49,9 @@ _BASE = [
     Indicator("pct_age_45_65", "Aged 45–64", "%", POPULATION, Agg.WEIGHTED),
     Indicator("pct_age_65plus", "Aged 65 and over", "%", POPULATION, Agg.WEIGHTED,
               map_scheme="purples"),
+    Indicator("pct_age_80plus", "Aged 80 and over", "%", POPULATION, Agg.WEIGHTED, decimals=1,
+              map_scheme="purples"),
+    Indicator("age_80plus", "Inhabitants aged 80 and over", "count", POPULATION, Agg.SUM),
 ]
 _HEALTH = [
     ("good_health", "Good or very good self-rated health", "greens"),
@@ -71,6 +74,20 @@ _COSTS = [
               COSTS, Agg.WEIGHTED),
     Indicator("cost_mental_health", "Mental-health costs per insured-year (EUR)", "EUR", COSTS,
               Agg.WEIGHTED),
+    # A share of each gemeente's own budget: a region figure would need the budgets as
+    # weights, which the population is not.
+    Indicator("cost_share_medical_specialist", "Share of hospital care in the Zvw budget",
+              "%", COSTS, Agg.NONE, decimals=1),
+    Indicator("cost_pc_medical_specialist",
+              "Hospital (medical specialist) care per insured-year (EUR)", "EUR", COSTS,
+              Agg.WEIGHTED),
+    Indicator("cost_share_nursing_short_stay",
+              "Share of nursing, rehabilitation and short-stay care in the Zvw budget", "%",
+              COSTS, Agg.NONE, decimals=1),
+    Indicator("cost_share_pharmacy", "Share of pharmacy in the Zvw budget", "%", COSTS,
+              Agg.NONE, decimals=1),
+    Indicator("cost_share_gp", "Share of general practice in the Zvw budget", "%", COSTS,
+              Agg.NONE, decimals=1),
 ]
 _ACCESS = [
     Indicator("distance_gp_km", "Distance to GP practice (km)", "km", ACCESS, Agg.WEIGHTED,

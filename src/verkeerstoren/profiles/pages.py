@@ -124,12 +124,14 @@ def area_table(ctx: ViewCtx, code: AreaCode, fmt: TableFmt) -> Response:
     """A profile's table as CSV or Excel, one row per indicator with its source."""
     p = service.area_profile(ctx.session, code)
     headers = [ctx._("Section"), ctx._("Indicator"), ctx._("Year"), p.name, p.gemeente_name,
-               p.region_name or ctx._("Region"), "Nederland", ctx._("Previous"),
+               p.region_name or ctx._("Region"), "Nederland", ctx._("Year") + " Nederland",
+               ctx._("Previous"),
                ctx._("Previous year"), ctx._("Source")]
     rows: list[list[Any]] = [
         [ctx._(s), ctx._(r.indicator.label) + (f" ({r.indicator.subgroup})"
                                                if r.indicator.subgroup else ""),
-         r.year, r.area, r.gemeente, r.region, r.nl, r.previous, r.previous_year, r.source]
+         r.year, r.area, r.gemeente, r.region, r.nl, r.nl_year, r.previous, r.previous_year,
+         r.source]
         for s, rows_ in p.sections for r in rows_]
     return _download(export.table(fmt, headers, rows, sheet=p.code), fmt, f"profiel-{p.code}")
 

@@ -42,6 +42,14 @@ class Row:
     previous_year: int | None
     year: int | None
     source: str
+    # The year of the Netherlands figure: the area's own year when the Netherlands has a
+    # figure for it, else the newest one, which the page then labels with its year.
+    nl_year: int | None = None
+
+    @property
+    def nl_other_year(self) -> bool:
+        """Whether the Netherlands figure is of another year than the area's."""
+        return self.nl is not None and self.year is not None and self.nl_year != self.year
 
     @property
     def change(self) -> float | None:
@@ -156,6 +164,9 @@ def area_profile(session: Session, code: str) -> Profile:
     now = data.current(frame)
     before = data.previous(frame, now)
     look, prev = _lookup(now), _lookup(before)
+    nl_by_year = {(r["key"], r["year"]): r["value"] for r in _keyed(
+        frame.filter(pl.col("area_code") == data.NL)).sort("priority", descending=True)
+        .iter_rows(named=True)}
     region_values = aggregate(now, list(region.gemeenten))
     sources = data.captions(session)
     sections: list[tuple[str, list[Row]]] = []
@@ -171,12 +182,18 @@ def area_profile(session: Session, code: str) -> Profile:
             if own is None and in_gemeente is None:
                 continue
             old = prev.get((code, ind.key))
+            year = (own or in_gemeente or (None, None))[1]
+            nl_now = look.get((data.NL, ind.key))
+            if (ind.key, year) in nl_by_year:
+                nl, nl_year = nl_by_year[(ind.key, year)], year
+            else:
+                nl, nl_year = (nl_now[0], nl_now[1]) if nl_now else (None, None)
             rows.append(Row(
                 ind, own[0] if own else None,
                 in_gemeente[0] if in_gemeente and code != gemeente_code else None,
-                region_values.get(ind.key), (look.get((data.NL, ind.key)) or (None,))[0],
+                region_values.get(ind.key), nl,
                 old[0] if old else None, old[1] if old else None, own[1] if own else None,
-                sources.get((own or in_gemeente or (None, 0, ""))[2], "")))
+                sources.get((own or in_gemeente or (None, 0, ""))[2], ""), nl_year))
         if any(r.area is not None or r.gemeente is not None for r in rows):
             sections.append((section, rows))
     name = region.wijken[code][0] if code in region.wijken else region.gemeenten[code]

@@ -152,10 +152,14 @@ def reported_waits(session: Session, rules: list[norms.Norm]) -> list[Wait]:
 
 
 def published_waits(session: Session, rules: list[norms.Norm],
-                    gemeenten: list[str] | None = None) -> list[Wait]:
-    """NZa waits of the newest loaded collection (optionally only in these gemeenten)."""
-    dataset = session.scalar(select(DataSet).where(DataSet.key == "nza_ggz")
-                             .order_by(DataSet.year.desc()).limit(1))
+                    gemeenten: list[str] | None = None, *, year: int | None = None
+                    ) -> list[Wait]:
+    """NZa waits of the newest loaded collection, or of ``year``'s (optionally only in these
+    gemeenten)."""
+    collection = select(DataSet).where(DataSet.key == "nza_ggz")
+    if year is not None:
+        collection = collection.where(DataSet.year == year)
+    dataset = session.scalar(collection.order_by(DataSet.year.desc()).limit(1))
     if dataset is None:
         return []
     query = select(ExternalWait).where(ExternalWait.dataset_id == dataset.id)
