@@ -153,6 +153,7 @@ class BedState(OrgOwned, Base):
 class PullFormat(StrEnum):
     CSV = "csv"
     JSON = "json"
+    EDXL = "edxl"  # an EDXL-HAVE 2.0 or 1.0 document (interop/edxl)
 
 
 class PullSource(OrgOwned, Base):

@@ -21,6 +21,7 @@ from verkeerstoren.access.roles import Role
 from verkeerstoren.access.scoping import confine, scoped_get, target_organisation
 from verkeerstoren.audit import service as audit
 from verkeerstoren.capacity.models import PullProblem, PullSource, ReportSource
+from verkeerstoren.capacity.pull import formats
 from verkeerstoren.capacity.pull.fetch import Fetcher, check_url, download, http_fetcher
 from verkeerstoren.capacity.pull.payload import parse_payload
 from verkeerstoren.capacity.pull.schemas import PullSourceIn
@@ -118,12 +119,16 @@ def apply(session: Session, source: PullSource, fetched: bytes | ValidationProbl
     try:
         if isinstance(fetched, ValidationProblem):
             raise fetched
-        rows = parse_payload(fetched, source.format)
+        standard = formats.reader(source.format)
+        rows = parse_payload(fetched, source.format) if standard is None else []
         # A savepoint, so that even a database error mid-write leaves nothing of this pull.
         with session.begin_nested():
-            accepted = submit_reports(session, pull_actor(source), [r for _, r in rows],
-                                      ReportSource.PULL, now=now,
-                                      row_numbers=[n for n, _ in rows])
+            if standard is not None:
+                accepted = standard(session, pull_actor(source), fetched, now)
+            else:
+                accepted = submit_reports(session, pull_actor(source), [r for _, r in rows],
+                                          ReportSource.PULL, now=now,
+                                          row_numbers=[n for n, _ in rows])
         result = PullResult(source.id, True, accepted=accepted)
     except ValidationErrors as exc:
         result = PullResult(source.id, False, problems=exc.problems)
