@@ -100,7 +100,9 @@ def import_document(session: Session, actor: Actor, raw: bytes, source: ReportSo
         held, current = states.get(key, (0, None))
         found = _time_problem(reading, current, now, document.version)
         if found is not None:
-            problems.append(found)
+            # One problem per facility's time, not one per service under it.
+            if all(str(p) != str(found) for p in problems):
+                problems.append(found)
             continue
         try:
             report = _report(reading, code, held, names)
@@ -187,7 +189,8 @@ def _time_problem(reading: Reading, current: datetime | None, now: datetime,
         return ValidationProblem(element, "the report time {at} lies in the future",
                                  row=reading.time_line,
                                  params={"at": reading.reported_at.isoformat()})
-    if current is not None and reading.reported_at < current:
+    # Documents state their time to the second (our own export too): compare at that grain.
+    if current is not None and reading.reported_at < current.replace(microsecond=0):
         return ValidationProblem(
             element, "unit {unit} already has newer figures (reported {current}) than this "
             "document ({at})", row=reading.time_line,
