@@ -19,7 +19,7 @@ from verkeerstoren.registry.models import Organisation
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import edit, view
 
-router = APIRouter(tags=["interop"])
+router = APIRouter()  # tagged "interop" by the capability's router that includes it
 pull.register()
 
 BoardCtx = Annotated[Ctx, view(Permission.BOARD_VIEW)]
@@ -79,6 +79,8 @@ def export_have(
 
 
 @router.post("/interop/edxl-have", response_model=EdxlImportOut, status_code=201,
+             responses={201: {"content": {"application/json": {"example": {
+                 "version": "2.0", "accepted": 1, "stale": [], "over_capacity": 0}}}}},
              openapi_extra={"requestBody": {"content": {XML: {"example": EXAMPLE_V2}}}})
 def import_have(
     ctx: ReportCtx,
