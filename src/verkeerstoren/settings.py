@@ -155,6 +155,7 @@ class Settings(BaseSettings):
         default=None,
         description="Log lines as 'json' (one JSON object a line) or 'text'; unset: json in "
         "production, text otherwise.",
+    )
     retention_days: float = Field(
         default=90, gt=0, le=3650,
         description="Personal data of a placement request (patient details, free texts) is "

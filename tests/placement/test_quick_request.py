@@ -62,6 +62,7 @@ def test_a_request_from_bed_type_postcode_and_start_then_details_later(
     assert created.birth_year is None
     assert created.sex is None
     assert created.referrer_name is None
+    assert created.pseudonym is not None
     assert re.fullmatch(r"[A-Za-z0-9_-]{6,64}", created.pseudonym)  # the schema's own rule
     page = unescape(coordinator.get(f"/placement/requests/{created.id}").text)
     assert "leeftijd nog niet opgegeven" in page

@@ -155,6 +155,7 @@ class PullFormat(StrEnum):
     CSV = "csv"
     JSON = "json"
     SANER = "saner"  # a FHIR SANER MeasureReport (or a Bundle of them): interop/fhir/pull.py
+    EDXL = "edxl"  # an EDXL-HAVE 2.0 or 1.0 document (interop/edxl)
 
 
 class PullSource(OrgOwned, Base):

@@ -5,4 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from verkeerstoren.interop.edxl.api import router as edxl_router
+
 router = APIRouter(tags=["interop"])
+router.include_router(edxl_router)

@@ -37,7 +37,8 @@ def fetch(url: str, outbound: Outbound) -> bytes:
     try:
         with outbound.client(timeout=TIMEOUT_SECONDS, follow_redirects=True,
                              max_redirects=3) as client, client.stream(
-                "GET", url, headers={"Accept": "text/csv, application/json"}) as answer:
+                "GET", url,
+                headers={"Accept": "text/csv, application/json, application/xml"}) as answer:
             if answer.status_code != 200:
                 raise ValidationProblem("url", "the address answered with HTTP status {status}",
                                         params={"status": answer.status_code})

@@ -6,16 +6,23 @@ readers; each reader registers itself here when its module is imported (the app 
 capability's routes at start). A reader may also recognise its document in a source set to
 plain JSON (``detect``), so a provider who picked "json" for a MeasureReport is still read
 right.
+
+A standard whose document carries its own report times (EDXL-HAVE) registers a *submitter*
+instead: it submits the reports itself, under the pull's actor and inside the pull's
+savepoint, and returns how many it recorded (one ``submit_reports`` call per pull, with the
+pull's time, cannot keep those times).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import import_module
 
 from sqlalchemy.orm import Session
 
+from verkeerstoren.access.actor import Actor
 from verkeerstoren.capacity.models import PullFormat, PullSource
 from verkeerstoren.capacity.pull.payload import parse_payload
 from verkeerstoren.capacity.schemas import ReportIn
@@ -23,6 +30,7 @@ from verkeerstoren.errors import ValidationProblem
 
 Rows = list[tuple[int, ReportIn]]
 Reader = Callable[[Session, PullSource, bytes], Rows]
+Submitter = Callable[[Session, Actor, bytes, datetime], int]
 
 
 @dataclass(frozen=True)
@@ -32,12 +40,26 @@ class _Format:
 
 
 _FORMATS: dict[PullFormat, _Format] = {}
+_SUBMITTERS: dict[PullFormat, Submitter] = {}
 
 
 def register(fmt: PullFormat, reader: Reader,
              detect: Callable[[bytes], bool] | None = None) -> None:
     """Make ``fmt`` readable by ``reader`` (``detect``: recognise it among plain JSON)."""
     _FORMATS[fmt] = _Format(reader, detect)
+
+
+def register_submitter(fmt: PullFormat, submitter: Submitter) -> None:
+    """Make ``fmt`` readable by a standard that submits its reports itself."""
+    _SUBMITTERS[fmt] = submitter
+
+
+def submitter(fmt: PullFormat) -> Submitter | None:
+    """The submitter registered for ``fmt``, or None when its rows go through :func:`read`."""
+    if fmt not in (PullFormat.CSV, PullFormat.JSON) and fmt not in _FORMATS \
+            and fmt not in _SUBMITTERS:
+        _load_all()
+    return _SUBMITTERS.get(fmt)
 
 
 def _load_all() -> None:
@@ -47,6 +69,8 @@ def _load_all() -> None:
 
     for name in capabilities.names(pages=True):
         import_module(f"verkeerstoren.{name}.pages")
+    for name in capabilities.names(api=True):
+        import_module(f"verkeerstoren.{name}.api")
 
 
 def read(session: Session, source: PullSource, raw: bytes) -> Rows:

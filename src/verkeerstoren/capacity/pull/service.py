@@ -118,12 +118,16 @@ def apply(session: Session, source: PullSource, fetched: bytes | ValidationProbl
     try:
         if isinstance(fetched, ValidationProblem):
             raise fetched
-        rows = formats.read(session, source, fetched)
+        own = formats.submitter(source.format)
+        rows = formats.read(session, source, fetched) if own is None else []
         # A savepoint, so that even a database error mid-write leaves nothing of this pull.
         with session.begin_nested():
-            accepted = submit_reports(session, pull_actor(source), [r for _, r in rows],
-                                      ReportSource.PULL, now=now,
-                                      row_numbers=[n for n, _ in rows])
+            if own is not None:
+                accepted = own(session, pull_actor(source), fetched, now)
+            else:
+                accepted = submit_reports(session, pull_actor(source), [r for _, r in rows],
+                                          ReportSource.PULL, now=now,
+                                          row_numbers=[n for n, _ in rows])
         result = PullResult(source.id, True, accepted=accepted)
     except ValidationErrors as exc:
         result = PullResult(source.id, False, problems=exc.problems)
