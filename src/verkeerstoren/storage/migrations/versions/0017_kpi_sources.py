@@ -1,7 +1,7 @@
 """kpi: an indicator bound to a source; the region the goal tree is judged on
 
-Revision ID: 0015_kpi_sources
-Revises: 0014_holds_notification_ref
+Revision ID: 0017_kpi_sources
+Revises: 0016_privacy_retention
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015_kpi_sources"
-down_revision: str | None = "0014_holds_notification_ref"
+revision: str = "0017_kpi_sources"
+down_revision: str | None = "0016_privacy_retention"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

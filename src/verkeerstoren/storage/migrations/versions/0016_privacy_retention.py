@@ -1,7 +1,7 @@
 """placement: personal columns may be emptied by the retention purge (purged_at)
 
-Revision ID: 0015_privacy_retention
-Revises: 0014_holds_notification_ref
+Revision ID: 0016_privacy_retention
+Revises: 0015_ux_request_details_later
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 
 from verkeerstoren.storage.base import UTCDateTime
 
-revision: str = "0015_privacy_retention"
-down_revision: str | None = "0014_holds_notification_ref"
+revision: str = "0016_privacy_retention"
+down_revision: str | None = "0015_ux_request_details_later"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
