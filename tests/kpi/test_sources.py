@@ -17,7 +17,7 @@ from tests.kpi.conftest import TODAY, ensure_kpi_demo
 from tests.opendata.fixtures import DATA_DIR, load_region
 from verkeerstoren.access.actor import system_actor
 from verkeerstoren.errors import ValidationErrors
-from verkeerstoren.kpi import seeds, service, sources
+from verkeerstoren.kpi import computing, seeds, service, sources
 from verkeerstoren.kpi.models import Indicator, Measurement, MeasurementSource
 from verkeerstoren.kpi.periods import parse_period
 from verkeerstoren.kpi.schemas import MeasurementIn
@@ -209,7 +209,7 @@ def test_computed_kpis_are_per_area_and_never_mix_the_regions(session: Session) 
     assert k2 is not None
     before = _series(session, "K2")["2026Q2"].value
     _unplaced_in(session, "GM1942", datetime(2026, 5, 12, 10, tzinfo=UTC))
-    service.recompute(session, system_actor("test"), [quarter])
+    computing.recompute(session, system_actor("test"), [quarter])
     values = {m.area_code: m.value for m in session.scalars(select(Measurement).where(
         Measurement.indicator_id == k2.id, Measurement.period == "2026Q2"))}
     gooi = session.scalar(select(Region.id).where(Region.id == gooise_meren.region_id))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from verkeerstoren.access.roles import Permission
 from verkeerstoren.errors import NotFound
-from verkeerstoren.kpi import dashboards, importer, periods, projects, service
+from verkeerstoren.kpi import computing, dashboards, importer, periods, projects, service
 from verkeerstoren.kpi.models import (
     FollowUpAction,
     Goal,
@@ -124,7 +124,7 @@ def recompute(ctx: EditCtx, quarter: Quarter = None) -> ImportOut:
     """Recompute the computed indicators for a quarter (default: the last four quarters)."""
     chosen = [parse_period(quarter)] if quarter else quarters_back(
         last_complete_quarter(periods.today()), 4)
-    count = service.recompute(ctx.session, ctx.user, chosen)
+    count = computing.recompute(ctx.session, ctx.user, chosen)
     return ImportOut(written=count, replaced=0, kept=0)
 
 

@@ -17,6 +17,7 @@ from verkeerstoren.access.actor import system_actor
 from verkeerstoren.capacity.models import AvailabilityReport, ReportSource
 from verkeerstoren.kpi import demo_data as data
 from verkeerstoren.kpi import seeds, sources
+from verkeerstoren.kpi.computing import recompute
 from verkeerstoren.kpi.models import (
     ActionLine,
     ActionState,
@@ -40,7 +41,6 @@ from verkeerstoren.kpi.models import (
     Unit,
 )
 from verkeerstoren.kpi.periods import Period, last_complete_quarter, parse_period, quarters_back
-from verkeerstoren.kpi.service import recompute
 from verkeerstoren.placement.models import (
     Financing,
     PlacementRequest,

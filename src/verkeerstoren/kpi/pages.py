@@ -18,6 +18,7 @@ from verkeerstoren.capacity.models import AvailabilityReport
 from verkeerstoren.errors import DomainError, NotFound, ValidationErrors, ValidationProblem
 from verkeerstoren.kpi import (
     charts,
+    computing,
     dashboards,
     effect,
     format,
@@ -122,7 +123,7 @@ def indicator_page(
         .order_by(Measurement.period_start.desc(), Measurement.area_code)))
     return tpl.render(request, ctx, "kpi/indicator.html", view=view_, measurements=measurements,
                       binding=kpi_sources.describe(view_.indicator),
-                      area_names=service.area_names(ctx.session, ctx._),
+                      area_names=computing.area_names(ctx.session, ctx._),
                       spec=charts.indicator_chart(view_), effects=_effects(ctx, view_),
                       min_means=effect.MIN_PER_SIDE_MEANS, min_its=effect.MIN_PER_SIDE_ITS,
                       today=periods.today(), **_common(ctx, data))
@@ -320,5 +321,5 @@ async def add_progress(request: Request, ctx: EditCtx, tpl: Tpl, project_id: Ite
 async def recompute(ctx: EditCtx) -> Response:
     """Recompute the computed indicators for the last four quarters."""
     chosen = quarters_back(last_complete_quarter(periods.today()), 4)
-    await run_in_threadpool(service.recompute, ctx.session, ctx.user, chosen)
+    await run_in_threadpool(computing.recompute, ctx.session, ctx.user, chosen)
     return RedirectResponse("/kpi", status_code=303)

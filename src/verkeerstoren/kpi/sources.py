@@ -7,7 +7,7 @@ resolver and one entry here; binding, refreshing and refusing manual values foll
 
 The operational computations (time to placement, admission guarantee, unplaced, wrong-bed
 days, stale reports, occupancy) are the kind "operational": they are computed per quarter and
-per area by ``service.recompute`` (``computed.py``), which this module only names.
+per area by ``computing.recompute`` (``computed.py``), which this module only names.
 """
 
 from __future__ import annotations
