@@ -74,3 +74,9 @@ def test_the_projection_exports_as_csv_and_excel(login: Login, session: Session)
     sheet = load_workbook(io.BytesIO(excel.content)).active
     assert sheet is not None
     assert sheet.cell(1, 5).value == "persons"
+
+
+def test_without_open_data_the_page_opens_and_says_what_is_missing(login: Login) -> None:
+    page = login("viewer").get("/foresight/population")
+    assert page.status_code == 200
+    assert "geen bevolking naar leeftijd" in page.text

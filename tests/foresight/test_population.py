@@ -139,3 +139,21 @@ def test_the_api_refuses_bad_input_naming_the_field(login: Login, params: dict[s
 def test_the_api_needs_a_login(client: Browser) -> None:
     assert client.get("/api/v1/foresight/population",
                       params={"area": "NL01"}).status_code == 401
+
+
+@pytest.mark.parametrize("params", [
+    {"area": "NL01", "until": 2024},
+    {"area": "GM0637", "migration_factor": 0},
+    {"area": "GM0637", "migration_factor": 3},
+    {"area": "RG0"},
+    {"area": "GM0637", "migration_factor": "nan"},
+    {"area": "GM0637", "migration_factor": "inf"},
+    {"area": "GM0637", "until": "1e309"},
+])
+def test_the_api_answers_edge_values_without_a_server_error(
+        login: Login, session: Session, params: dict[str, str | int]) -> None:
+    load_region(session, KEYS)
+    answer = login("viewer").get("/api/v1/foresight/population", params=params)
+    assert answer.status_code in (200, 422), answer.text
+    if answer.status_code == 200:
+        assert len(answer.json()["years"]) >= 1

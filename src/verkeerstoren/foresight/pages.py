@@ -83,7 +83,10 @@ def population_page(request: Request, ctx: ViewCtx, tpl: Tpl) -> HTMLResponse:
     p = result.projection if result else None
     shown = [y for y in (p.years[0], *MILESTONES, p.years[-1]) if y in p.years] if p else []
     return tpl.render(
-        request, ctx, "foresight/population.html", status_code=422 if problems else 200,
+        # Opening the page without a choice is not bad input: when the open data are not
+        # loaded it says so at the area, with 200.
+        request, ctx, "foresight/population.html",
+        status_code=422 if problems and request.query_params else 200,
         values=values, areas=areas, result=result, p=p,
         shown=sorted(set(shown)), groups=population.AGE_GROUPS,
         measures=population_service.MEASURES, baselines=population_service.BASELINES,
