@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.conftest import Browser
+from verkeerstoren.errors import ValidationProblem
 from verkeerstoren.foresight import population, service
 from verkeerstoren.foresight.population import PopulationProjection, make_projection
 
@@ -159,3 +160,22 @@ def test_the_charts_are_valid_vega_lite(session: Session) -> None:
         svg = vlc.vegalite_to_svg(spec)
         assert "<svg" in svg
         assert "Methode" in svg
+
+
+@pytest.mark.usefixtures("fake")
+def test_forecast_values_for_the_monitoring(session: Session) -> None:
+    # The fake population: 2 × 19 groups of 1,000, the 65+ (6 groups each sex) growing 3 %.
+    aged = service.forecast_value(session, "GM0637", "population_65plus", 2030)
+    assert aged == pytest.approx(12 * 1000 * 1.03**6)
+    # 50-74: five groups per sex, of which 65-74 (two) grow; 85+: two groups per sex, growing.
+    carers = 2 * (3 * 1000 + 2 * 1000 * 1.03**6)
+    assert service.forecast_value(session, "GM0637", "mantelzorg_potential", 2030) == \
+        pytest.approx(carers / (4 * 1000 * 1.03**6))
+    reference = service.forecast_value(session, "GM0637", "gap_fte_total", 2035)
+    combined = service.forecast_value(session, "GM0637", "gap_fte_total", 2035, "combined")
+    assert combined < reference
+    labels = dict((k, label) for k, label, _ in service.forecast_measures())
+    assert labels["demand_index.district_nursing"] == "Zorgvraagindex: Wijkverpleging"
+    with pytest.raises(ValidationProblem) as error:
+        service.forecast_value(session, "GM0637", "gap_fte_total", 2050)
+    assert error.value.field == "year"

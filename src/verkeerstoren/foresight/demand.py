@@ -8,8 +8,6 @@ sex, age]; the index divides by the base year (2024 = 100).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from numpy.typing import NDArray
 
@@ -48,14 +46,6 @@ def index(series: Series) -> Series:
     if series[0] == 0:
         return np.zeros_like(series)
     return np.asarray(series / series[0] * 100, dtype=np.float64)
-
-
-@dataclass(frozen=True)
-class SectorDemand:
-    sector: Sector
-    unit: str
-    source: str
-    demand: Series  # per year from the base year, in the sector's unit
 
 
 def with_levers(raw: dict[str, Series], sectors: dict[str, Sector], years: list[int],

@@ -198,6 +198,7 @@ ASSUMPTIONS = (
     "Vektis costs stand for volume (2015 prices); the index does not depend on prices.",
     "Staff figures not entered by the region are invented demo figures per 1,000 inhabitants.",
     "Lever effects grow linearly from 2024 to their full size in 2030.",
+    "Care moved from the hospital to the first line (substitution) costs a quarter there.",
 )
 
 
