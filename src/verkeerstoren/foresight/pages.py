@@ -151,7 +151,10 @@ def _page(request: Request, ctx: Ctx, tpl: Templates, name: str, area: str,
           scenario: str | None, problem: ValidationProblem | None, **values: Any
           ) -> HTMLResponse:
     return tpl.render(
-        request, ctx, f"foresight/{name}.html", status_code=422 if problem else 200,
+        # Opening the page without a choice is not bad input: without open data it says so
+        # with 200 (as the population page does).
+        request, ctx, f"foresight/{name}.html",
+        status_code=422 if problem and request.query_params else 200,
         areas=_areas(ctx), area=area, scenario=scenario or "reference",
         scenarios=list(ALL.values()), levers=LEVERS, shown=SHOWN_YEARS,
         error=ctx._(problem.message, **problem.params) if problem else None,
