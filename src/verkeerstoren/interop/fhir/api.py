@@ -246,14 +246,8 @@ def search_measure_reports(ctx: BoardCtx, request: Request, subject: Str = None,
         None if org is None else -1)
     found = saner.rows(ctx.session, unit_ids=unit_ids, organisation_id=org_id)
     reports = saner.unit_reports(ctx.session, found, utcnow())
-    search = bundle.Search(count=count, offset=offset)
-    page = bundle.searchset(_base(request), "MeasureReport", reports, search)
-    extra = [("subject", subject), ("reporter", reporter)]
-    for link in page["link"]:
-        for key, value in extra:
-            if value is not None:
-                link["url"] += "&" + bundle.urlencode({key: value})
-    return FhirResponse(page)
+    search = bundle.Search(subject=subject, reporter=reporter, count=count, offset=offset)
+    return FhirResponse(bundle.searchset(_base(request), "MeasureReport", reports, search))
 
 
 @router.get("/MeasureReport/{resource_id}", responses={**_ok(s.MeasureReport), **READ_ERRORS},
