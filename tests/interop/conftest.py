@@ -3,10 +3,13 @@ validation of what we emit with the independent fhir.resources models."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from sqlalchemy.orm import Session
 
 from tests.capacity.conftest import _first_unit_bed_type, _user_org
+from tests.interop.fhir_rules import VALIDATED
 from verkeerstoren.registry.models import UnitBedType
 
 
@@ -20,3 +23,11 @@ def own_unit(session: Session) -> UnitBedType:
 def other_unit(session: Session) -> UnitBedType:
     """A unit and bed type of another provider (the provider2 user's organisation)."""
     return _first_unit_bed_type(session, _user_org(session, "provider2"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _report_validated() -> Iterator[None]:
+    """Prints how many FHIR resources the run validated (shown with ``pytest -s``)."""
+    yield
+    if VALIDATED:
+        print(f"\nFHIR resources validated: {sum(VALIDATED.values())} {dict(VALIDATED)}")
