@@ -4,6 +4,7 @@ answers (OperationOutcome, application/fhir+json) and an example of what to post
 from __future__ import annotations
 
 from tests.conftest import Browser
+from tests.interop.fhir_rules import validate
 
 FHIR_JSON = "application/fhir+json"
 
@@ -28,5 +29,7 @@ def test_every_fhir_operation_is_documented(client: Browser) -> None:
     post = document["paths"]["/fhir/MeasureReport"]["post"]
     body = post["requestBody"]["content"][FHIR_JSON]
     assert body["schema"]["$ref"].endswith("/MeasureReport")
-    assert body["examples"]["saner"]["value"]["resourceType"] == "MeasureReport"
+    validate(body["examples"]["saner"]["value"])  # the example is a valid SANER report
+    read = document["paths"]["/fhir/MeasureReport/{resource_id}"]["get"]["responses"]["200"]
+    validate(read["content"][FHIR_JSON]["example"])
     assert {"400", "404", "409"} <= set(post["responses"])
