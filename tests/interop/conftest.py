@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from string import Template
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.capacity.conftest import _first_unit_bed_type, _user_org
+from tests.interop.fhir_rules import VALIDATED
 from verkeerstoren.access.models import User
 from verkeerstoren.capacity.models import BedState
 from verkeerstoren.registry.models import CareUnit, UnitBedType
@@ -95,3 +97,11 @@ def own_unit(session: Session) -> UnitBedType:
 def other_unit(session: Session) -> UnitBedType:
     """A unit and bed type of another provider (the provider2 user's organisation)."""
     return _first_unit_bed_type(session, _user_org(session, "provider2"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _report_validated() -> Iterator[None]:
+    """Prints how many FHIR resources the run validated (shown with ``pytest -s``)."""
+    yield
+    if VALIDATED:
+        print(f"\nFHIR resources validated: {sum(VALIDATED.values())} {dict(VALIDATED)}")

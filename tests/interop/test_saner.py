@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from tests.conftest import Browser
 from tests.interop.fhir_rules import saner, validate
 from verkeerstoren.capacity.models import AvailabilityReport, ReportSource
-from verkeerstoren.registry.models import UnitBedType
+from verkeerstoren.registry.models import CareUnit, UnitBedType
 
 FIXTURE = Path(__file__).with_name("fixtures") / "saner_hand_written.json"
 FHIR_JSON = {"Content-Type": "application/fhir+json"}
@@ -188,3 +188,20 @@ def test_older_report_does_not_replace_a_newer_one(login: Callable[[str], Browse
     assert late.status_code == 409
     assert late.json()["issue"][0]["expression"] == ["MeasureReport.date"]
     assert _reports(session) == before
+
+
+def test_one_organisations_reports_page_by_reporter(login: Callable[[str], Browser],
+                                                    own_unit: UnitBedType,
+                                                    session: Session) -> None:
+    coordinator = login("coordinator")
+    org = session.get(CareUnit, own_unit.unit_id)
+    assert org is not None
+    wanted = f"Organization/{org.organisation_id}"
+    page = coordinator.get(f"/fhir/MeasureReport?reporter={wanted}&_count=1").json()
+    validate(page)
+    assert page["total"] >= 2
+    assert page["entry"][0]["resource"]["reporter"]["reference"] == wanted
+    following = next(link["url"] for link in page["link"] if link["relation"] == "next")
+    second = coordinator.get(following.removeprefix("http://testserver")).json()
+    assert second["entry"][0]["resource"]["reporter"]["reference"] == wanted
+    assert second["entry"][0]["resource"]["id"] != page["entry"][0]["resource"]["id"]

@@ -135,6 +135,26 @@ LastUpdated = Annotated[list[str] | None, Query(alias="_lastUpdated", max_length
 Postcode = Annotated[str | None, Query(alias="address-postalcode", max_length=7)]
 
 
+# A unit's report as a provider sends it (the POST example and the read's answer shape).
+EXAMPLE: dict[str, Any] = {
+    "resourceType": "MeasureReport", "status": "complete", "type": "summary",
+    "measure": codes.SANER_MEASURE, "subject": {"reference": "Location/unit-1"},
+    "date": "2026-12-04T09:30:00+01:00",
+    "period": {"start": "2026-12-04T09:30:00+01:00", "end": "2026-12-04T09:30:00+01:00"},
+    "group": [{"code": {"coding": [
+        {"system": codes.GROUP_SYSTEM, "code": "Beds"},
+        {"system": codes.BED_TYPE_SYSTEM, "code": "short_stay_low"}]},
+        "population": [
+            {"code": {"coding": [{"system": codes.MEASURED, "code": codes.TOTAL}]},
+             "count": 12},
+            {"code": {"coding": [{"system": codes.MEASURED, "code": codes.OCCUPIED}]},
+             "count": 9},
+            {"code": {"coding": [{"system": codes.MEASURED, "code": codes.AVAILABLE}]},
+             "count": 3}]}]}
+MEASURE_REPORT_BODY = Body(media_type=codes.FHIR_JSON, openapi_examples={
+    "saner": {"summary": "A unit's ELV beds", "value": EXAMPLE}})
+
+
 def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/fhir"
 
@@ -246,17 +266,12 @@ def search_measure_reports(ctx: BoardCtx, request: Request, subject: Str = None,
         None if org is None else -1)
     found = saner.rows(ctx.session, unit_ids=unit_ids, organisation_id=org_id)
     reports = saner.unit_reports(ctx.session, found, utcnow())
-    search = bundle.Search(count=count, offset=offset)
-    page = bundle.searchset(_base(request), "MeasureReport", reports, search)
-    extra = [("subject", subject), ("reporter", reporter)]
-    for link in page["link"]:
-        for key, value in extra:
-            if value is not None:
-                link["url"] += "&" + bundle.urlencode({key: value})
-    return FhirResponse(page)
+    search = bundle.Search(subject=subject, reporter=reporter, count=count, offset=offset)
+    return FhirResponse(bundle.searchset(_base(request), "MeasureReport", reports, search))
 
 
-@router.get("/MeasureReport/{resource_id}", responses={**_ok(s.MeasureReport), **READ_ERRORS},
+@router.get("/MeasureReport/{resource_id}",
+            responses={**_ok(s.MeasureReport, EXAMPLE), **READ_ERRORS},
             response_model=None)
 def read_measure_report(ctx: BoardCtx, resource_id: FhirId) -> FhirResponse:
     """``unit-{id}``: one unit now; ``region-{id}``: a region's sums per bed type;
@@ -277,25 +292,6 @@ def read_measure_report(ctx: BoardCtx, resource_id: FhirId) -> FhirResponse:
                     return FhirResponse(reports[0])
     raise FhirProblem([Issue(f"MeasureReport/{resource_id}",
                              f"MeasureReport/{resource_id} is not known", "not-found")], 404)
-
-
-MEASURE_REPORT_BODY = Body(
-    media_type=codes.FHIR_JSON,
-    openapi_examples={"saner": {"summary": "A unit's ELV beds", "value": {
-        "resourceType": "MeasureReport", "status": "complete", "type": "summary",
-        "measure": codes.SANER_MEASURE, "subject": {"reference": "Location/unit-1"},
-        "date": "2026-12-04T09:30:00+01:00",
-        "period": {"start": "2026-12-04T09:30:00+01:00", "end": "2026-12-04T09:30:00+01:00"},
-        "group": [{"code": {"coding": [
-            {"system": codes.GROUP_SYSTEM, "code": "Beds"},
-            {"system": codes.BED_TYPE_SYSTEM, "code": "short_stay_low"}]},
-            "population": [
-                {"code": {"coding": [{"system": codes.MEASURED, "code": codes.TOTAL}]},
-                 "count": 12},
-                {"code": {"coding": [{"system": codes.MEASURED, "code": codes.OCCUPIED}]},
-                 "count": 9},
-                {"code": {"coding": [{"system": codes.MEASURED, "code": codes.AVAILABLE}]},
-                 "count": 3}]}]}}})
 
 
 @router.post("/MeasureReport", status_code=201, response_model=None,

@@ -16,8 +16,6 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import urlencode
 
-__all__ = ["urlencode"]
-
 from verkeerstoren.interop.fhir.directory import Entry, Resource, instant
 from verkeerstoren.interop.fhir.outcome import invalid
 
@@ -38,22 +36,24 @@ class Search:
     organization: str | None = None
     location: str | None = None
     partof: str | None = None
+    subject: str | None = None
+    reporter: str | None = None
     count: int = DEFAULT_COUNT
     offset: int = 0
 
-    def query(self, **changes: int) -> dict[str, Any]:
-        """The query string that repeats this search (for the paging links)."""
+    def query(self, offset: int) -> str:
+        """The query string that repeats this search from ``offset`` (the paging links)."""
         pairs: list[tuple[str, Any]] = []
         for key, value in (("identifier", self.identifier), ("name", self.name),
                            ("address-postalcode", self.postcode), ("type", self.type),
                            ("organization", self.organization), ("location", self.location),
-                           ("partof", self.partof)):
+                           ("partof", self.partof), ("subject", self.subject),
+                           ("reporter", self.reporter)):
             if value is not None:
                 pairs.append((key, value))
         pairs += [("_lastUpdated", v) for v in self.last_updated]
-        pairs += [("_count", changes.get("count", self.count)),
-                  ("_offset", changes.get("offset", self.offset))]
-        return {"pairs": pairs}
+        pairs += [("_count", self.count), ("_offset", offset)]
+        return urlencode(pairs)
 
 
 def _token(value: str, found: list[tuple[str, str]]) -> bool:
@@ -139,7 +139,7 @@ def searchset(base: str, kind: str, resources: list[Resource], search: Search) -
 
     def link(relation: str, offset: int) -> dict[str, str]:
         return {"relation": relation,
-                "url": f"{url}?{urlencode(search.query(offset=offset)['pairs'])}"}
+                "url": f"{url}?{search.query(offset)}"}
 
     links = [link("self", search.offset)]
     if search.offset + search.count < len(resources):
