@@ -23,6 +23,7 @@ from verkeerstoren.storage import Database
 from verkeerstoren.storage.events import PostgresListener
 from verkeerstoren.web import errors, openapi
 from verkeerstoren.web import pages as shell_pages
+from verkeerstoren.web.limits import RequestGuard
 from verkeerstoren.web.templating import Templates, template_dirs
 
 
@@ -139,6 +140,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    app.add_middleware(RequestGuard)  # body ceiling and a log line per refusal: web/limits.py
     app.add_middleware(SecurityHeaders)
     if settings.trusted_proxy_list:
         # Outermost: every layer below sees the client's scheme and address.
