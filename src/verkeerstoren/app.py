@@ -24,6 +24,7 @@ from verkeerstoren.storage.events import PostgresListener
 from verkeerstoren.web import errors, openapi
 from verkeerstoren.web import pages as shell_pages
 from verkeerstoren.web.ops import health, metrics
+from verkeerstoren.web.limits import RequestGuard
 from verkeerstoren.web.templating import Templates, template_dirs
 
 
@@ -141,6 +142,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    app.add_middleware(RequestGuard)  # body ceiling and a log line per refusal: web/limits.py
     app.add_middleware(SecurityHeaders)
     metrics.install(app, database)  # counts every answer; inside the proxy headers' layer
     if settings.trusted_proxy_list:
