@@ -23,8 +23,8 @@ from verkeerstoren.storage import Database
 from verkeerstoren.storage.events import PostgresListener
 from verkeerstoren.web import errors, openapi
 from verkeerstoren.web import pages as shell_pages
-from verkeerstoren.web.ops import health, metrics
 from verkeerstoren.web.limits import RequestGuard
+from verkeerstoren.web.ops import health, metrics
 from verkeerstoren.web.templating import Templates, template_dirs
 
 
