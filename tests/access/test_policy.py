@@ -58,7 +58,8 @@ def _expect(who: str, method: str, path: str, route: APIRoute, answer_status: in
         if answer_status in (401, 403):
             return f"{who} {method} {path}: refused ({answer_status}) but the policy allows it"
         return None
-    refused = {401} if path.startswith("/api/") else {303}
+    # Machine interfaces (our API, the FHIR server) answer 401; pages send to the login page.
+    refused = {401} if path.startswith(("/api/", "/fhir/")) else {303}
     if who != ANONYMOUS:
         refused = {403}
     if answer_status not in refused:
