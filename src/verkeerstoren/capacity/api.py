@@ -178,6 +178,7 @@ def _pull_out(source: PullSource) -> PullSourceOut:
     return PullSourceOut(
         id=source.id, organisation_id=source.organisation_id, url=source.url,
         format=source.format, interval_minutes=source.interval_minutes, active=source.active,
+        sends_authorization=source.authorization is not None,
         last_run_at=source.last_run_at, last_ok=source.last_ok, last_message=text,
         last_accepted=source.last_accepted, last_problems=problems)
 

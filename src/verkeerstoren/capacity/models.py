@@ -171,6 +171,9 @@ class PullSource(OrgOwned, Base):
     )
     interval_minutes: Mapped[int] = mapped_column(Integer, default=5)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Sent as the Authorization header of every pull: another tower's /fhir export (federation)
+    # or a hospital system that wants a token. Never shown again after it is registered.
+    authorization: Mapped[str | None] = mapped_column("auth_header", String(500))
     # The last pull's result: when, whether it was saved, how many reports (None unless it
     # was), and what stopped it (the first problems as rows of their own, the rest counted).
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

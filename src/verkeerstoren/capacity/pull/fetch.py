@@ -28,7 +28,7 @@ def check_url(url: str) -> str:
     return url.strip()
 
 
-def fetch(url: str, outbound: Outbound) -> bytes:
+def fetch(url: str, outbound: Outbound, authorization: str | None = None) -> bytes:
     """GET the URL (10 s timeout, at most 5 MB); raises ValidationProblem on any failure.
 
     Every connection, redirects included, is checked against ``outbound`` when it is made.
@@ -37,8 +37,7 @@ def fetch(url: str, outbound: Outbound) -> bytes:
     try:
         with outbound.client(timeout=TIMEOUT_SECONDS, follow_redirects=True,
                              max_redirects=3) as client, client.stream(
-                "GET", url,
-                headers={"Accept": "text/csv, application/json, application/xml"}) as answer:
+                "GET", url, headers=_headers(authorization)) as answer:
             if answer.status_code != 200:
                 raise ValidationProblem("url", "the address answered with HTTP status {status}",
                                         params={"status": answer.status_code})
@@ -64,8 +63,16 @@ def fetch(url: str, outbound: Outbound) -> bytes:
             "on the internet") from exc
 
 
-def http_fetcher(outbound: Outbound) -> Fetcher:
-    return lambda url: fetch(url, outbound)
+def _headers(authorization: str | None) -> dict[str, str]:
+    headers = {"Accept": "text/csv, application/json, application/fhir+json, application/xml"}
+    if authorization:
+        # httpx drops it on a redirect to another host, so it only reaches the named server.
+        headers["Authorization"] = authorization
+    return headers
+
+
+def http_fetcher(outbound: Outbound, authorization: str | None = None) -> Fetcher:
+    return lambda url: fetch(url, outbound, authorization)
 
 
 def download(fetcher: Fetcher, url: str) -> bytes | ValidationProblem:

@@ -49,7 +49,6 @@ def run_due_pulls(db: Database, now: datetime | None = None, *, outbound: Outbou
                   fetcher: Fetcher | None = None) -> list[PullResult]:
     """Pull every active source whose interval has passed; one transaction per source."""
     now = now or utcnow()
-    fetcher = fetcher or http_fetcher(outbound)
     with db.session() as session:
         ids = [s.id for s in session.scalars(
             select(PullSource).where(PullSource.active.is_(True)).order_by(PullSource.id))
@@ -59,7 +58,8 @@ def run_due_pulls(db: Database, now: datetime | None = None, *, outbound: Outbou
         source = _claim(db, source_id, now)
         if source is None:
             continue
-        fetched = download(fetcher, source.url)  # outside any transaction
+        # Outside any transaction; each source with its own credential, if any.
+        fetched = download(fetcher or http_fetcher(outbound, source.authorization), source.url)
         with db.session() as session:
             bind_actor(session, pull_actor(source))
             attached = session.get(PullSource, source_id)

@@ -21,6 +21,11 @@ class PullSourceIn(BaseModel):
     organisation_id: int | None = Field(
         default=None, ge=1, le=2**31 - 1,
         description="Only administrators register for another organisation.")
+    authorization: str | None = Field(
+        default=None, min_length=8, max_length=500, pattern=r"^[!-~][ -~]*$",
+        description="Sent as the Authorization header of every pull, e.g. 'Bearer vt_…' of "
+        "another tower's read-only API token (federation). Stored, never shown again.",
+        examples=["Bearer vt_0123456789abcdef"])
 
 
 class ProblemOut(BaseModel):
@@ -38,6 +43,7 @@ class PullSourceOut(BaseModel):
     format: PullFormat
     interval_minutes: int
     active: bool
+    sends_authorization: bool
     last_run_at: datetime | None
     last_ok: bool | None
     last_message: str | None

@@ -78,7 +78,8 @@ def register_source(session: Session, actor: Actor, data: PullSourceIn, *,
     url = check_url(data.url)
     outbound.check_url(url)
     source = PullSource(organisation_id=org_id, url=url, format=data.format,
-                        interval_minutes=data.interval_minutes, active=data.active)
+                        interval_minutes=data.interval_minutes, active=data.active,
+                        authorization=data.authorization)
     session.add(source)
     session.flush()
     audit.append(session, actor, action="create", entity="pull_source", entity_id=source.id,
@@ -160,5 +161,5 @@ def run_now(session: Session, actor: Actor, source_id: int, *, outbound: Outboun
             fetcher: Fetcher | None = None, now: datetime | None = None) -> PullResult:
     """Pull one source at once, inside the caller's transaction (the "run now" button)."""
     source = get_source(session, actor, source_id)
-    fetched = download(fetcher or http_fetcher(outbound), source.url)
+    fetched = download(fetcher or http_fetcher(outbound, source.authorization), source.url)
     return apply(session, source, fetched, now or utcnow())
