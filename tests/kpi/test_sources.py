@@ -314,3 +314,29 @@ def test_the_api_gives_the_binding_and_the_provenance(bound: Session, login: obj
     assert latest["value"] == 77.7
     assert latest["source"] == "source"
     assert "gezondheid_wijk_buurt_2020_18plus.csv" in latest["note"]
+
+
+def test_an_indicator_bound_to_a_forecast_gets_the_forecast_per_year(
+    bound: Session, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 16 item 7: the "forecast" kind reads foresight's forecast_value per year."""
+    from verkeerstoren.foresight import measures
+
+    asked: list[tuple[str, str, int, str | None]] = []
+
+    def fake(session: Session, area: str, measure: str, year: int,
+             scenario: str | None = None) -> float:
+        asked.append((area, measure, year, scenario))
+        return float("nan") if year == 2040 else 1000.0 + year
+
+    monkeypatch.setattr(measures, "forecast_value", fake)
+    c1 = bound.scalar(select(Indicator).where(Indicator.code == "C1"))
+    assert c1 is not None
+    c1.source_kind = "forecast"
+    c1.source_params = {"measure": "population_80plus", "area": "GM0637",
+                        "years": "2030,2025,2040", "scenario": ""}
+    sources.refresh(bound, system_actor("test"), today=TODAY)
+    series = _series(bound, "C1")
+    assert {p: m.value for p, m in series.items()} == {"2025": 3025.0, "2030": 3030.0}
+    assert "Prognose Verkeerstoren" in (series["2030"].note or "")
+    assert sorted(asked) == [("GM0637", "population_80plus", y, None) for y in (2025, 2030, 2040)]

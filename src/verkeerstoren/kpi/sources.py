@@ -46,6 +46,8 @@ class SourceKind:
     label: str
     resolve: Resolver | None  # None: computed per period elsewhere (operational)
     params: tuple[str, ...] = ()
+    # A forecast's years lie ahead; every other source's future periods are refused.
+    future: bool = False
 
 
 def opendata(session: Session, params: Mapping[str, str]) -> list[Sourced]:
@@ -98,6 +100,27 @@ def waiting_times(session: Session, params: Mapping[str, str]) -> list[Sourced]:
     return result
 
 
+def forecast(session: Session, params: Mapping[str, str]) -> list[Sourced]:
+    """A foresight figure (issue 16): measure, area (GMxxxx or RG<id>), years (comma-separated,
+    2024–2040) and scenario ('' for the reference, "beleidsarm"). It gives the programme's
+    "less than forecast" goals a series to be compared with (a reference-series rule)."""
+    from verkeerstoren.foresight import measures
+
+    scenario = params.get("scenario") or None
+    found = []
+    for year in sorted({int(y) for y in params.get("years", "2030").split(",") if y.strip()}):
+        value = measures.forecast_value(session, params["area"], params["measure"], year,
+                                        scenario)
+        if value != value:  # NaN: no one aged 85+, nothing to compare with
+            continue
+        found.append(Sourced(year, round(value, 2),
+                             f"Prognose Verkeerstoren ({params['measure']}, "
+                             f"{scenario or 'beleidsarm'}); zie /foresight",
+                             {"measure": params["measure"], "area": params["area"],
+                              "scenario": scenario or "reference", "source_year": year}))
+    return found
+
+
 # Sources published once every few years: a trend rule reads their last two measurements.
 SPARSE_KINDS = frozenset({"opendata", "waiting_times"})
 
@@ -105,6 +128,8 @@ KINDS: dict[str, SourceKind] = {
     "opendata": SourceKind("Open data", opendata, ("dataset", "variable", "area", "subgroup")),
     "waiting_times": SourceKind("Waiting times (NZa)", waiting_times, ("sector", "area")),
     "operational": SourceKind("Computed from the tower's operational data", None, ("key",)),
+    "forecast": SourceKind("Forecast (foresight)", forecast,
+                           ("measure", "area", "years", "scenario"), future=True),
 }
 
 
@@ -137,7 +162,7 @@ def refresh(session: Session, actor: Actor, *, today: date | None = None) -> int
             Measurement.indicator_id == indicator.id, Measurement.area_code == ""))}
         for figure in figures:
             period = parse_period(str(figure.year))
-            if today is not None and period.start > today:
+            if today is not None and period.start > today and not kind.future:
                 continue
             row = stored.pop(period.label, None) or Measurement(
                 indicator_id=indicator.id, period=period.label, area_code="")
