@@ -313,7 +313,14 @@ def _reserve(server: Server, demo: Region, n: int) -> tuple[int, float]:
     began = time.monotonic()
     made = httpx.post(f"{server.base}/api/v1/placement/requests", headers=headers,
                       json=request_body(f"hook-{n}-{time.time_ns()}", bed_type), timeout=30)
-    held = httpx.post(f"{server.base}/api/v1/placement/requests/{made.json()['id']}/reservations",
+    request_id = made.json()["id"]
+    # Reserve what matching offers, as a coordinator does: a fixed unit may be no option for
+    # this request (the demo's draw), which would be a 409 that has nothing to do with hooks.
+    offered = httpx.get(f"{server.base}/api/v1/placement/requests/{request_id}/options",
+                        headers=headers, timeout=30).json()["options"]
+    if offered:
+        unit, bed_type = offered[0]["unit_id"], offered[0]["bed_type_code"]
+    held = httpx.post(f"{server.base}/api/v1/placement/requests/{request_id}/reservations",
                       headers=headers, json={"unit_id": unit, "bed_type_code": bed_type},
                       timeout=30)
     return held.status_code, time.monotonic() - began
