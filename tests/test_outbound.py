@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
 from tests.conftest import LOCAL
+from tests.local_http import QuietHandler, local_server
 from verkeerstoren.errors import ValidationProblem
 from verkeerstoren.outbound import REFUSED, REFUSED_IP, Outbound, RefusedAddress, parse_networks
 from verkeerstoren.settings import Settings
@@ -99,7 +98,7 @@ def test_a_name_that_does_not_resolve_yet_is_accepted_on_save(
     STRICT.check_url("https://not-yet-registered.invalid/beds.csv")
 
 
-class _Hello(BaseHTTPRequestHandler):
+class _Hello(QuietHandler):
     def do_GET(self) -> None:
         if self.path == "/to-internal":
             self.send_response(302)
@@ -113,19 +112,11 @@ class _Hello(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:
-        return
-
 
 @pytest.fixture
 def local_port() -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with local_server(_Hello) as port:
+        yield port
 
 
 def test_a_connection_to_an_internal_address_is_refused_when_it_is_made(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Coroutine
 from typing import Any
 
@@ -36,3 +37,14 @@ class Job:
         with contextlib.suppress(asyncio.CancelledError):
             await self.task
         self.task = None
+
+
+def make_visible(log: logging.Logger) -> None:
+    """Give a job's logger a handler of its own at INFO when nothing else has configured it:
+    uvicorn configures only its own loggers, and without this a job's round lines vanish."""
+    if log.hasHandlers():
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from verkeerstoren.access.actor import system_actor
 from verkeerstoren.access.scoping import across_organisations, bind_actor
 from verkeerstoren.audit import service as audit
-from verkeerstoren.background import Job
+from verkeerstoren.background import Job, make_visible
 from verkeerstoren.notifications.models import Notification, WebhookAttempt, WebhookDelivery
 from verkeerstoren.placement.models import (
     PlacementRequest,
@@ -180,10 +180,5 @@ def start_purge(db: Database, settings: Settings) -> Job:
     (tests purge by hand)."""
     if settings.retention_purge_seconds == 0 or settings.environment is Environment.TEST:
         return Job()
-    if not log.hasHandlers():
-        # uvicorn configures only its own loggers: without this the purge lines vanish.
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s %(message)s"))
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
+    make_visible(log)
     return Job.start("retention-purge", run_forever(db, settings))

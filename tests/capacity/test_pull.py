@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import LOCAL, Browser
+from tests.local_http import QuietHandler, local_server
 from verkeerstoren.capacity.models import AvailabilityReport, BedState, PullSource, ReportSource
 from verkeerstoren.capacity.pull.scheduler import run_due_pulls
 from verkeerstoren.outbound import Outbound
@@ -23,7 +22,7 @@ from verkeerstoren.storage.base import utcnow
 Served = dict[str, tuple[int, bytes]]
 
 
-class _Provider(BaseHTTPRequestHandler):
+class _Provider(QuietHandler):
     """Answers GET /<name> with whatever the test put in ``routes``."""
 
     routes: Served = {}
@@ -35,24 +34,13 @@ class _Provider(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
-        return
-
-
 @pytest.fixture
 def provider_site() -> Iterator[tuple[str, Served]]:
     """A tiny web server of the provider's own: (base URL, path → (status, body))."""
     routes: Served = {}
     handler = type("Handler", (_Provider,), {"routes": routes})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", routes
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with local_server(handler) as port:
+        yield f"http://127.0.0.1:{port}", routes
 
 
 def _reports(session: Session) -> int:

@@ -5,14 +5,13 @@ but never shown again, and a source without it is refused by such a server."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy.orm import Session
 
 from tests.conftest import LOCAL, Browser
+from tests.local_http import QuietHandler, local_server
 from verkeerstoren.capacity.models import BedState, PullSource
 from verkeerstoren.capacity.pull.scheduler import run_due_pulls
 from verkeerstoren.registry.models import UnitBedType
@@ -22,7 +21,7 @@ from verkeerstoren.storage.base import utcnow
 TOKEN = "Bearer vt_federation-read-only-0123456789"
 
 
-class _Guarded(BaseHTTPRequestHandler):
+class _Guarded(QuietHandler):
     """Serves ``body`` only to a request with the right Authorization header, as a tower does."""
 
     body = b""
@@ -37,10 +36,6 @@ class _Guarded(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    def log_message(self, format: str, *args: object) -> None:
-        return
-
-
 @pytest.fixture
 def guarded(own_unit: UnitBedType) -> Iterator[tuple[str, list[str | None]]]:
     body = json.dumps({"reports": [{"unit_id": own_unit.unit_id,
@@ -48,15 +43,8 @@ def guarded(own_unit: UnitBedType) -> Iterator[tuple[str, list[str | None]]]:
                                     "staffed": 4, "occupied": 1}]}).encode()
     seen: list[str | None] = []
     handler = type("Handler", (_Guarded,), {"body": body, "seen": seen})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/beds.json", seen
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with local_server(handler) as port:
+        yield f"http://127.0.0.1:{port}/beds.json", seen
 
 
 def test_the_credential_goes_with_every_pull_and_is_never_shown(

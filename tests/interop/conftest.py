@@ -12,12 +12,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.capacity.conftest import _first_unit_bed_type, _user_org
+from tests.capacity.conftest import other_unit, own_unit
+from tests.demo_units import org_of
 from tests.interop.fhir_rules import VALIDATED
-from verkeerstoren.access.models import User
 from verkeerstoren.capacity.models import BedState
 from verkeerstoren.registry.models import CareUnit, UnitBedType
 from verkeerstoren.storage.base import utcnow
+
+# Shared with the capacity tests; named here so pytest finds them for this folder too.
+__all__ = ["org_of", "other_unit", "own_unit"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -35,12 +38,6 @@ def stamp(moment: datetime) -> str:
 def now_values() -> dict[str, str]:
     now = utcnow()
     return {"FROM": stamp(now - timedelta(hours=1)), "TO": stamp(now)}
-
-
-def org_of(session: Session, local: str) -> int:
-    user = session.scalar(select(User).where(User.email.startswith(f"{local}@")))
-    assert user is not None
-    return user.organisation_id
 
 
 def _free_of_holds(session: Session, row: UnitBedType) -> bool:
@@ -85,18 +82,6 @@ def other_bed(session: Session) -> UnitBedType:
     assert found is not None
     return found
 
-
-
-@pytest.fixture
-def own_unit(session: Session) -> UnitBedType:
-    """A unit and bed type (at least 4 beds) of the demo provider user's organisation."""
-    return _first_unit_bed_type(session, _user_org(session, "provider"))
-
-
-@pytest.fixture
-def other_unit(session: Session) -> UnitBedType:
-    """A unit and bed type of another provider (the provider2 user's organisation)."""
-    return _first_unit_bed_type(session, _user_org(session, "provider2"))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from verkeerstoren.access.models import User
+from tests.demo_units import org_of
+from tests.local_http import QuietHandler, local_server
 
-
-def org_of(session: Session, local: str) -> int:
-    """The organisation id of a demo user ("provider", "provider2", "coordinator", …)."""
-    user = session.scalar(select(User).where(User.email.startswith(f"{local}@")))
-    assert user is not None
-    assert user.organisation_id is not None
-    return user.organisation_id
+__all__ = ["org_of"]
 
 
 @dataclass
@@ -44,7 +36,7 @@ class Receiver:
 
 
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
@@ -55,9 +47,6 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(b"ok")
 
-        def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
-            return
-
     return Handler
 
 
@@ -65,11 +54,6 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 def receiver() -> Iterator[Receiver]:
     """A receiver that fails once with HTTP 500, then answers 200 (set ``statuses`` to change)."""
     state = Receiver(statuses=[500, 200])
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/verkeerstoren"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with local_server(_handler(state)) as port:
+        state.url = f"http://127.0.0.1:{port}/hooks/verkeerstoren"
+        yield state

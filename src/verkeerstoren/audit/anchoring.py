@@ -13,7 +13,7 @@ import httpx
 
 from verkeerstoren import __version__
 from verkeerstoren.audit.checkpoint import Checkpoint, signing_key, take, to_line
-from verkeerstoren.background import Job
+from verkeerstoren.background import Job, make_visible
 from verkeerstoren.outbound import RefusedAddress
 from verkeerstoren.settings import Environment, Settings
 from verkeerstoren.storage import Database
@@ -84,10 +84,5 @@ def start_checkpoints(db: Database, settings: Settings) -> Job:
     environment (tests write checkpoints themselves)."""
     if settings.audit_checkpoint_seconds == 0 or settings.environment is Environment.TEST:
         return Job()
-    if not log.hasHandlers():
-        # uvicorn configures only its own loggers: without this the checkpoint lines vanish.
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s %(message)s"))
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
+    make_visible(log)
     return Job.start("audit-checkpoint", run_forever(db, settings))
