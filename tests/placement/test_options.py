@@ -7,8 +7,9 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.placement.oracle import exclusion_counts
 from verkeerstoren.capacity.board import BoardFilter, board
-from verkeerstoren.placement.matching import exclusion_counts, match
+from verkeerstoren.placement.matching import match
 from verkeerstoren.placement.models import PlacementRequest
 from verkeerstoren.placement.options import (
     acceptance_rates,

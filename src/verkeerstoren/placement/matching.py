@@ -6,7 +6,6 @@ in; the same input always gives the same order, and every option and exclusion s
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -229,17 +228,6 @@ def rank(need: Need, candidates: Iterable[Candidate]) -> list[Option]:
 
 def broken_rules(exclusion: Exclusion) -> frozenset[Rule]:
     return frozenset(r.rule for r in exclusion.reasons if r.rule is not None)
-
-
-def exclusion_counts(excluded: Iterable[Exclusion]) -> dict[Rule, int]:
-    """How many excluded units break each rule (a unit breaking two rules counts under both).
-
-    Used by the tests only: they check the SQL survey's per-rule counts against this Python
-    reading of the same rules."""
-    counts: Counter[Rule] = Counter()
-    for exclusion in excluded:
-        counts.update(broken_rules(exclusion))
-    return {rule: counts[rule] for rule in Rule if counts[rule]}
 
 
 def match(need: Need, candidates: list[Candidate]) -> Match:
