@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 from bench.bursts import prepare
 from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import Session
 
 from verkeerstoren.access.actor import system_actor
 from verkeerstoren.access.roles import Role
@@ -42,6 +43,20 @@ class Region:
     units: list[tuple[int, str, int]]  # (unit, bed type, staffed beds)
 
 
+def _free_by_organisation(session: Session) -> dict[int, list[tuple[int, str, int]]]:
+    """(unit, bed type, staffed beds) with a bed free now, per organisation. Beds held for open
+    requests (the demo's, or an earlier test's on the same database) are not free: a
+    reservation on one meets a full bed (409) that has nothing to do with the failure tested."""
+    states = [s for s in session.scalars(select(BedState).where(BedState.staffed > 0))
+              if s.available > 0]
+    owner = {u.id: u.organisation_id for u in session.scalars(select(CareUnit))}
+    by_org: dict[int, list[tuple[int, str, int]]] = {}
+    for state in states:
+        by_org.setdefault(owner[state.unit_id], []).append(
+            (state.unit_id, state.bed_type_code, state.staffed))
+    return {org: sorted(units) for org, units in by_org.items()}
+
+
 def region(url: str) -> Region:
     """Demo region with every bed free (but the demo's holds), a coordinator token and a
     provider token."""
@@ -51,19 +66,24 @@ def region(url: str) -> Region:
         with db.session() as session:
             bind_actor(session, system_actor("failure tests"))
             with across_organisations(session):  # set-up: pick the provider with most beds
-                # Beds the demo holds for its own open requests are not free: leave them out,
-                # or the first reservation meets a full bed (409) depending on the demo's draw.
-                states = [s for s in session.scalars(select(BedState).where(
-                    BedState.staffed > 0)) if s.available > 0]
-                owner = {u.id: u.organisation_id for u in session.scalars(select(CareUnit))}
-            by_org: dict[int, list[tuple[int, str, int]]] = {}
-            for state in states:
-                by_org.setdefault(owner[state.unit_id], []).append(
-                    (state.unit_id, state.bed_type_code, state.staffed))
+                by_org = _free_by_organisation(session)
             org = max(by_org, key=lambda o: sum(s for _, _, s in by_org[o]))
             issued = create_token(session, name="failure tests", role=Role.PROVIDER,
                                   organisation_id=org, created_by=system_actor("failure tests"))
-            return Region(url, coordinator, issued.secret, org, sorted(by_org[org]))
+            return Region(url, coordinator, issued.secret, org, by_org[org])
+    finally:
+        db.dispose()
+
+
+def free_units(url: str, organisation: int) -> list[tuple[int, str, int]]:
+    """The organisation's bed types with a bed free now, for a test that runs after others
+    have held beds on the same database."""
+    db = Database(url, pool_size=1)
+    try:
+        with db.session() as session:
+            bind_actor(session, system_actor("failure tests"))
+            with across_organisations(session):
+                return _free_by_organisation(session).get(organisation, [])
     finally:
         db.dispose()
 
