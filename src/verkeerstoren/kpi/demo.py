@@ -48,6 +48,7 @@ from verkeerstoren.placement.models import (
     UnplacedReason,
     Urgency,
 )
+from verkeerstoren.planning import demo as planning_demo
 from verkeerstoren.registry.models import BedType, CareUnit, Gemeente, Organisation, UnitBedType
 
 SEED = 2025
@@ -174,7 +175,9 @@ def _availability(session: Session, quarters: list[Period], rng: random.Random) 
                UnitBedType.physical_beds, BedType.max_report_age_hours)
         .join(CareUnit, CareUnit.id == UnitBedType.unit_id)
         .join(BedType, BedType.code == UnitBedType.bed_type_code)
-        .where(CareUnit.is_demo.is_(True), UnitBedType.physical_beds > 0)
+        # Not the short-stay beds: planning.demo gives those one coherent occupancy history.
+        .where(CareUnit.is_demo.is_(True), UnitBedType.physical_beds > 0,
+               UnitBedType.bed_type_code.not_in(list(planning_demo.MEAN_STAY)))
         .order_by(UnitBedType.unit_id, UnitBedType.bed_type_code).limit(8)).all()
     rows: list[dict[str, object]] = []
     start = _at(quarters[-REPORT_QUARTERS].start, 0)
