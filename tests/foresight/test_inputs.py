@@ -52,3 +52,13 @@ def test_the_old_model_is_the_mean_of_moves_and_the_latest_trend_level() -> None
     rates = inputs.fit(obs, 2012, 2014, inputs.MigrationModel(0.0, 0.0, None)).rates
     # Mean of moves 40/3; own shares 0.2 and 0.1: 40/3 + 0.2·300 − 0.1·50, flat.
     assert float(rates.migration(5)[0]) == pytest.approx(40 / 3 + 60 - 5)
+
+
+def test_without_the_national_population_a_gemeente_keeps_its_own_share_of_the_flows() -> None:
+    frame = _frame().filter(~((pl.col("area_code") == "NL01")
+                              & (pl.col("indicator") == "population_1jan")))
+    rates = inputs.fit(inputs.observe(frame, ["GM0001"]), 2012, 2014).rates
+    # 17.5 + 0.2·300 − 0.1·50 = 72.5, rising by 0.2 × 100 = 20 damped.
+    assert float(rates.net_migration[0]) == pytest.approx(72.5)
+    assert rates.migration_trend is not None
+    assert float(rates.migration_trend[0]) == pytest.approx(20.0)

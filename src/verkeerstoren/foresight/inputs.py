@@ -110,16 +110,18 @@ def _trend(series: Array, years: Array) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class MigrationModel:
-    """How future migration is fitted (docs/foresight.md, "Variants"). The defaults are the
-    variant chosen on the rolling-origin validation (origins 2015 and 2016, projected to 1
-    January 2019, before the backtests' outcomes), among those whose trend stays bounded to
-    2040.
+    """How future migration is fitted (docs/foresight.md, "How the variant was chosen"). The
+    defaults are the variant chosen on the rolling-origin validation (origins 2015 and 2016,
+    projected to 1 January 2019, before the backtests' outcomes), among those whose trend stays
+    bounded to 2040 (damping <= 0.8).
 
     - ``damping``: φ of the damped trend of the national immigration and emigration lines
       (0: their latest level, no growth; 1: the straight line continued).
     - ``population_mix``: a gemeente's part of the national flows is this mix of its share of
-      the national population and its own past share of the flows (0: its own share only).
-      Own shares of a few years are noisy, and reception of refugees follows population.
+      the national population and its own past share of the flows (0: its own share only; 1:
+      its population share only).
+      Own shares of a few years are noisy, and the housing of refugees is shared out among
+      gemeenten by population.
     - ``smoothing``: α of the exponential smoothing of net moves between gemeenten (None: the
       mean of the fitted years)."""
 
@@ -176,8 +178,11 @@ def fit(obs: Observed, first: int, last: int,
     years = np.array(range(first, last + 1), dtype=np.float64)
     # The share of the national population; where NL's count is missing, the own share only.
     national_population = obs.national["population_1jan"][span].sum()
-    population_share = obs.population[:, span].sum(axis=1) / national_population
-    mix = model.population_mix if np.isfinite(national_population) else 0.0
+    if np.isfinite(national_population) and national_population > 0:
+        population_share = obs.population[:, span].sum(axis=1) / national_population
+        mix = model.population_mix
+    else:
+        population_share, mix = np.zeros(len(obs.codes)), 0.0
     # The trend's value in the jump-off year, when that lies more than a year past `last`.
     offset = jump_off - last - 1
     phi = model.damping
