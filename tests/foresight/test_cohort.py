@@ -91,6 +91,21 @@ def test_projection_with_constant_rates_matches_a_hand_computed_two_year_run() -
     assert out[2, 0, :, 0].sum() == pytest.approx(260.0 + 800 * 0.26 + 200 * 0.39)
 
 
+def test_a_damped_migration_trend_adds_a_shrinking_step_each_year() -> None:
+    # Net migration 100 in the jump-off year, slope 40 a year, damping 0.5: 100, then
+    # 100 + 40 × 0.5 = 120, then 100 + 40 × (0.5 + 0.25) = 130; never above 100 + 40.
+    rates = cohort.Rates(np.zeros(1), np.zeros(1), np.array([100.0]), np.array([40.0]), 0.5)
+    assert [float(rates.migration(k)[0]) for k in range(3)] == [100.0, 120.0, 130.0]
+    assert float(rates.migration(60)[0]) == pytest.approx(140.0)
+    # No deaths, no births: the population grows by exactly the migration of each year.
+    x = cohort.to_ages(_groups(m5=1000.0))
+    out = cohort.project(x, rates, 3)
+    assert out.sum(axis=(1, 2, 3)).tolist() == pytest.approx([1000.0, 1100.0, 1220.0, 1350.0])
+    assert out[1:].sum(axis=(1, 2, 3)).tolist() == pytest.approx(
+        cohort.project(x, rates, 3, migration_factor=2.0)[1:].sum(axis=(1, 2, 3))
+        - np.array([100.0, 220.0, 350.0]))
+
+
 def test_a_hand_made_projection_sums_totals_and_age_bands() -> None:
     counts = np.ones((2, 2, 19))
     p = make_projection("GM0637", counts, base_year=2024)

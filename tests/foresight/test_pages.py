@@ -32,6 +32,11 @@ def test_the_page_shows_the_projection_backtests_and_assumptions_in_dutch(
     assert "80 jaar en ouder" in text
     assert "Terugtoets" in text
     assert "naïef: het groeitempo van 2012-2019 doorgetrokken" in text
+    # Both ageing rows: the forecast from 2015 and the one with the observed totals, so a user
+    # can tell a forecast from a reconstruction.
+    assert "voorspeld vanuit 2015" in text
+    assert "(geen voorspelling)" in text
+    assert "niet op deze uitkomsten" in text
     assert "Rogers-Castro" in text
     assert 'id="spec-bands"' in text
     assert 'id="spec-aged"' in text

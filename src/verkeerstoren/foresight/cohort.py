@@ -75,11 +75,23 @@ MIGRATION = to_ages(np.stack([rogers_castro(), rogers_castro()]) / 2.0)  # (2, 9
 
 @dataclass(frozen=True)
 class Rates:
-    """Per-area levels of the schedules: shape (areas,)."""
+    """Per-area levels of the schedules: shape (areas,). Net migration in the i-th year ahead
+    is ``net_migration + migration_trend × (φ + φ² + … + φ^i)`` with φ = ``damping``: a damped
+    trend (Gardner & McKenzie 1985) that adds at most ``migration_trend × φ / (1 − φ)``
+    however far ahead one projects."""
 
     mortality: Array  # multiplies MORTALITY
     fertility: Array  # births per woman-year weighted by FERTILITY
-    net_migration: Array  # persons per year
+    net_migration: Array  # persons per year, in the jump-off year
+    migration_trend: Array | None = None  # persons per year per year; None: no trend
+    damping: float = 0.0
+
+    def migration(self, ahead: int) -> Array:
+        """Net migration ``ahead`` years after the jump-off year (0: the jump-off year)."""
+        if self.migration_trend is None or ahead == 0:
+            return self.net_migration
+        weight = sum(self.damping ** j for j in range(1, ahead + 1))
+        return np.asarray(self.net_migration + self.migration_trend * weight, dtype=np.float64)
 
 
 def expected_deaths(x: Array) -> Array:
@@ -124,9 +136,8 @@ def project(x: Array, rates: Rates, steps: int, migration_factor: float = 1.0) -
     (steps + 1, areas, 2, 19)."""
     out = np.empty((steps + 1, x.shape[0], 2, GROUPS))
     out[0] = to_groups(x)
-    migration = rates.net_migration * migration_factor
     for i in range(steps):
         births = rates.fertility * expected_births(x)
-        x = step(x, births, rates.mortality, migration)
+        x = step(x, births, rates.mortality, rates.migration(i) * migration_factor)
         out[i + 1] = to_groups(x)
     return out

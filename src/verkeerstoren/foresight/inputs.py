@@ -15,6 +15,7 @@ from verkeerstoren.foresight.cohort import Array
 NL = "NL01"
 BASE_INDICATOR = "insured_years_by_age"  # Vektis 2015, subgroup "M 0-4" … "V 90+"
 COMPONENTS = ("births", "deaths", "net_migration", "immigration", "emigration")
+NATIONAL = ("immigration", "emigration", "population_1jan")
 INDICATORS = ("population_1jan", "population_31dec", *COMPONENTS)
 SUBGROUPS = [f"{s} {g}" for s in ("M", "V") for g in
              [*(f"{a}-{a + 4}" for a in range(0, 90, 5)), "90+"]]
@@ -31,7 +32,7 @@ class Observed:
     years: tuple[int, ...]  # component years; population has one more (1 Jan of the next)
     population: Array  # (areas, years + 1), 1 January
     components: dict[str, Array]  # name → (areas, years)
-    national: dict[str, Array]  # immigration, emigration of NL → (years,)
+    national: dict[str, Array]  # immigration, emigration, population_1jan of NL → (years,)
 
     def index(self, year: int) -> int:
         return self.years.index(year)
@@ -51,7 +52,7 @@ def observe(frame: pl.DataFrame, codes: list[str]) -> Observed:
             base[where[code], SUBGROUPS.index(subgroup)] = value
     base = _rake(base.reshape(n, 2, cohort.GROUPS), frame, where, base_year)
     yearly = {ind: np.full((n, len(years) + 1), np.nan) for ind in INDICATORS}
-    national = {ind: np.full(len(years) + 1, np.nan) for ind in ("immigration", "emigration")}
+    national = {ind: np.full(len(years) + 1, np.nan) for ind in NATIONAL}
     pos = {y: i for i, y in enumerate(years)}
     rows = frame.filter(pl.col("indicator").is_in(list(INDICATORS)) & (pl.col("subgroup") == ""))
     for code, ind, year, value in rows.select("area_code", "indicator", "year",
@@ -99,13 +100,48 @@ def _rake(counts: Array, frame: pl.DataFrame, where: dict[str, int], year: int) 
     return shares
 
 
-def _trend_level(series: Array, years: Array) -> float:
-    """The value of the least-squares line through ``series`` at its last year: the latest
-    level with the year-to-year noise smoothed out (a damped trend with damping 0)."""
+def _trend(series: Array, years: Array) -> tuple[float, float]:
+    """The least-squares line through ``series``: (its value at the last year, its slope)."""
     if len(series) < 2:
-        return float(series[-1])
+        return float(series[-1]), 0.0
     slope, intercept = np.polyfit(years, series, 1)
-    return float(slope * years[-1] + intercept)
+    return float(slope * years[-1] + intercept), float(slope)
+
+
+@dataclass(frozen=True)
+class MigrationModel:
+    """How future migration is fitted (docs/foresight.md, "How the variant was chosen"). The
+    defaults are the variant chosen on the rolling-origin validation (origins 2015 and 2016,
+    projected to 1 January 2019, before the backtests' outcomes), among those whose trend stays
+    bounded to 2040 (damping <= 0.8).
+
+    - ``damping``: φ of the damped trend of the national immigration and emigration lines
+      (0: their latest level, no growth; 1: the straight line continued).
+    - ``population_mix``: a gemeente's part of the national flows is this mix of its share of
+      the national population and its own past share of the flows (0: its own share only; 1:
+      its population share only).
+      Own shares of a few years are noisy, and the housing of refugees is shared out among
+      gemeenten by population.
+    - ``smoothing``: α of the exponential smoothing of net moves between gemeenten (None: the
+      mean of the fitted years)."""
+
+    damping: float = 0.8
+    population_mix: float = 0.5
+    smoothing: float | None = 0.5
+
+
+DEFAULT_MODEL = MigrationModel()
+
+
+def _smoothed(series: Array, alpha: float | None) -> Array:
+    """Per area (rows), the level of the yearly series (columns): their mean, or the
+    exponentially smoothed level at the last year."""
+    if alpha is None:
+        return np.asarray(series.mean(axis=1), dtype=np.float64)
+    level = series[:, 0].copy()
+    for j in range(1, series.shape[1]):
+        level = alpha * series[:, j] + (1.0 - alpha) * level
+    return np.asarray(level, dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -117,7 +153,8 @@ class Fit:
     rates: cohort.Rates
 
 
-def fit(obs: Observed, first: int, last: int) -> Fit:
+def fit(obs: Observed, first: int, last: int,
+        model: MigrationModel = DEFAULT_MODEL) -> Fit:
     """Age the base structure through the observed years up to ``last`` (their births, deaths
     and migration as given), then fit the levels of the schedules on ``first``..``last``."""
     jump_off = max(obs.base_year, last + 1)
@@ -139,23 +176,36 @@ def fit(obs: Observed, first: int, last: int) -> Fit:
     mortality = deaths[:, span].sum(axis=1) / expected_d.sum(axis=1)
     fertility = births[:, span].sum(axis=1) / expected_b.sum(axis=1)
     years = np.array(range(first, last + 1), dtype=np.float64)
-    flows = []
-    for flow in ("immigration", "emigration"):
+    # The share of the national population; where NL's count is missing, the own share only.
+    national_population = obs.national["population_1jan"][span].sum()
+    if np.isfinite(national_population) and national_population > 0:
+        population_share = obs.population[:, span].sum(axis=1) / national_population
+        mix = model.population_mix
+    else:
+        population_share, mix = np.zeros(len(obs.codes)), 0.0
+    # The trend's value in the jump-off year, when that lies more than a year past `last`.
+    offset = jump_off - last - 1
+    phi = model.damping
+    level = np.zeros(len(obs.codes))
+    trend = np.zeros(len(obs.codes))
+    for flow, sign in (("immigration", 1.0), ("emigration", -1.0)):
         own = obs.components[flow][:, span]
         national = obs.national[flow][span]
-        share = own.sum(axis=1) / national.sum()
-        flows.append(share * _trend_level(national, years))
-    internal = (migration[:, span] - obs.components["immigration"][:, span]
-                + obs.components["emigration"][:, span]).mean(axis=1)
-    rates = cohort.Rates(mortality, fertility, internal + flows[0] - flows[1])
+        share = (1.0 - mix) * own.sum(axis=1) / national.sum() + mix * population_share
+        at_last, slope = _trend(national, years)
+        level += sign * share * (at_last + slope * sum(phi ** j for j in range(1, offset + 1)))
+        trend += sign * share * slope * phi ** offset
+    internal = _smoothed(migration[:, span] - obs.components["immigration"][:, span]
+                         + obs.components["emigration"][:, span], model.smoothing)
+    rates = cohort.Rates(mortality, fertility, internal + level, trend, phi)
     return Fit(jump_off, x, rates)
 
 
-def run(obs: Observed, first: int, last: int, until: int,
-        migration_factor: float = 1.0) -> tuple[tuple[int, ...], Array]:
+def run(obs: Observed, first: int, last: int, until: int, migration_factor: float = 1.0,
+        model: MigrationModel = DEFAULT_MODEL) -> tuple[tuple[int, ...], Array]:
     """Fit on first..last and project to 1 January ``until``: (years, counts (years, areas,
     2, 19)), the jump-off year first."""
-    fitted = fit(obs, first, last)
+    fitted = fit(obs, first, last, model)
     steps = max(until - fitted.jump_off, 0)
     counts = cohort.project(fitted.x, fitted.rates, steps, migration_factor)
     return tuple(range(fitted.jump_off, fitted.jump_off + steps + 1)), counts

@@ -79,9 +79,10 @@ ASSUMPTIONS: tuple[str, ...] = (
     "scaled to the gemeente's observed births; 105 boys per 100 girls.",
     "Age profile of net migration (not published per gemeente): a Rogers-Castro model "
     "schedule (young adults and their children), the same for men and women.",
-    "Future migration: moves between gemeenten as their 2012-2023 mean; immigration and "
-    "emigration as the gemeente's share of the national flows times the level of the national "
-    "trend line in 2023.",
+    "Future migration: moves between gemeenten as their exponentially smoothed 2012-2023 level "
+    "(weight 0.5 on each latest year); immigration and emigration as the gemeente's part of the "
+    "national flows (half its own 2012-2023 share, half its share of the population) times the "
+    "national trend line, continued with damping 0.8 (at most four more years of its slope).",
     "Rates held constant after the base year (no further change in mortality or fertility).",
 )
 

@@ -15,7 +15,12 @@ class BacktestOut(BaseModel):
     """A backtest over some areas: mean absolute percentage error of the model and of the
     naive baseline (lower is better)."""
 
-    measure: str = Field(examples=["total_population", "share_65plus"])
+    measure: str = Field(
+        examples=["total_population", "share_65plus", "share_65plus_observed"],
+        description="total_population: fitted on 2012-2018, projected to 1 January 2024; "
+                    "share_65plus: the 65+ share of 2024 forecast from 2015; "
+                    "share_65plus_observed: the same share with the 2015-2023 births, deaths "
+                    "and migration as counted (not a forecast).")
     scope: str = Field(description="The area or region the error is averaged over.")
     areas: int
     model_mape: float = Field(description="Model error, % (mean absolute percentage error).")

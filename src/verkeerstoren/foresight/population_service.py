@@ -17,7 +17,7 @@ from verkeerstoren.opendata.models import AreaValue, DataSet
 class BacktestRow:
     """One backtest over a set of areas: the model's and the naive baseline's MAPE (%)."""
 
-    measure: str  # "total_population" | "share_65plus"
+    measure: str  # "total_population" | "share_65plus" | "share_65plus_observed"
     scope: str  # the area (or areas) it was computed over
     areas: int
     model_mape: float
@@ -68,9 +68,10 @@ def backtests(session: Session, area_code: str) -> tuple[BacktestRow, ...]:
     total = backtest.total_population(obs)
     early, late = _shares(session, everything)
     aged = backtest.ageing(obs, early, late)
+    aged_observed = backtest.ageing_observed(obs, early, late)
     rows = []
     for scope_name, members in scopes:
-        for result in (total, aged):
+        for result in (total, aged, aged_observed):
             model, naive, n = result.mape(members)
             if n:
                 rows.append(BacktestRow(result.measure, scope_name, n, model, naive))
@@ -95,10 +96,14 @@ INPUTS = (
 BASELINES = {
     "total_population": "naive: the 2012-2019 growth rate continued",
     "share_65plus": "naive: the 2015 share aged 65+ held constant",
+    "share_65plus_observed": "naive: the 2015 share aged 65+ held constant",
 }
 MEASURES = {
     "total_population": "Total population on 1 January 2024, fitted on 2012-2018",
-    "share_65plus": "Share aged 65+ in 2024 from the 2015 age structure",
+    "share_65plus": "Share aged 65+ in 2024 from the 2015 age structure, forecast from 2015",
+    "share_65plus_observed": "Share aged 65+ in 2024 from the 2015 age structure, aged with "
+                             "the births, deaths and migration counted in 2015-2023 (not a "
+                             "forecast)",
 }
 
 
