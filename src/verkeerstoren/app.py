@@ -154,7 +154,6 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     static = Path(__file__).parent / "web" / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
 
-    app.include_router(shell_pages.health)
     app.include_router(health.router)
     app.state.migration_heads = health.migration_heads(database)
     app.include_router(shell_pages.router)
