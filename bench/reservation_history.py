@@ -18,8 +18,9 @@ decided reservations. This module writes such a past, invented but shaped like t
 
 With the default seed and 10,000 requests on the national bench registry this gives 16,421
 reservations: 9,124 accepted (56 %), 4,060 declined (25 %), 2,539 expired (15 %), 698 cancelled
-(4 %), 12,313 of them in the 90-day window; the counts are printed with the figures. Only the tables the ranking reads are written (no status history, audit entries or
-notifications: bulk inserts, as bench/registry.py does).
+(4 %), 12,313 of them in the 90-day window; the counts are printed with the figures. Only the
+tables the ranking reads are written (no status history, audit entries or notifications: bulk
+inserts, as bench/registry.py does).
 """
 
 from __future__ import annotations
