@@ -34,8 +34,7 @@ pytestmark = pytest.mark.postgres
 RECONNECT_SECONDS = 5.0  # the issue's bound
 
 
-@pytest.fixture(scope="module")
-def demo_region(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Region]:
+def _fresh_region(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Region]:
     if not is_postgres():
         pytest.skip("several processes on one database, and pg_terminate_backend: PostgreSQL")
     url, drop = _create_database(tmp_path_factory.mktemp("failures"), "failures")
@@ -43,6 +42,25 @@ def demo_region(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Region]:
         yield region(url)
     finally:
         drop()
+
+
+@pytest.fixture(scope="module")
+def demo_region(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Region]:
+    """Shared by the tests that only need some free beds: each leaves holds behind."""
+    yield from _fresh_region(tmp_path_factory)
+
+
+@pytest.fixture
+def own_region(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Region]:
+    """A region no other test has used: every bed free but the demo's own holds.
+
+    The kill -9 test's coordinators hold the provider's beds unit after unit for as long as
+    the test runs (longer on a loaded machine) and never release them; after it, the demo's
+    few multifunctional beds were all held, matching offered nothing for a multifunctional
+    request, and a reservation answered a correct 409 "no free bed" — seen as a flaky first
+    reservation in full PostgreSQL runs, where the kill test ran first in the same worker.
+    """
+    yield from _fresh_region(tmp_path_factory)
 
 
 class Load:
@@ -258,7 +276,8 @@ class Receiver(BaseHTTPRequestHandler):
 
 
 def test_a_failing_webhook_receiver_is_retried_and_never_blocks_a_reservation(
-        demo_region: Region, tmp_path: Path) -> None:
+        own_region: Region, tmp_path: Path) -> None:
+    demo_region = own_region
     Receiver.script = ["hang", "500"]
     Receiver.received = []
     receiver = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
@@ -295,11 +314,8 @@ def test_a_failing_webhook_receiver_is_retried_and_never_blocks_a_reservation(
         receiver.server_close()
     print(f"webhook: reservations answered {[(s, round(t, 2)) for s, t in answers]}; "
           f"failed attempts {[(a[2], a[3], a[4], str(a[5])) for a in attempts]}; final {final}")
-    # Never blocked: every reservation got its answer at once. In full PostgreSQL runs the
-    # first of the three sometimes answers 409 (a clean refusal, also at once; cause not yet
-    # found, see the session note), so the delivery checks below rest on the holds made.
-    assert all(status in (201, 409) for status, _ in answers)
-    assert sum(status == 201 for status, _ in answers) >= 2
+    # Never blocked: every reservation was made, each answered while the receiver hung.
+    assert [status for status, _ in answers] == [201, 201, 201]
     failed = [row for row in attempts if row[3] != 204]
     assert len(failed) >= 2  # the time-out and the 500, each logged
     assert any(row[3] == 500 for row in failed)
@@ -313,17 +329,17 @@ def test_a_failing_webhook_receiver_is_retried_and_never_blocks_a_reservation(
 
 def _reserve(server: Server, demo: Region, n: int) -> tuple[int, float]:
     headers = {"Authorization": f"Bearer {demo.coordinator}"}
-    unit, bed_type, _ = demo.units[n % len(demo.units)]
+    _, bed_type, _ = demo.units[n % len(demo.units)]
     began = time.monotonic()
     made = httpx.post(f"{server.base}/api/v1/placement/requests", headers=headers,
                       json=request_body(f"hook-{n}-{time.time_ns()}", bed_type), timeout=30)
     request_id = made.json()["id"]
-    # Reserve what matching offers, as a coordinator does: a fixed unit may be no option for
-    # this request (the demo's draw), which would be a 409 that has nothing to do with hooks.
+    # Reserve what matching offers, as a coordinator does. Nothing offered means no free bed
+    # of this type is left in the region: say so, rather than a 409 from a full unit.
     offered = httpx.get(f"{server.base}/api/v1/placement/requests/{request_id}/options",
                         headers=headers, timeout=30).json()["options"]
-    if offered:
-        unit, bed_type = offered[0]["unit_id"], offered[0]["bed_type_code"]
+    assert offered, f"no free {bed_type} bed left for request {n}: the region is used up"
+    unit, bed_type = offered[0]["unit_id"], offered[0]["bed_type_code"]
     held = httpx.post(f"{server.base}/api/v1/placement/requests/{request_id}/reservations",
                       headers=headers, json={"unit_id": unit, "bed_type_code": bed_type},
                       timeout=30)
