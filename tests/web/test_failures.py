@@ -55,10 +55,11 @@ def own_region(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Region]:
     """A region no other test has used: every bed free but the demo's own holds.
 
     The kill -9 test's coordinators hold the provider's beds unit after unit for as long as
-    the test runs (longer on a loaded machine) and never release them; after it, the demo's
-    few multifunctional beds were all held, matching offered nothing for a multifunctional
-    request, and a reservation answered a correct 409 "no free bed" — seen as a flaky first
-    reservation in full PostgreSQL runs, where the kill test ran first in the same worker.
+    the test runs (longer on a loaded machine) and never release them. The demo has one
+    multifunctional unit (4 beds, the provider's first unit); once the kill test had held all
+    four, matching offered nothing for a multifunctional request and the reservation answered
+    a correct 409 "no free bed" — the flaky first reservation of full PostgreSQL runs, where
+    the kill test had run first in the same worker on the same module-scoped region.
     """
     yield from _fresh_region(tmp_path_factory)
 
