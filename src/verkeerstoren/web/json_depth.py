@@ -2,8 +2,8 @@
 
 Python's JSON parser recurses once per level: 10,000 nested arrays end in a RecursionError,
 which FastAPI answers with a bare 400 "There was an error parsing the body" that names
-nothing. The deepest body a route accepts is a few levels (``{"reports": [{…}]}``, a FHIR
-resource about ten), so a body deeper than :data:`MAX_DEPTH` is refused before it is parsed,
+nothing. The bodies the routes accept are a few levels deep (``{"reports": [{…}]}``), so a
+body deeper than :data:`MAX_DEPTH` is refused before it is parsed,
 with 400, the depth, the character where it passed the limit and the path that leads there,
 and a log line (``verkeerstoren.web.refused``). Nothing behind this layer runs, so nothing is
 written.
