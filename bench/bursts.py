@@ -178,6 +178,9 @@ def run(database: str, requests: int, reservations: int, timeout: float) -> list
         token = prepare(url)
         beds = free_beds(url)
         with app_servers(url, 1, Path(tempfile.mkdtemp(prefix="vt-bursts-"))) as (base,):
+            # The token is accepted (a 401 here would make every burst a burst of 401s).
+            httpx.get(f"{base}/api/v1/placement/requests", timeout=60,
+                      headers={"Authorization": f"Bearer {token}"}).raise_for_status()
             posts = [(f"burst-req-{n:05d}", "/api/v1/placement/requests",
                       request_body(f"burst-req-{n:05d}", beds[n % len(beds)][1]))
                      for n in range(requests)]

@@ -14,7 +14,6 @@ import io
 import json
 import os
 import signal
-import statistics
 import sys
 import tempfile
 import time
@@ -24,51 +23,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import numpy as np
 
 from bench.registry import Registry, build
 from bench.servers import app_servers, fresh_database, machine
+from bench.stats import HEADER, Figure, timed
 from verkeerstoren.capacity.board import BoardFilter, board
 from verkeerstoren.capacity.board import build as build_board
 from verkeerstoren.runtime import install_hooks, settle_heap
 from verkeerstoren.storage import Database, migrate
 from verkeerstoren.storage.base import utcnow
-
-
-@dataclass
-class Figure:
-    """One measured quantity: its samples in milliseconds and its target."""
-
-    name: str
-    samples: list[float]
-    target_ms: float | None = None
-    note: str = ""
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.samples) if self.samples else float("nan")
-
-    @property
-    def p95(self) -> float:
-        return float(np.percentile(self.samples, 95)) if self.samples else float("nan")
-
-    def row(self) -> str:
-        target = "" if self.target_ms is None else f"≤ {self.target_ms:.0f} ms"
-        verdict = "" if self.target_ms is None else (
-            "met" if self.p95 <= self.target_ms else "**missed**")
-        return (f"| {self.name} | {len(self.samples)} | {self.median:.1f} | {self.p95:.1f} "
-                f"| {target} | {verdict} | {self.note} |")
-
-
-def _timed(fn: Callable[[], object], runs: int, warmup: int = 2) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    out = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - started) * 1000)
-    return out
 
 
 def board_service(db: Database, region_id: int, runs: int) -> list[Figure]:
@@ -91,10 +54,11 @@ def board_service(db: Database, region_id: int, runs: int) -> list[Figure]:
     with db.session() as session:
         rows = len(board(session, flt).rows)
     return [
-        Figure("board query, cold build + JSON (board.build, what the API runs uncached)",
-               _timed(cold_build, runs), 50, f"{rows} rows; in process, no cache"),
-        Figure("board query, board() service, one region (uncached)", _timed(service, runs),
-               50, f"{rows} rows; pydantic Board"),
+        timed(cold_build, Figure(
+            "board query, cold build + JSON (board.build, what the API runs uncached)",
+            target_ms=50, note=f"{rows} rows; in process, no cache"), runs),
+        timed(service, Figure("board query, board() service, one region (uncached)",
+                              target_ms=50, note=f"{rows} rows; pydantic Board"), runs),
     ]
 
 
@@ -115,23 +79,39 @@ def board_http(base: str, reg: Registry, region_id: int, runs: int) -> list[Figu
     Warm: the same board fetched again with nothing in between, from the cache.
     """
     params = {"region_id": region_id}
+    timeout = 30.0
     with httpx.Client(base_url=base, headers={
-            "Authorization": f"Bearer {reg.coordinator_token}"}, timeout=30) as client, \
+            "Authorization": f"Bearer {reg.coordinator_token}"}, timeout=timeout) as client, \
             httpx.Client(base_url=base, timeout=60, headers={
                 "Authorization": f"Bearer {reg.admin_token}"}) as admin:
-        last: list[float] = [0.0]
 
-        def fetch() -> str:
-            # Timed: the request and the body received; not the client's JSON parsing.
+        def fetch(figure: Figure | None) -> str:
+            """One timed GET into ``figure`` (None: untimed): the request and the body
+            received, not the client's JSON parsing. A time-out counts at the time-out, an
+            error answer at its time (bench/stats.py)."""
             started = time.perf_counter()
-            answer = client.get("/api/v1/board", params=params)
-            last[0] = (time.perf_counter() - started) * 1000
-            answer.raise_for_status()
+            try:
+                answer = client.get("/api/v1/board", params=params)
+            except httpx.TimeoutException:
+                if figure is None:
+                    raise
+                figure.timed_out(timeout * 1000)
+                return "time-out"
+            elapsed = (time.perf_counter() - started) * 1000
+            if figure is None:
+                answer.raise_for_status()
+            elif answer.status_code != 200:
+                figure.failed(elapsed)
+                return f"HTTP {answer.status_code}"
+            else:
+                figure.ok(elapsed)
             return _server_timing(answer)
 
         # Keys on this region's board, so that a report changes the board being measured.
-        on_board = [(r["unit_id"], r["bed_type_code"]) for r in client.get(
-            "/api/v1/board", params=params).json()["rows"]]
+        # The token logged in: a 401 (or a redirect) raises here, before anything is timed.
+        first = client.get("/api/v1/board", params=params)
+        first.raise_for_status()
+        on_board = [(r["unit_id"], r["bed_type_code"]) for r in first.json()["rows"]]
 
         def one_report(run: int) -> None:
             key = on_board[(run * 37) % len(on_board)]
@@ -148,33 +128,31 @@ def board_http(base: str, reg: Registry, region_id: int, runs: int) -> list[Figu
                  "occupied": run % (reg.physical[(u, c)] + 1)}
                 for u, c in reg.keys[start : start + 60]]}).raise_for_status()
 
-        def measure(post: Callable[[int], None], expect: str) -> tuple[list[float], int]:
-            samples: list[float] = []
+        def measure(post: Callable[[int], None], expect: str, figure: Figure) -> int:
+            """Runs into ``figure``; how many were not made the ``expect`` way."""
             other = 0
-            fetch()
+            fetch(None)
             for run in range(runs + 2):
                 post(run)
                 time.sleep(0.3)  # the event reaches the process (LISTEN thread on PostgreSQL)
-                how = fetch()
+                how = fetch(figure if run >= 2 else None)
                 if run >= 2:
-                    samples.append(last[0])
                     other += how != expect
-            return samples, other
+            return other
 
-        cold, not_full = measure(bulk_report, "full")
-        refreshed, not_refreshed = measure(one_report, "refresh")
-        warm, not_cached = measure(lambda run: None, "cached")
-    return [
-        Figure("board query, GET /api/v1/board?region_id=, cold (after a bulk report)", cold,
-               50, "HTTP, JSON; board built from scratch" + (
-                   f"; {not_full} runs were NOT full builds" if not_full else "")),
-        Figure("board query, GET /api/v1/board?region_id=, after one report (refresh)",
-               refreshed, 50, "HTTP, JSON; changed key re-read" + (
-                   f"; {not_refreshed} runs not refreshes" if not_refreshed else "")),
-        Figure("board query, GET /api/v1/board?region_id=, warm (cached)", warm, 50,
-               "HTTP, JSON; per-process cache" + (
-                   f"; {not_cached} runs rebuilt (expiry)" if not_cached else "")),
-    ]
+        cold = Figure("board query, GET /api/v1/board?region_id=, cold (after a bulk report)",
+                      target_ms=50, note="HTTP, JSON; board built from scratch")
+        refreshed = Figure("board query, GET /api/v1/board?region_id=, after one report "
+                           "(refresh)", target_ms=50, note="HTTP, JSON; changed key re-read")
+        warm = Figure("board query, GET /api/v1/board?region_id=, warm (cached)", target_ms=50,
+                      note="HTTP, JSON; per-process cache")
+        not_full = measure(bulk_report, "full", cold)
+        not_refreshed = measure(one_report, "refresh", refreshed)
+        not_cached = measure(lambda run: None, "cached", warm)
+    cold.note += f"; {not_full} runs were NOT full builds" if not_full else ""
+    refreshed.note += f"; {not_refreshed} runs not refreshes" if not_refreshed else ""
+    warm.note += f"; {not_cached} runs rebuilt (expiry)" if not_cached else ""
+    return [cold, refreshed, warm]
 
 
 @dataclass
@@ -197,6 +175,10 @@ async def _listen(client: httpx.AsyncClient, url: str, state: list[_Arrivals],
     ``expect_rows`` the event carrying the reported row's HTML (what board.js swaps in)."""
     event = ""
     async with client.stream("GET", url) as answer:
+        # Logged in: a 401 or a redirect to the login page is no board (and fails the run).
+        if answer.status_code != 200 or not answer.headers.get(
+                "content-type", "").startswith("text/event-stream"):
+            raise RuntimeError(f"event stream {url}: HTTP {answer.status_code}")
         async for line in answer.aiter_lines():
             if line.startswith("retry:"):
                 state[0].connected += 1
@@ -222,18 +204,22 @@ async def _region_keys(base: str, reg: Registry, region_id: int) -> list[tuple[i
         return [(r["unit_id"], r["bed_type_code"]) for r in answer.json()["rows"]]
 
 
+# How long a run waits for the last board; a run that waits longer counts at this time.
+DELIVERY_TIMEOUT_S = 5.0
+
+
 async def _report_to_boards(bases: list[str], reg: Registry, clients: int, runs: int,
-                            region_id: int | None = None
-                            ) -> tuple[list[float], list[float], int]:
-    """Event delivery to ``clients`` SSE boards; with ``region_id``, every board is that
-    region's (its stream opened with the filter, as board.js does) and a run ends when the
-    last board has received the reported row, rendered for its filter."""
+                            figures: tuple[Figure, Figure], region_id: int | None = None
+                            ) -> None:
+    """Event delivery to ``clients`` SSE boards into ``figures`` (sent → last board, accepted
+    → last board); with ``region_id``, every board is that region's (its stream opened with
+    the filter, as board.js does) and a run ends when the last board has received the
+    reported row, rendered for its filter. A run in which some board got nothing within
+    ``DELIVERY_TIMEOUT_S`` counts at that time-out; a report not accepted counts as failed."""
     auth = {"Authorization": f"Bearer {reg.coordinator_token}"}
     limits = httpx.Limits(max_connections=clients + 10, max_keepalive_connections=clients + 10)
     state = [_Arrivals(clients)]
-    all_boards: list[float] = []
-    accepted: list[float] = []
-    missed = 0
+    sent, accepted = figures
     keys = reg.provider_keys
     poster_token = reg.provider_token
     query = ""
@@ -253,62 +239,78 @@ async def _report_to_boards(bases: list[str], reg: Registry, clients: int, runs:
             region_id is not None)) for i in range(clients)]
         deadline = time.monotonic() + 30
         while state[0].connected < clients:
+            failed = [t for t in tasks if t.done() and t.exception() is not None]
+            if failed:
+                raise RuntimeError(f"an event stream failed: {failed[0].exception()!r}")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"only {state[0].connected} SSE clients connected")
             await asyncio.sleep(0.05)
         await asyncio.sleep(1.0)  # PostgreSQL LISTEN threads and subscriptions settle
         for run in range(runs + 2):
+            counted = run >= 2  # the first two are warm-up
             key = keys[(run * 37) % len(keys)]
             physical = reg.physical[key]
             body = {"unit_id": key[0], "bed_type_code": key[1], "physical": physical,
                     "staffed": physical, "occupied": run % (physical + 1), "blocked": 0}
             state[0] = _Arrivals(clients, connected=clients, key=key)
             started = time.perf_counter()
-            answer = await poster.post("/api/v1/availability", json=body)
-            answer_at = time.perf_counter()
-            answer.raise_for_status()
             try:
-                await asyncio.wait_for(state[0].done.wait(), 5)
-            except TimeoutError:
-                missed += 1
+                answer = await poster.post("/api/v1/availability", json=body)
+            except httpx.HTTPError:
+                answer = None
+            answer_at = time.perf_counter()
+            if answer is None or answer.status_code != 201:
+                if counted:
+                    sent.failed((answer_at - started) * 1000)
+                    accepted.failed(0.0)
                 continue
-            if run >= 2:  # the first two are warm-up
-                all_boards.append((max(state[0].times) - started) * 1000)
-                accepted.append((max(state[0].times) - answer_at) * 1000)
+            try:
+                await asyncio.wait_for(state[0].done.wait(), DELIVERY_TIMEOUT_S)
+            except TimeoutError:
+                if counted:
+                    sent.timed_out((time.perf_counter() - started) * 1000)
+                    accepted.timed_out((time.perf_counter() - answer_at) * 1000)
+                continue
+            if counted:
+                sent.ok((max(state[0].times) - started) * 1000)
+                accepted.ok((max(state[0].times) - answer_at) * 1000)
             await asyncio.sleep(0.2)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-    return all_boards, accepted, missed
 
 
 def report_to_boards(bases: list[str], reg: Registry, clients: int, runs: int) -> list[Figure]:
     """(a) one report posted → the event received by every one of ``clients`` SSE streams;
     then what makes the change visible: every board of region 1 receiving the changed row."""
-    all_boards, after_answer, missed = asyncio.run(
-        _report_to_boards(bases, reg, clients, runs))
-    visible, _, refetch_missed = asyncio.run(
-        _report_to_boards(bases, reg, clients, runs, region_id=1))
     split = f"{clients} SSE clients over {len(bases)} app process(es)"
-    return [
-        Figure(f"report sent → event on all {clients} boards", all_boards, 250,
-               split + (f"; {missed} runs lost events" if missed else "")),
-        Figure(f"report accepted (HTTP 201 received) → all {clients} boards", after_answer,
-               None, "from the poster's 201 to the last board"),
-        Figure(f"report sent → changed row shown on all {clients} boards", visible, 250,
-               f"{clients} boards of region 1 (1,488 rows) over {len(bases)} app process(es);"
-               " the event carries the row rendered for the board's filter, which board.js "
-               "swaps in without asking again" + (f"; {refetch_missed} runs lost rows"
-                                                  if refetch_missed else "")),
-    ]
+    event = (Figure(f"report sent → event on all {clients} boards", target_ms=250, note=split),
+             Figure(f"report accepted (HTTP 201 received) → all {clients} boards",
+                    note="from the poster's 201 to the last board"))
+    asyncio.run(_report_to_boards(bases, reg, clients, runs, event))
+    visible = (Figure(
+        f"report sent → changed row shown on all {clients} boards", target_ms=250,
+        note=f"{clients} boards of region 1 (1,488 rows) over {len(bases)} app process(es); "
+             "the event carries the row rendered for the board's filter, which board.js "
+             "swaps in without asking again"),
+        Figure("", note="not shown"))
+    asyncio.run(_report_to_boards(bases, reg, clients, runs, visible, region_id=1))
+    return [*event, visible[0]]
 
 
 def csv_import(base: str, reg: Registry, runs: int, rows: int = 10_000) -> Figure:
-    """(c) POST /api/v1/availability/upload with a 10,000-row CSV, all or nothing."""
+    """(c) POST /api/v1/availability/upload with a 10,000-row CSV, all or nothing.
+
+    ``runs`` counted runs after one warm-up; fewer than 20 show the maximum, not a p95
+    (bench/stats.py). An upload that is not answered 201 counts as failed, one that gets no
+    answer within the client's time-out at that time-out."""
+    figure = Figure(f"{rows:,}-row CSV import via /api/v1/availability/upload", target_ms=2000,
+                    note="admin token (rows of many organisations)")
     if len(reg.keys) < rows:
-        return Figure(f"{rows}-row CSV import", [], 2000, "registry too small")
-    samples = []
-    with httpx.Client(base_url=base, timeout=120, headers={
+        figure.note = "registry too small"
+        return figure
+    timeout = 120.0
+    with httpx.Client(base_url=base, timeout=timeout, headers={
             "Authorization": f"Bearer {reg.admin_token}"}) as client:
         for run in range(runs + 1):
             out = io.StringIO()
@@ -319,15 +321,24 @@ def csv_import(base: str, reg: Registry, runs: int, rows: int = 10_000) -> Figur
                 out.write(f"{unit_id},{code},{staffed},{(run + unit_id) % (staffed + 1)},0\n")
             payload = out.getvalue().encode()
             started = time.perf_counter()
-            answer = client.post("/api/v1/availability/upload",
-                                 files={"file": ("bedden.csv", payload, "text/csv")})
+            try:
+                answer = client.post("/api/v1/availability/upload",
+                                     files={"file": ("bedden.csv", payload, "text/csv")})
+            except httpx.TimeoutException:
+                if run > 0:
+                    figure.timed_out(timeout * 1000)
+                continue
             elapsed = (time.perf_counter() - started) * 1000
-            if answer.status_code != 201:
-                raise RuntimeError(f"upload failed: {answer.status_code} {answer.text[:500]}")
-            if run > 0:  # the first is warm-up
-                samples.append(elapsed)
-    return Figure(f"{rows:,}-row CSV import via /api/v1/availability/upload", samples, 2000,
-                  "admin token (rows of many organisations)")
+            if run == 0:  # the warm-up; it also proves the token is accepted
+                if answer.status_code != 201:
+                    raise RuntimeError(f"upload failed: {answer.status_code} "
+                                       f"{answer.text[:500]}")
+            elif answer.status_code != 201:
+                print(f"upload failed: {answer.status_code} {answer.text[:200]}", flush=True)
+                figure.failed(elapsed)
+            else:
+                figure.ok(elapsed)
+    return figure
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -339,7 +350,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--import-runs", type=int, default=5)
+    parser.add_argument("--import-runs", type=int, default=20)
     args = parser.parse_args(argv)
     # Stopped with SIGTERM: still run the finally blocks that stop servers and drop the database.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -375,8 +386,7 @@ def main(argv: list[str] | None = None) -> None:
         f"whole run {total:.0f} s · load average at the end "
         f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} (machine shared with other work)",
         "",
-        "| measure | runs | median ms | p95 ms | target (p95) | | note |",
-        "|---|---|---|---|---|---|---|",
+        HEADER,
         *[f.row() for f in figures],
         "",
     ]
@@ -387,7 +397,8 @@ def main(argv: list[str] | None = None) -> None:
     name = f"capacity-{args.database}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
     (out / f"{name}.md").write_text(text)
     (out / f"{name}.json").write_text(json.dumps(
-        {f.name: {"median": f.median, "p95": f.p95, "samples": f.samples} for f in figures},
+        {f.name: {"median": f.median, "p95": f.p95, "errors": f.errors,
+                  "timeouts": f.timeouts, "samples": f.samples} for f in figures},
         indent=1))
 
 

@@ -27,6 +27,7 @@ import numpy as np
 import polars as pl
 
 from bench.servers import machine
+from bench.stats import summary
 from verkeerstoren.access.actor import system_actor
 from verkeerstoren.access.scoping import bind_actor
 from verkeerstoren.demo.builder import build_demo
@@ -61,11 +62,8 @@ def _time(work: Callable[[], object], runs: int) -> tuple[list[float], list[floa
 
 
 def _line(label: str, times: list[float], refs: list[float]) -> str:
-    ordered = sorted(times)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     ratio = statistics.median(times) / statistics.median(refs)
-    return (f"{label}: n={len(times)} median {statistics.median(times) * 1000:.0f} ms, "
-            f"p95 {p95 * 1000:.0f} ms, {ratio:.1f}× reference "
+    return (f"{label}: {summary(times)}, {ratio:.1f}× reference "
             f"({statistics.median(refs) * 1000:.1f} ms)")
 
 

@@ -1,13 +1,16 @@
 """Placement benchmark (issue 5): ranked options at national size, reservation throughput.
 
 Run: ``.venv/bin/python -m bench.placement [--database sqlite|postgresql]
-[--locations 2000 --units 20000] [--runs 60] [--workers 8 --seconds 10]``
+[--locations 2000 --units 20000] [--runs 60] [--history 10000] [--workers 8 --seconds 10]``
 (``--seconds 0`` skips the throughput part). Builds a fresh
 database with ``bench.registry`` (no report history: placement reads only the current bed
-states), then measures
+states) and a past of ``--history`` closed placement requests and their reservations
+(``bench/reservation_history.py``: the ranking reads each organisation's 90-day acceptance
+rate from that table), then measures
 
 1. ``options_for()`` for one request, in process, over ``--runs`` varied requests (bed types,
-   features, financing, postcode areas, preferred gemeenten), each in a new session;
+   features, financing, postcode areas, preferred gemeenten), each in a new session; a call
+   that fails counts (bench/stats.py);
 2. on PostgreSQL only: ``reserve()`` throughput on distinct beds by ``--workers`` processes
    (each its own connection; one reservation per transaction, each for its own open request),
    and in the same run the ceiling: ``pgbench`` with the same client count running a bare
@@ -38,13 +41,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 
-from bench import reservation_floor
-from bench.capacity import Figure
+from bench import reservation_floor, reservation_history
 from bench.registry import _table, build
 from bench.servers import fresh_database, machine, run_workers
+from bench.stats import HEADER, Figure
 from verkeerstoren.access.actor import system_actor
 from verkeerstoren.access.scoping import bind_actor
 from verkeerstoren.capacity.models import BedState
@@ -57,7 +60,7 @@ from verkeerstoren.placement.models import (
     RequestStatus,
     Urgency,
 )
-from verkeerstoren.placement.options import PAGE, excluded_for, options_for
+from verkeerstoren.placement.options import PAGE, acceptance_rates, excluded_for, options_for
 from verkeerstoren.registry.models import BedType, Gemeente, Organisation
 from verkeerstoren.registry.reference import BED_TYPES, FEATURES
 from verkeerstoren.runtime import install_hooks, settle_heap
@@ -88,40 +91,56 @@ def _varied_requests(rng: random.Random, count: int, gemeenten: list[str],
     return out
 
 
-def options_figures(db: Database, runs: int, seed: int = 5) -> list[Figure]:
-    """(1) options_for() for one request at a time, each in a fresh session."""
+def options_figures(db: Database, runs: int, seed: int = 5, history: str = "") -> list[Figure]:
+    """(1) options_for() for one request at a time, each in a fresh session. A call that
+    raises counts as failed at the time it took (bench/stats.py); the first 3 are warm-up."""
     with db.session() as session:
         gemeenten = list(session.scalars(select(Gemeente.code)))
         referrer = session.scalar(select(Organisation.id).limit(1))
+        rated = len(acceptance_rates(session, utcnow()))
+        organisations = session.scalar(select(func.count()).select_from(Organisation))
     assert referrer is not None
     rng = random.Random(seed)  # noqa: S311 - reproducible benchmark input
     requests = _varied_requests(rng, runs + 3, gemeenten, referrer)
-    samples: list[float] = []
+    ranked = Figure("options_for(), one request, national registry", target_ms=50)
+    excluded = Figure("excluded_for(), one rule's first page (on demand)",
+                      note="the excluded units of the request's first rule, nearest first")
     candidates: list[int] = []
     options: list[int] = []
-    excluded_ms: list[float] = []
     for n, request in enumerate(requests):
-        with db.session() as session:
-            started = time.perf_counter()
-            found = options_for(session, request)
-            elapsed = (time.perf_counter() - started) * 1000
+        found = None
+        started = time.perf_counter()
+        try:
+            with db.session() as session:
+                found = options_for(session, request)
+        except Exception as exc:  # counted in the errors column, never dropped
+            print(f"options_for failed: {exc!r}", file=sys.stderr, flush=True)
+        elapsed = (time.perf_counter() - started) * 1000
         # What the request page's "show them" link asks next: one rule's excluded units.
-        with db.session() as session:
-            started = time.perf_counter()
-            excluded_for(session, request, rule=next(iter(found.excluded_by_rule), None))
-            excluded_elapsed = (time.perf_counter() - started) * 1000
-        if n >= 3:  # warm-up: caches, connection pool, statement compilation
-            samples.append(elapsed)
-            excluded_ms.append(excluded_elapsed)
+        rule = next(iter(found.excluded_by_rule), None) if found else None
+        started = time.perf_counter()
+        try:
+            with db.session() as session:
+                excluded_for(session, request, rule=rule)
+            excluded_ok = True
+        except Exception as exc:  # counted, as above
+            print(f"excluded_for failed: {exc!r}", file=sys.stderr, flush=True)
+            excluded_ok = False
+        excluded_elapsed = (time.perf_counter() - started) * 1000
+        if n < 3:  # warm-up: caches, connection pool, statement compilation
+            continue
+        (ranked.ok if found else ranked.failed)(elapsed)
+        (excluded.ok if excluded_ok else excluded.failed)(excluded_elapsed)
+        if found:
             candidates.append(found.considered)
             options.append(found.total)
-    note = (f"{runs} varied requests; first page of {PAGE} options explained, exclusions "
-            f"counted per rule; candidates per request median "
-            f"{statistics.median(candidates):.0f} (max {max(candidates)}), options median "
-            f"{statistics.median(options):.0f}")
-    return [Figure("options_for(), one request, national registry", samples, 50, note),
-            Figure("excluded_for(), one rule's first page (on demand)", excluded_ms, None,
-                   "the excluded units of the request's first rule, nearest first")]
+    ranked.note = (f"{runs} varied requests; first page of {PAGE} options explained, "
+                   f"exclusions counted per rule; candidates per request median "
+                   f"{statistics.median(candidates or [0]):.0f} (max {max(candidates or [0])}), "
+                   f"options median {statistics.median(options or [0]):.0f}; "
+                   f"{rated} of {organisations} organisations have a 90-day acceptance rate"
+                   + (f"; {history}" if history else "; empty reservation table"))
+    return [ranked, excluded]
 
 
 # ---- reservation throughput (PostgreSQL) ----------------------------------------------------
@@ -195,13 +214,14 @@ def _worker(url: str, jobs: list[tuple[int, int, str]], start: Any, seconds: flo
                 bind_actor(session, actor)
                 reserve(session, actor, request_id, unit_id, code)
             reserved += 1
-            latencies.append((time.perf_counter() - began) * 1000)
         except Conflict:
             conflicts += 1
         except Exception as exc:  # counted and shown; the run goes on
             errors += 1
             if errors <= 3:
                 print(f"worker error: {exc!r}", file=sys.stderr, flush=True)
+        # Every attempt's latency counts, a conflict's or an error's too (bench/stats.py).
+        latencies.append((time.perf_counter() - began) * 1000)
     else:
         print("worker ran out of requests before the time was up", file=sys.stderr, flush=True)
     out.put((reserved, conflicts, errors, latencies))
@@ -275,7 +295,8 @@ def _throughput_lines(t: Throughput) -> list[str]:
         "|---|---|---|---|",
         f"| reserve() on distinct beds (PostgreSQL) | {t.workers} processes | {t.ours:.0f} | "
         f"{t.reserved} reserved in {t.seconds:.1f} s, {t.conflicts} conflicts, {t.errors} "
-        f"errors; latency per reservation median {lat.median:.1f} ms, p95 {lat.p95:.1f} ms |",
+        f"errors; latency per attempt (conflicts and errors included) median {lat.median:.1f} "
+        f"ms, p95 {lat.p95:.1f} ms |",
         f"| pgbench ceiling: bare `UPDATE … WHERE free > 0` | {t.workers} (-j 2) | "
         f"{t.ceiling:.0f} | before / after ours: "
         f"{' / '.join(f'{x:.0f}' for x in t.pgbench_tps)} tps |",
@@ -297,6 +318,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--history", type=int, default=10_000,
+                        help="closed placement requests of the past 120 days to write first "
+                             "(bench/reservation_history.py); 0: an empty reservation table")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     command = ".venv/bin/python -m bench.placement " + " ".join(
@@ -313,8 +337,13 @@ def main(argv: list[str] | None = None) -> None:
               flush=True)
         # The process as `verkeerstoren serve` runs it: the heap that exists after start
         # (here the registry built above) frozen, out of every garbage collection.
+        history = (reservation_history.seed(db, args.history).note() if args.history else "")
+        if history:
+            print(history, flush=True)
+            with db.engine.begin() as conn:
+                conn.execute(text("ANALYZE"))
         settle_heap()
-        figures = options_figures(db, args.runs)
+        figures = options_figures(db, args.runs, history=history)
         for figure in figures:
             print(figure.row(), flush=True)
         rates = (None if db.is_sqlite or args.seconds <= 0
@@ -331,8 +360,7 @@ def main(argv: list[str] | None = None) -> None:
         f"after {' / '.join(f'{x:.1f}' for x in os.getloadavg())} "
         "(2 cores shared with other sessions' work)",
         "",
-        "| measure | runs | median ms | p95 ms | target (p95) | | note |",
-        "|---|---|---|---|---|---|---|",
+        HEADER,
         *[f.row() for f in figures],
         "",
         *([*_throughput_lines(rates), ""] if rates else []),

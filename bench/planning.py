@@ -11,7 +11,6 @@ fails is reported, not dropped. Prints median and p95 per case, and the demo's a
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bench.servers import machine
+from bench.stats import summary
 from verkeerstoren.access.actor import system_actor
 from verkeerstoren.access.scoping import bind_actor
 from verkeerstoren.demo.builder import build_demo
@@ -32,10 +32,8 @@ from verkeerstoren.storage import Database, migrate
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
-def _summary(times: list[float]) -> str:
-    ordered = sorted(times)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"median {statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms"
+def _summary(times: list[float], failed: int = 0) -> str:
+    return summary(times, errors=failed)
 
 
 def main() -> None:
@@ -70,7 +68,7 @@ def main() -> None:
                         print(f"  failed: {error}")
                     times.append(time.perf_counter() - start)
                 print(f"{region_name}, {bed_type}, observed inputs + 10-year simulation: "
-                      f"n={len(times)} ({failures} failed) {_summary(times)}")
+                      f"{_summary(times, failures)}")
                 if answer is not None:
                     beds = {g.guarantee_percent: g.beds for g in answer.guarantees}
                     sim = answer.simulation

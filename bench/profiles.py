@@ -9,7 +9,6 @@ a wijk profile through the ASGI app. Prints median and p95.
 
 from __future__ import annotations
 
-import statistics
 import sys
 import tempfile
 import time
@@ -18,10 +17,12 @@ from pathlib import Path
 # A benchmark drives the app like a browser; it is not domain code.
 from starlette.testclient import TestClient  # noqa: TID251
 
+from bench.pages import authenticated_get, login
+from bench.stats import summary
 from verkeerstoren.access.actor import system_actor
 from verkeerstoren.access.scoping import bind_actor
 from verkeerstoren.app import create_app
-from verkeerstoren.demo.builder import DEMO_PASSWORD, build_demo
+from verkeerstoren.demo.builder import build_demo
 from verkeerstoren.opendata import service
 from verkeerstoren.runtime import install_hooks
 from verkeerstoren.settings import DEV_SECRET_KEY, Environment, Settings
@@ -31,10 +32,7 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 def _stats(name: str, times: list[float]) -> None:
-    ordered = sorted(times)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    print(f"{name}: n={len(times)} median {statistics.median(times) * 1000:.0f} ms, "
-          f"p95 {p95 * 1000:.0f} ms")
+    print(f"{name}: {summary(times)}")
 
 
 def _load(db: Database, whole_country: bool) -> float:
@@ -63,23 +61,18 @@ def main() -> None:
         settings = Settings(environment=Environment.TEST, database_url=url,
                             secret_key=DEV_SECRET_KEY)
         with TestClient(create_app(settings, db)) as client:
-            page = client.get("/login")
-            token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-            client.post("/login", data={"email": "viewer@demo.verkeerstoren.nl",
-                                        "password": DEMO_PASSWORD, "csrf_token": token,
-                                        "next": "/"})
+            login(client, "viewer@demo.verkeerstoren.nl")
             for path, name in (("/regiobeeld", "region page /regiobeeld (129 areas, map)"),
                                ("/regiobeeld?indicator=lonely@65%2B",
                                 "region page, another indicator"),
                                ("/regiobeeld/area/WK063702", "wijk profile page"),
                                ("/wachttijden", "waiting times region view")):
-                client.get(path)  # warm-up
+                authenticated_get(client, path)  # warm-up
                 times: list[float] = []
                 for _ in range(30):
                     start = time.perf_counter()
-                    answer = client.get(path)
+                    authenticated_get(client, path)
                     times.append(time.perf_counter() - start)
-                    assert answer.status_code == 200, answer.status_code
                 _stats(name, times)
         db.dispose()
 

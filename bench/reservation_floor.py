@@ -6,7 +6,7 @@ compare-and-set and inserts the reservation and its status change, then COMMIT. 
 entry, no notification, no live event, no read of the request — everything ``reserve()`` must
 also do. Run in the same benchmark as ``reserve()`` and pgbench, it shows how much of the gap
 to the pgbench ceiling is the Python client and the round trip itself, and how much is the
-rest of the reservation's work (see docs/performance.md, issue 5).
+rest of the reservation's work (see docs/performance-log.md, issue 5).
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from verkeerstoren.storage import Database
 from verkeerstoren.storage.events import PostgresListener
 from verkeerstoren.web import errors, openapi
 from verkeerstoren.web import pages as shell_pages
+from verkeerstoren.web.json_depth import JsonDepthGuard
 from verkeerstoren.web.limits import RequestGuard
 from verkeerstoren.web.ops import health, metrics
 from verkeerstoren.web.templating import Templates, template_dirs
@@ -142,6 +143,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    # Inside the body ceiling: JSON nested too deeply is refused before it is parsed.
+    app.add_middleware(JsonDepthGuard)
     app.add_middleware(RequestGuard)  # body ceiling and a log line per refusal: web/limits.py
     app.add_middleware(SecurityHeaders)
     metrics.install(app, database)  # counts every answer; inside the proxy headers' layer
@@ -151,7 +154,6 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     static = Path(__file__).parent / "web" / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
 
-    app.include_router(shell_pages.health)
     app.include_router(health.router)
     app.state.migration_heads = health.migration_heads(database)
     app.include_router(shell_pages.router)

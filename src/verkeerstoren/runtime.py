@@ -39,7 +39,7 @@ def settle_heap() -> None:
     benchmark's registry) lives as long as the process. A full collection walks every tracked
     object; big requests (a board build makes tens of thousands of objects) trigger one every
     few builds, and walking the start-up heap made those pauses 40-50 ms: the board's p95
-    (docs/performance.md, issue 4). Frozen objects are skipped by every collection.
+    (docs/performance-log.md, issue 4). Frozen objects are skipped by every collection.
     """
     gc.collect()
     gc.freeze()

@@ -77,16 +77,67 @@ def test_an_oversized_body_without_a_length_is_cut_off(
     assert _logged(refusals, 413)
 
 
-@pytest.mark.parametrize("nested", ["[" * 100_000 + "]" * 100_000,
-                                    '{"a":' * 50_000 + "1" + "}" * 50_000])
-def test_deeply_nested_json_is_a_400(login: Login, session: Session, nested: str,
-                                     refusals: pytest.LogCaptureFixture) -> None:
-    before = _count(session, PlacementRequest)
-    answer = login("coordinator").post("/api/v1/placement/requests", content=nested,
-                                       headers={"content-type": "application/json"})
+DEEP_ARRAYS = "[" * 10_000 + "]" * 10_000
+DEEP_OBJECTS = '{"a":' * 10_000 + "1" + "}" * 10_000
+# Deep inside a valid-looking body, under a key and an array element.
+DEEP_INSIDE = '{"reports": [{"unit_id": 1}, {"x": ' + "[" * 200 + "]" * 200 + "}]}"
+
+
+@pytest.mark.parametrize(("role", "path", "model"), [
+    ("coordinator", "/api/v1/placement/requests", PlacementRequest),
+    ("provider", "/api/v1/availability", AvailabilityReport),
+    ("provider", "/api/v1/availability/bulk", AvailabilityReport),
+    ("admin", "/api/v1/locations", Location),
+])
+@pytest.mark.parametrize("nested", [DEEP_ARRAYS, DEEP_OBJECTS])
+def test_deeply_nested_json_is_a_400_that_says_how_deep_and_where(
+        login: Login, session: Session, nested: str, role: str, path: str, model: type,
+        refusals: pytest.LogCaptureFixture) -> None:
+    before = _count(session, model)
+    answer = login(role).post(path, content=nested,
+                              headers={"content-type": "application/json"})
     assert answer.status_code == 400
-    assert _count(session, PlacementRequest) == before
+    found = answer.json()
+    # The first bracket past 64 levels is the 65th; its offset counted by hand: 64 brackets
+    # (arrays) or 64 × len('{"a":') = 320 characters (objects) come before it.
+    where = "character 65, at $[0]" if nested is DEEP_ARRAYS else "character 321, at $.a.a"
+    assert "nested too deeply: more than 64 levels" in found["detail"]
+    assert where in found["detail"]
+    assert [e["field"] for e in found["errors"]] == ["body"]
+    assert _count(session, model) == before
     assert _logged(refusals, 400)
+    assert any("JSON nested deeper than 64 levels" in r.getMessage()
+               for r in refusals.records)
+
+
+def test_the_path_to_the_deep_place_is_named(login: Login, session: Session) -> None:
+    before = _count(session, AvailabilityReport)
+    answer = login("provider").post("/api/v1/availability/bulk", content=DEEP_INSIDE,
+                                    headers={"content-type": "application/json"})
+    assert answer.status_code == 400
+    # Levels: the object, "reports", element 1's object, "x", then 61 arrays of [0] each.
+    detail = answer.json()["detail"]
+    assert "at $.reports[1].x[0][0]" in detail, detail
+    assert _count(session, AvailabilityReport) == before
+
+
+def test_json_within_the_depth_limit_reaches_the_field_validation(login: Login) -> None:
+    # 60 levels: not refused for depth; the schema then names the field that is wrong.
+    body = '{"reports": ' + "[" * 60 + "]" * 60 + "}"
+    answer = login("provider").post("/api/v1/availability/bulk", content=body,
+                                    headers={"content-type": "application/json"})
+    assert answer.status_code == 422
+    assert "nested" not in answer.text
+
+
+def test_brackets_inside_strings_are_not_nesting(login: Login, session: Session) -> None:
+    made = login("coordinator").post("/api/v1/placement/requests", json=_request(
+        pseudonym="deep-text-0001", care_needs="[" * 500 + "{" * 400,
+        bed_types=["short_stay_low"]))
+    assert made.status_code == 201, made.text
+    stored = session.get(PlacementRequest, made.json()["id"])
+    assert stored is not None
+    assert stored.care_needs == "[" * 500 + "{" * 400
 
 
 @pytest.mark.parametrize("text", INJECTIONS)

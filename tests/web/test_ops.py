@@ -1,4 +1,4 @@
-"""Operations endpoints (issue 18 item 8): /readyz, /metrics and the JSON log lines.
+"""Operations endpoints (issue 18 item 8): /healthz, /readyz, /metrics and the JSON log lines.
 
 The series names and the log fields are those the issue asks for and docs/operations.md
 promises; /metrics is read with prometheus_client's own text parser, the log lines with json.
@@ -47,7 +47,7 @@ def test_readyz_is_200_with_every_check_ok(client: TestClient) -> None:
     assert answer.json()["checks"] == {"database": "ok", "migrations": "ok", "background": "ok"}
 
 
-def test_readyz_is_503_when_a_background_job_has_died(app: FastAPI, client: TestClient) -> None:
+def _dead_job() -> Job:
     async def crash() -> None:
         raise RuntimeError("job crashed")
 
@@ -58,7 +58,11 @@ def test_readyz_is_503_when_a_background_job_has_died(app: FastAPI, client: Test
             loop.run_until_complete(task)
     finally:
         loop.close()
-    app.state.jobs.append(Job(task))
+    return Job(task)
+
+
+def test_readyz_is_503_when_a_background_job_has_died(app: FastAPI, client: TestClient) -> None:
+    app.state.jobs.append(_dead_job())
     try:
         answer = client.get("/readyz")
     finally:
@@ -68,12 +72,30 @@ def test_readyz_is_503_when_a_background_job_has_died(app: FastAPI, client: Test
     assert answer.json()["checks"]["database"] == "ok"
 
 
+def test_healthz_stays_alive_but_not_ready_when_a_background_job_has_died(
+        app: FastAPI, client: TestClient) -> None:
+    app.state.jobs.append(_dead_job())
+    try:
+        answer = client.get("/healthz")
+    finally:
+        app.state.jobs.remove(app.state.jobs[-1])
+    # Alive (a restart would not be the answer the supervisor should give blindly), and the
+    # body does not hide that the process is not ready.
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["status"] == "ok"
+    assert body["ready"] is False
+    assert "hold-expiry" in body["checks"]["background"]
+
+
 def test_readyz_is_503_when_migrations_are_behind(tmp_path: Path) -> None:
     url, drop = _create_database(tmp_path, "behind")
     try:
         migrate.upgrade(url, "0013_reportform_pull_result")  # one before the head
         database = install_hooks(Database(url, pool_size=1))
-        answer = TestClient(create_app(_settings(url), database)).get("/readyz")
+        served = TestClient(create_app(_settings(url), database))
+        answer = served.get("/readyz")
+        health = served.get("/healthz")
         database.dispose()
     finally:
         drop()
@@ -81,15 +103,24 @@ def test_readyz_is_503_when_migrations_are_behind(tmp_path: Path) -> None:
     checks = answer.json()["checks"]
     assert checks["database"] == "ok"
     assert "0013_reportform_pull_result" in checks["migrations"]
+    # Liveness: alive (reaches its database) and says it is not ready, and why.
+    assert health.status_code == 200
+    assert health.json()["ready"] is False
+    assert "0013_reportform_pull_result" in health.json()["checks"]["migrations"]
 
 
 def test_readyz_is_503_when_the_database_is_unreachable() -> None:
     # Port 1 on loopback: nothing listens there, the connection is refused at once.
     url = "postgresql://postgres@127.0.0.1:1/nowhere"
     database = install_hooks(Database(url, pool_size=1))
-    answer = TestClient(create_app(_settings(url), database)).get("/readyz")
+    served = TestClient(create_app(_settings(url), database))
+    answer = served.get("/readyz")
     assert answer.status_code == 503
     assert answer.json()["checks"]["database"].startswith("unreachable")
+    health = served.get("/healthz")
+    assert health.status_code == 503
+    assert health.json()["status"] == "database unreachable"
+    assert health.json()["ready"] is False
 
 
 def test_metrics_expose_the_named_series(client: TestClient) -> None:

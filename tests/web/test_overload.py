@@ -42,3 +42,16 @@ def test_no_free_connection_is_a_503_with_retry_after_not_a_500(
     assert answer.status_code == 503
     assert int(answer.headers["retry-after"]) >= 1
     assert answer.json() == {"detail": "The server is busy; try again in a moment."}
+
+
+def test_liveness_and_readiness_do_not_queue_behind_requests(
+    app: FastAPI, client: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A full queue turns requests away; the process is alive all the same, and /healthz must
+    # say so (a supervisor that heard 503 would restart a busy process and make it worse).
+    monkeypatch.setattr(app.state, "admission", Full(app.state.db, 0.1), raising=False)
+    assert client.get("/login").status_code == 503
+    health = client.get("/healthz")
+    assert health.status_code == 200
+    assert health.json()["checks"]["database"] == "ok"
+    assert client.get("/readyz").json()["checks"]["database"] == "ok"

@@ -28,7 +28,10 @@ PAGE_TITLE = re.compile(r'\btitle="([^"{]+)"')
 
 
 def test_health_answers_ok(client: Browser) -> None:
-    assert client.get("/healthz").json() == {"status": "ok"}
+    answer = client.get("/healthz")
+    assert answer.status_code == 200
+    assert answer.json()["status"] == "ok"
+    assert answer.json()["checks"]["database"] == "ok"
 
 
 def test_the_openapi_document_describes_the_api(client: Browser) -> None:

@@ -1,6 +1,6 @@
 """Large imports on PostgreSQL: COPY the rows into a temporary table, then work set-based.
 
-Profiling a 10,000-row upload (docs/performance.md, issue 4) showed half of the time on the
+Profiling a 10,000-row upload (docs/performance-log.md, issue 4) showed half of the time on the
 client: psycopg turning 25 Python lists of 10,000 values into array literals for the
 ``unnest`` statements of :mod:`capacity.states`, the same values sent twice (history and
 state), and a 10,000-id round trip for the sequence. Here the rows cross the wire once, in

@@ -10,7 +10,7 @@ with triggers (migration 0009_availability_day): per unit, bed type and UTC day 
 reported, that day's last report. The end of a day is then one row per unit that reported on it
 instead of every report: with endpoints pulled every few minutes (~288 reports a unit a day) the
 old read of every report of the window took 2–5 s for 90 days of one bench region, this one
-0.1 s (docs/performance.md). One row per unit before the window is where it starts from, each
+0.1 s (docs/performance-log.md). One row per unit before the window is where it starts from, each
 day's change to its unit's figures is summed per bed type and day in one pass, and the days are
 added up. Today is "as of now": a day row made of a report stamped after ``now`` is replaced
 from today's reports (see :func:`_today_as_of_now`).

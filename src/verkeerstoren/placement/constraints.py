@@ -2,7 +2,7 @@
 
 `matching` stays the definition. At national size a request has ~3,600 candidates; turning
 each into Python objects with explanations cost ten times the 50 ms target
-(docs/performance.md, issue 5). So the database filters (the hard constraints become WHERE
+(docs/performance-log.md, issue 5). So the database filters (the hard constraints become WHERE
 clauses), counts the exclusions per rule, and pre-ranks with the same score formula, and only
 the rows a page shows come back; `matching` then scores, orders and explains exactly those.
 tests/placement/test_constraints.py checks on random data, on both databases, that this gives

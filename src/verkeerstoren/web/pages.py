@@ -1,4 +1,4 @@
-"""Shell pages: login, logout, language choice, the role home page and health."""
+"""Shell pages: login, logout, language choice, the role home page (health: web/ops/health.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from sqlalchemy import text
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from verkeerstoren.access import service as access_service
 from verkeerstoren.access import sessions
@@ -30,7 +29,6 @@ from verkeerstoren.web.deps import (
 from verkeerstoren.web.templating import Templates, templates
 
 router = APIRouter(include_in_schema=False)
-health = APIRouter(tags=["health"])
 
 TemplatesDep = Annotated[Templates, Depends(templates)]
 
@@ -134,10 +132,3 @@ def help_page(request: Request, ctx: ViewCtx, tpl: TemplatesDep) -> HTMLResponse
     roles = [own, *(r.value for r in Role if r.value != own)]
     return tpl.render(request, ctx, "help.html", role=own, roles=roles,
                       contact=request.app.state.settings.help_contact)
-
-
-@health.get("/healthz")
-def healthz(ctx: PublicCtx) -> JSONResponse:
-    """Liveness and database reachability."""
-    ctx.session.execute(text("SELECT 1"))
-    return JSONResponse({"status": "ok"})

@@ -1,11 +1,20 @@
-"""``/readyz``: may this process take traffic? For the load balancer and the monitoring.
+"""``/healthz`` and ``/readyz``: is this process alive, and may it take traffic?
 
-``/healthz`` (web/pages.py) stays the liveness check: the process answers and reaches the
-database. ``/readyz`` also asks whether the schema is at the migrations' head (an app newer or
-older than its database must not serve) and whether this process's background work is alive:
-every job it started (hold expiry, pulls, webhooks, audit checkpoints) still runs, and on
-PostgreSQL its LISTEN connection for live events is up (otherwise its boards go stale).
-Answers 200 or 503 with the checks that failed; never goes through the request queue.
+Both run the same three checks — the database answers (within 3 s), the schema is at the
+migrations' head (an app newer or older than its database must not serve), and this process's
+background work is alive (every job it started — hold expiry, pulls, webhooks, audit
+checkpoints — still runs, and on PostgreSQL its LISTEN connection for live events is up,
+otherwise its boards go stale) — and both show all three in their body. They differ in what
+decides the status code:
+
+- ``/healthz`` is liveness, for a process supervisor: 200 while the process answers and
+  reaches its database, 503 when it cannot reach it. A schema behind the code or a stopped
+  job does not fail it (the body says so, and ``"ready": false``): restarting the process
+  would not mend a migration, and during a rolling upgrade that would restart every host.
+- ``/readyz`` is readiness, for the load balancer: 200 only when all three are ok.
+
+Neither goes through the request queue (web/deps.py ``admitted``): a busy process is alive,
+and its liveness check must not be refused with the 503 of a full queue.
 """
 
 from __future__ import annotations
@@ -50,9 +59,8 @@ def job_problems(jobs: list[Job], listener: Any) -> list[str]:
     return problems
 
 
-@router.get("/readyz")
-async def readyz(request: Request) -> JSONResponse:
-    """200 when this process can take traffic, 503 with the reasons otherwise."""
+async def _checks(request: Request) -> dict[str, str]:
+    """{"database", "migrations", "background"}: "ok" or what is wrong."""
     state = request.app.state
     db: Database = state.db
     checks: dict[str, str] = {}
@@ -69,6 +77,25 @@ async def readyz(request: Request) -> JSONResponse:
         checks["migrations"] = "unknown"
     problems = job_problems(getattr(state, "jobs", []), getattr(state, "listener", None))
     checks["background"] = "ok" if not problems else "; ".join(problems)
+    return checks
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    """200 when this process can take traffic, 503 with the reasons otherwise."""
+    checks = await _checks(request)
     ready = all(value == "ok" for value in checks.values())
     return JSONResponse({"status": "ready" if ready else "not ready", "pid": os.getpid(),
                          "checks": checks}, status_code=200 if ready else 503)
+
+
+@router.get("/healthz")
+async def healthz(request: Request) -> JSONResponse:
+    """Liveness: 200 while the process answers and reaches its database, else 503; the body
+    also says whether it is ready (migrations, background work) — /readyz acts on that."""
+    checks = await _checks(request)
+    alive = checks["database"] == "ok"
+    return JSONResponse({"status": "ok" if alive else "database unreachable",
+                         "ready": all(value == "ok" for value in checks.values()),
+                         "pid": os.getpid(), "checks": checks},
+                        status_code=200 if alive else 503)
