@@ -64,8 +64,8 @@ def beds_per_year(session: Session, data: BedsPerYearIn,
                                 "No reported occupancy for this bed type in the area; enter "
                                 "the mean length of stay.")
     scenario = ALL[data.scenario] if data.scenario else REFERENCE
-    projections = Projections(session, [c for c, _ in gemeenten], data.until, project).get(
-        scenario.levers.migration_factor)
+    made = Projections(session, [c for c, _ in gemeenten], data.until, project)
+    projections = made.get(scenario.levers.migration_factor)
     age = AGE_FROM.get(data.bed_type, 0)
     years = [y for y in projections[0].years if y >= 2024]
     group = np.sum([p.aged(age)[p.years.index(2024):] for p in projections], axis=0)
@@ -85,4 +85,4 @@ def beds_per_year(session: Session, data: BedsPerYearIn,
         arrivals_source="entered" if data.arrivals_per_day else "observed",
         stay_source="entered" if data.mean_stay_days else "observed",
         observed_requests=seen.requests, observed_days=WINDOW_DAYS,
-        mean_stay_days=stay, years=rows)
+        mean_stay_days=stay, years=rows, population_source=made.population_source)

@@ -17,12 +17,14 @@ from verkeerstoren.foresight import (
     compare,
     inputs,
     measures,
+    official,
     outlook,
     outlook_charts,
     population,
     population_charts,
     population_service,
     rates,
+    staff_import,
 )
 from verkeerstoren.foresight.api import PERMISSION
 from verkeerstoren.foresight.scenarios import ALL, LEVERS
@@ -33,6 +35,7 @@ from verkeerstoren.foresight.schemas import (
     ComparisonIn,
     OutlookIn,
 )
+from verkeerstoren.foresight.uploads import pages as uploads_pages
 from verkeerstoren.profiles import export
 from verkeerstoren.registry.models import Gemeente, Region
 from verkeerstoren.waiting_times.charts import dumps
@@ -42,6 +45,8 @@ from verkeerstoren.web.templating import NavItem, Templates, templates
 
 router = APIRouter(include_in_schema=False)
 NAV = [NavItem("Population projection", "/foresight/population", Permission.PLANNING_VIEW)]
+# The official forecast and uploaded staff figures (helper "forecast"): their own module.
+router.include_router(uploads_pages.router)
 
 # Projections are aggregates of open data: every logged-in role, as bed planning (S3).
 ViewCtx = Annotated[Ctx, view(Permission.PLANNING_VIEW)]
@@ -95,6 +100,7 @@ def population_page(request: Request, ctx: ViewCtx, tpl: Tpl) -> HTMLResponse:
         errors={x.field: ctx._(x.message, **x.params) for x in problems},
         bands=dumps(population_charts.bands_spec(p, ctx._)) if p else None,
         aged=dumps(population_charts.aged_spec(p, ctx._)) if p else None,
+        official=uploads_pages.comparison(ctx, p) if p else None,
     )
 
 
@@ -115,7 +121,7 @@ def population_table(request: Request, ctx: ViewCtx, fmt: TableFmt) -> Response:
 # --- demand, workforce, zorgkloof, scenarios, beds-needed (helper "demand") ---
 # One block below the projection pages; its NAV items are appended, not listed above.
 NAV += [NavItem("Demand and zorgkloof", "/foresight/demand", PERMISSION),
-        NavItem("Scenarios", "/foresight/scenarios", PERMISSION)]
+        NavItem("Scenarios", "/foresight/scenarios", PERMISSION), *uploads_pages.NAV]
 DemandCtx = Annotated[Ctx, view(PERMISSION)]
 AreaParam = Annotated[str | None, Query(max_length=70)]
 ScenarioParam = Annotated[str | None, Query(max_length=20)]
@@ -158,7 +164,26 @@ def _page(request: Request, ctx: Ctx, tpl: Templates, name: str, area: str,
         areas=_areas(ctx), area=area, scenario=scenario or "reference",
         scenarios=list(ALL.values()), levers=LEVERS, shown=SHOWN_YEARS,
         error=ctx._(problem.message, **problem.params) if problem else None,
-        fmt=lambda v, d=0: export.number(v, d, ctx.locale), **values)
+        fmt=lambda v, d=0: export.number(v, d, ctx.locale),
+        population_label=_population_label(ctx, area) if area else "",
+        staff_sources=_staff_sources(ctx, area) if area else {}, **values)
+
+
+def _population_label(ctx: Ctx, area: str) -> str:
+    """Which population the page's figures rest on (the tower's or the official one)."""
+    try:
+        _, gemeenten = outlook.members(ctx.session, area)
+    except ValidationProblem:
+        return ""
+    codes = [c for c, _ in gemeenten]
+    return official.source_label(official.in_use(ctx.session, codes), codes, ctx._)
+
+
+def _staff_sources(ctx: Ctx, area: str) -> dict[str, str]:
+    """Per sector where its staff figures come from, in words."""
+    return {sector: ctx._("file {name}, uploaded {time} UTC", name=f.file_name,
+                          time=f"{f.uploaded_at:%Y-%m-%d %H:%M}")
+            for sector, f in staff_import.figures(ctx.session, area).items()}
 
 
 def _outlook_in(area: str, scenario: str | None) -> OutlookIn:

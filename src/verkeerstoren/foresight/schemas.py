@@ -83,6 +83,8 @@ class SectorOut(BaseModel):
     available_fte: list[float] | None
     gap_fte: list[float] | None
     workforce_invented: bool
+    # "invented demo figures", "entered", or "file <name> uploaded <time> UTC".
+    workforce_source: str | None = None
 
 
 class ContributionOut(BaseModel):
@@ -106,6 +108,7 @@ class OutlookOut(BaseModel):
     mantelzorg_potential: list[float | None]
     sectors: list[SectorOut]
     gap_fte_total: list[float]
+    population_source: str = Field(description="Which population the figures rest on.")
 
 
 class ComparisonIn(BaseModel):
@@ -176,3 +179,4 @@ class BedsPerYearOut(BaseModel):
     observed_days: int
     mean_stay_days: float
     years: list[BedsYearOut]
+    population_source: str = Field(description="Which population the growth rests on.")
