@@ -148,7 +148,8 @@ def test_the_population_page_shows_the_official_series_beside_ours(
     assert f"{official_total('GM0637', 2030):,}".replace(",", ".") in page.text
 
 
-BAD = {
+Rows = list[list[str]]
+BAD: dict[str, tuple[Callable[[Rows], object], str, int | None]] = {
     "negative": (lambda rows: rows[5].__setitem__(4, "-3"), "kan niet negatief zijn", 7),
     "unknown gemeente": (lambda rows: [r.__setitem__(0, "GM9999") for r in rows[:38]],
                          "Onbekende gemeentecode GM9999", 2),
