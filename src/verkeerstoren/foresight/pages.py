@@ -36,6 +36,7 @@ from verkeerstoren.foresight.schemas import (
     OutlookIn,
 )
 from verkeerstoren.foresight.uploads import pages as uploads_pages
+from verkeerstoren.planning import defaults
 from verkeerstoren.profiles import export
 from verkeerstoren.registry.models import Gemeente, Region
 from verkeerstoren.waiting_times.charts import dumps
@@ -250,6 +251,8 @@ def scenarios_page(request: Request, ctx: DemandCtx, tpl: Tpl, area: AreaParam =
                          format, f"scenarios-{code}")
     return _page(request, ctx, tpl, "scenarios", code, None, None, result=result,
                  plans=plans, missing=missing, lever_labels={k: label for k, label, *_ in LEVERS},
+                 thin_limits={"requests": defaults.MIN_ARRIVALS, "window": beds.WINDOW_DAYS,
+                              "occupancy": round(defaults.DEFAULT_OCCUPANCY * 100)},
                  spec=dumps(outlook_charts.comparison_spec(result, ctx._)))
 
 
@@ -277,7 +280,8 @@ def dashboard_panel(request: Request, ctx: DemandCtx, tpl: Tpl) -> HTMLResponse:
                 continue
             year = plan.years[-1]
             row["beds"].append({"bed_type_name": plan.bed_type_name, "beds_95": year.beds_95,
-                                "beds_99": year.beds_99})
+                                "beds_99": year.beds_99,
+                                "default": plan.arrivals_source == "default"})
         rows.append(row)
     return tpl.render(request, ctx, "foresight/_panel.html", rows=rows,
                       fmt=lambda v, d=0: export.number(v, d, ctx.locale))

@@ -177,6 +177,9 @@ class BedsPerYearOut(BaseModel):
     stay_source: str
     observed_requests: float
     observed_days: int
+    thin_history: bool = False
+    registered_beds: int = 0
+    inputs_note: str | None = None
     mean_stay_days: float
     years: list[BedsYearOut]
     population_source: str = Field(description="Which population the growth rests on.")
