@@ -113,9 +113,10 @@ def forecast(session: Session, params: Mapping[str, str]) -> list[Sourced]:
         try:
             value = measures.forecast_value(session, params["area"], params["measure"], year,
                                             scenario)
-        except ValidationProblem:
-            # No open data loaded (no age structure to project): no forecast, as an open-data
-            # binding without its data set has no figures; the status then says "no data".
+        except (ValidationProblem, OSError):
+            # No open data loaded (no age structure to project) or its files absent (a demo
+            # built without ../shared/data): no forecast, as an open-data binding without its
+            # data set has no figures; the status then says "no data".
             return []
         if value != value:  # NaN: no one aged 85+, nothing to compare with
             continue
