@@ -213,8 +213,10 @@ def demand_page(request: Request, ctx: DemandCtx, tpl: Tpl, area: AreaParam = No
                  s.gap_fte[i] if s.gap_fte else None]
                 for s in result.sectors for i, y in enumerate(result.years)]
         return _download(export.table(format, headers, rows, sheet="zorgvraag",
-                                      source="Vektis Zvw 2015; projectie; personeel: "
-                                             "verzonnen demo-cijfers"),
+                                      source="Vektis Zvw 2015; "
+                                             f"{_population_label(ctx, code)} "
+                                             "personeel: zie de pagina (verzonnen demo-cijfers "
+                                             "waar de regio niets laadde)"),
                          format, f"zorgvraag-{code}-{result.scenario}")
     return _page(request, ctx, tpl, "demand", code, chosen, None, result=result,
                  sectors=rates.BY_KEY,
@@ -263,7 +265,8 @@ def dashboard_panel(request: Request, ctx: DemandCtx, tpl: Tpl) -> HTMLResponse:
     rows: list[dict[str, Any]] = []
     for region in ctx.session.scalars(select(Region).order_by(Region.name)):
         code = outlook.region_code(region)
-        row: dict[str, Any] = {"code": code, "name": region.name, "error": None, "beds": []}
+        row: dict[str, Any] = {"code": code, "name": region.name, "error": None, "beds": [],
+                               "population": _population_label(ctx, code)}
         try:
             result = outlook.outlook(ctx.session, OutlookIn(area_code=code))
         except ValidationProblem as problem:
