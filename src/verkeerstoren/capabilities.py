@@ -46,7 +46,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("profiles", "S1", models=False),
     Capability("waiting_times", "T1"),
     Capability("notifications", "O7"),
-    Capability("foresight", "S2", models=False),
+    Capability("foresight", "S2"),
     Capability("planning", "S3", models=False),
     Capability("interop", "P4", models=False),
     Capability("opendata", "S1", api=False, library=True),

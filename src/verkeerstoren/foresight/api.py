@@ -9,7 +9,14 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from verkeerstoren.access.roles import Permission
-from verkeerstoren.foresight import beds, compare, outlook, population, population_service, service
+from verkeerstoren.foresight import (
+    beds,
+    compare,
+    outlook,
+    population,
+    population_service,
+    service,
+)
 from verkeerstoren.foresight.population_schemas import AgeGroupOut, BacktestOut, PopulationOut
 from verkeerstoren.foresight.scenarios import ALL
 from verkeerstoren.foresight.schemas import (
@@ -24,6 +31,7 @@ from verkeerstoren.foresight.schemas import (
     OutlookOut,
     ScenarioOut,
 )
+from verkeerstoren.foresight.uploads import api as uploads_api
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import view
 
@@ -128,3 +136,7 @@ def get_measure_value(
     return ForecastValueOut(key=key, area_code=area_code, year=year,
                             scenario=scenario or "reference",
                             value=None if math.isnan(value) else value)
+
+
+# --- the official forecast and uploaded staff figures (helper "forecast") ---
+router.include_router(uploads_api.router)

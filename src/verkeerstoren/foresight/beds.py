@@ -17,7 +17,7 @@ from verkeerstoren.errors import ValidationProblem
 from verkeerstoren.foresight.outlook import Projections, Projector, members
 from verkeerstoren.foresight.scenarios import ALL, REFERENCE, phase
 from verkeerstoren.foresight.schemas import BedsPerYearIn, BedsPerYearOut, BedsYearOut
-from verkeerstoren.planning import erlang, observed
+from verkeerstoren.planning import defaults, erlang, observed
 from verkeerstoren.region_time import today
 from verkeerstoren.registry.models import BedType, Gemeente
 
@@ -50,22 +50,26 @@ def beds_per_year(session: Session, data: BedsPerYearIn,
         raise ValidationProblem("bed_type", "Unknown bed type {code}.",
                                 params={"code": data.bed_type})
     area_name, gemeenten = members(session, data.area_code)
-    seen = observed.observe(session, data.bed_type, _observed_area(session, data.area_code),
-                            end=today(), days=WINDOW_DAYS)
-    arrivals = data.arrivals_per_day or seen.arrivals_per_day
-    stay = data.mean_stay_days or seen.mean_stay_days
+    area = _observed_area(session, data.area_code)
+    seen = observed.observe(session, data.bed_type, area, end=today(), days=WINDOW_DAYS)
+    # Too thin a history (the demo's 1–3 requests) gives no estimate: entered or default
+    # inputs instead, labelled so (planning/defaults.py).
+    chosen = defaults.choose(session, data.bed_type, area, seen, data.arrivals_per_day,
+                             data.mean_stay_days)
+    arrivals = chosen.arrivals_per_day or 0.0
+    stay = chosen.mean_stay_days
     if arrivals <= 0:
         raise ValidationProblem(
             "arrivals_per_day",
-            "No requests for this bed type in the area in the last {days} days; enter the "
-            "arrivals per day.", params={"days": WINDOW_DAYS})
+            "Too few requests for this bed type in the area to estimate from, and no beds of "
+            "it in the registry; enter the arrivals per day.")
     if stay is None:
         raise ValidationProblem("mean_stay_days",
                                 "No reported occupancy for this bed type in the area; enter "
                                 "the mean length of stay.")
     scenario = ALL[data.scenario] if data.scenario else REFERENCE
-    projections = Projections(session, [c for c, _ in gemeenten], data.until, project).get(
-        scenario.levers.migration_factor)
+    made = Projections(session, [c for c, _ in gemeenten], data.until, project)
+    projections = made.get(scenario.levers.migration_factor)
     age = AGE_FROM.get(data.bed_type, 0)
     years = [y for y in projections[0].years if y >= 2024]
     group = np.sum([p.aged(age)[p.years.index(2024):] for p in projections], axis=0)
@@ -82,7 +86,8 @@ def beds_per_year(session: Session, data: BedsPerYearIn,
         area_code=data.area_code, area_name=area_name, bed_type=bed_type.code,
         bed_type_name=bed_type.name, age_group=f"{age}+" if age else "all ages",
         method=METHOD,
-        arrivals_source="entered" if data.arrivals_per_day else "observed",
-        stay_source="entered" if data.mean_stay_days else "observed",
+        arrivals_source=chosen.arrivals_source, stay_source=chosen.stay_source,
         observed_requests=seen.requests, observed_days=WINDOW_DAYS,
-        mean_stay_days=stay, years=rows)
+        thin_history=chosen.thin, registered_beds=chosen.registered_beds,
+        inputs_note=defaults.note_text(chosen, seen, WINDOW_DAYS),
+        mean_stay_days=stay, years=rows, population_source=made.population_source)

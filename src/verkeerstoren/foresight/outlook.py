@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from verkeerstoren.errors import ValidationProblem
 from verkeerstoren.foresight import demand as dm
-from verkeerstoren.foresight import inputs, population, rates, workforce
+from verkeerstoren.foresight import inputs, official, population, rates, staff_import, workforce
 from verkeerstoren.foresight.population import PopulationLevers, PopulationProjection
 from verkeerstoren.foresight.scenarios import ALL, REFERENCE, Levers
 from verkeerstoren.foresight.schemas import (
@@ -96,6 +96,9 @@ class Projections:
         self.project = project or population.project_area
         self._made: dict[float, list[PopulationProjection]] = {}
         self._observed: inputs.Observed | None = None
+        # The region may have chosen to use a loaded official forecast instead of the model.
+        self._official = official.in_use(session, codes)
+        self.population_source = official.source_label(self._official, codes)
 
     def get(self, migration_factor: float) -> list[PopulationProjection]:
         if migration_factor not in self._made:
@@ -106,6 +109,9 @@ class Projections:
                 self._made[migration_factor] = [
                     self.project(self.session, code, until=self.until, levers=levers)
                     for code in self.codes]
+            if self._official is not None:
+                self._made[migration_factor] = [official.overlay(p, self._official)
+                                                for p in self._made[migration_factor]]
         return self._made[migration_factor]
 
     def _together(self, levers: PopulationLevers) -> list[PopulationProjection]:
@@ -145,8 +151,12 @@ class Inputs:
         # Substitution is reckoned in euros whatever unit GP and hospital care are entered in.
         self.euro_rates = {k: [rates.default_rates(self.sectors[k], [n]) for n in self.names]
                            for k in ("hospital", "gp")}
+        # Staff entered with the request win over uploaded figures, which win over the demo's
+        # invented ones (``compute``).
         self.staff: dict[str, workforce.Workforce] = {
-            w.sector: workforce.Workforce(**w.model_dump()) for w in data.workforce}
+            **staff_import.uploaded(session, data.area_code),
+            **{w.sector: workforce.Workforce(**w.model_dump(), source="entered")
+               for w in data.workforce}}
 
 
 def compute(inputs: Inputs, key: str, name: str, levers: Levers) -> OutlookOut:
@@ -181,7 +191,8 @@ def compute(inputs: Inputs, key: str, name: str, levers: Levers) -> OutlookOut:
             needed_fte=None if needed is None else needed.tolist(),
             available_fte=None if available is None else available.tolist(),
             gap_fte=None if gap is None else gap.tolist(),
-            workforce_invented=bool(staff is not None and staff.invented)))
+            workforce_invented=bool(staff is not None and staff.invented),
+            workforce_source=staff.source if staff is not None else None))
     mantelzorg = dm.mantelzorg_potential(joined)
     return OutlookOut(
         area_code=inputs.area_code, area_name=inputs.area_name, years=years, scenario=key,
@@ -190,7 +201,8 @@ def compute(inputs: Inputs, key: str, name: str, levers: Levers) -> OutlookOut:
         population=joined.total().tolist(), aged_65_plus=joined.aged(65).tolist(),
         aged_80_plus=joined.aged(80).tolist(),
         mantelzorg_potential=[None if v != v else float(v) for v in mantelzorg],
-        sectors=sectors, gap_fte_total=gap_total.tolist())
+        sectors=sectors, gap_fte_total=gap_total.tolist(),
+        population_source=inputs.projections.population_source)
 
 
 ASSUMPTIONS = (

@@ -17,12 +17,14 @@ from verkeerstoren.foresight import (
     compare,
     inputs,
     measures,
+    official,
     outlook,
     outlook_charts,
     population,
     population_charts,
     population_service,
     rates,
+    staff_import,
 )
 from verkeerstoren.foresight.api import PERMISSION
 from verkeerstoren.foresight.scenarios import ALL, LEVERS
@@ -33,6 +35,8 @@ from verkeerstoren.foresight.schemas import (
     ComparisonIn,
     OutlookIn,
 )
+from verkeerstoren.foresight.uploads import pages as uploads_pages
+from verkeerstoren.planning import defaults
 from verkeerstoren.profiles import export
 from verkeerstoren.registry.models import Gemeente, Region
 from verkeerstoren.waiting_times.charts import dumps
@@ -42,6 +46,8 @@ from verkeerstoren.web.templating import NavItem, Templates, templates
 
 router = APIRouter(include_in_schema=False)
 NAV = [NavItem("Population projection", "/foresight/population", Permission.PLANNING_VIEW)]
+# The official forecast and uploaded staff figures (helper "forecast"): their own module.
+router.include_router(uploads_pages.router)
 
 # Projections are aggregates of open data: every logged-in role, as bed planning (S3).
 ViewCtx = Annotated[Ctx, view(Permission.PLANNING_VIEW)]
@@ -95,6 +101,7 @@ def population_page(request: Request, ctx: ViewCtx, tpl: Tpl) -> HTMLResponse:
         errors={x.field: ctx._(x.message, **x.params) for x in problems},
         bands=dumps(population_charts.bands_spec(p, ctx._)) if p else None,
         aged=dumps(population_charts.aged_spec(p, ctx._)) if p else None,
+        official=uploads_pages.comparison(ctx, p) if p else None,
     )
 
 
@@ -115,7 +122,7 @@ def population_table(request: Request, ctx: ViewCtx, fmt: TableFmt) -> Response:
 # --- demand, workforce, zorgkloof, scenarios, beds-needed (helper "demand") ---
 # One block below the projection pages; its NAV items are appended, not listed above.
 NAV += [NavItem("Demand and zorgkloof", "/foresight/demand", PERMISSION),
-        NavItem("Scenarios", "/foresight/scenarios", PERMISSION)]
+        NavItem("Scenarios", "/foresight/scenarios", PERMISSION), *uploads_pages.NAV]
 DemandCtx = Annotated[Ctx, view(PERMISSION)]
 AreaParam = Annotated[str | None, Query(max_length=70)]
 ScenarioParam = Annotated[str | None, Query(max_length=20)]
@@ -158,7 +165,26 @@ def _page(request: Request, ctx: Ctx, tpl: Templates, name: str, area: str,
         areas=_areas(ctx), area=area, scenario=scenario or "reference",
         scenarios=list(ALL.values()), levers=LEVERS, shown=SHOWN_YEARS,
         error=ctx._(problem.message, **problem.params) if problem else None,
-        fmt=lambda v, d=0: export.number(v, d, ctx.locale), **values)
+        fmt=lambda v, d=0: export.number(v, d, ctx.locale),
+        population_label=_population_label(ctx, area) if area else "",
+        staff_sources=_staff_sources(ctx, area) if area else {}, **values)
+
+
+def _population_label(ctx: Ctx, area: str) -> str:
+    """Which population the page's figures rest on (the tower's or the official one)."""
+    try:
+        _, gemeenten = outlook.members(ctx.session, area)
+    except ValidationProblem:
+        return ""
+    codes = [c for c, _ in gemeenten]
+    return official.source_label(official.in_use(ctx.session, codes), codes, ctx._)
+
+
+def _staff_sources(ctx: Ctx, area: str) -> dict[str, str]:
+    """Per sector where its staff figures come from, in words."""
+    return {sector: ctx._("file {name}, uploaded {time} UTC", name=f.file_name,
+                          time=f"{f.uploaded_at:%Y-%m-%d %H:%M}")
+            for sector, f in staff_import.figures(ctx.session, area).items()}
 
 
 def _outlook_in(area: str, scenario: str | None) -> OutlookIn:
@@ -187,8 +213,10 @@ def demand_page(request: Request, ctx: DemandCtx, tpl: Tpl, area: AreaParam = No
                  s.gap_fte[i] if s.gap_fte else None]
                 for s in result.sectors for i, y in enumerate(result.years)]
         return _download(export.table(format, headers, rows, sheet="zorgvraag",
-                                      source="Vektis Zvw 2015; projectie; personeel: "
-                                             "verzonnen demo-cijfers"),
+                                      source="Vektis Zvw 2015; "
+                                             f"{_population_label(ctx, code)} "
+                                             "personeel: zie de pagina (verzonnen demo-cijfers "
+                                             "waar de regio niets laadde)"),
                          format, f"zorgvraag-{code}-{result.scenario}")
     return _page(request, ctx, tpl, "demand", code, chosen, None, result=result,
                  sectors=rates.BY_KEY,
@@ -225,6 +253,8 @@ def scenarios_page(request: Request, ctx: DemandCtx, tpl: Tpl, area: AreaParam =
                          format, f"scenarios-{code}")
     return _page(request, ctx, tpl, "scenarios", code, None, None, result=result,
                  plans=plans, missing=missing, lever_labels={k: label for k, label, *_ in LEVERS},
+                 thin_limits={"requests": defaults.MIN_ARRIVALS, "window": beds.WINDOW_DAYS,
+                              "occupancy": round(defaults.DEFAULT_OCCUPANCY * 100)},
                  spec=dumps(outlook_charts.comparison_spec(result, ctx._)))
 
 
@@ -235,7 +265,8 @@ def dashboard_panel(request: Request, ctx: DemandCtx, tpl: Tpl) -> HTMLResponse:
     rows: list[dict[str, Any]] = []
     for region in ctx.session.scalars(select(Region).order_by(Region.name)):
         code = outlook.region_code(region)
-        row: dict[str, Any] = {"code": code, "name": region.name, "error": None, "beds": []}
+        row: dict[str, Any] = {"code": code, "name": region.name, "error": None, "beds": [],
+                               "population": _population_label(ctx, code)}
         try:
             result = outlook.outlook(ctx.session, OutlookIn(area_code=code))
         except ValidationProblem as problem:
@@ -252,7 +283,8 @@ def dashboard_panel(request: Request, ctx: DemandCtx, tpl: Tpl) -> HTMLResponse:
                 continue
             year = plan.years[-1]
             row["beds"].append({"bed_type_name": plan.bed_type_name, "beds_95": year.beds_95,
-                                "beds_99": year.beds_99})
+                                "beds_99": year.beds_99,
+                                "default": plan.arrivals_source == "default"})
         rows.append(row)
     return tpl.render(request, ctx, "foresight/_panel.html", rows=rows,
                       fmt=lambda v, d=0: export.number(v, d, ctx.locale))

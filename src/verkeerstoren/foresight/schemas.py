@@ -83,6 +83,8 @@ class SectorOut(BaseModel):
     available_fte: list[float] | None
     gap_fte: list[float] | None
     workforce_invented: bool
+    # "invented demo figures", "entered", or "file <name> uploaded <time> UTC".
+    workforce_source: str | None = None
 
 
 class ContributionOut(BaseModel):
@@ -106,6 +108,7 @@ class OutlookOut(BaseModel):
     mantelzorg_potential: list[float | None]
     sectors: list[SectorOut]
     gap_fte_total: list[float]
+    population_source: str = Field(description="Which population the figures rest on.")
 
 
 class ComparisonIn(BaseModel):
@@ -174,5 +177,9 @@ class BedsPerYearOut(BaseModel):
     stay_source: str
     observed_requests: float
     observed_days: int
+    thin_history: bool = False
+    registered_beds: int = 0
+    inputs_note: str | None = None
     mean_stay_days: float
     years: list[BedsYearOut]
+    population_source: str = Field(description="Which population the growth rests on.")

@@ -40,6 +40,7 @@ class Workforce:
     aged_55_59_percent: float
     aged_60_plus_percent: float
     invented: bool = False
+    source: str = "entered"  # where the figures come from, shown beside them
 
 
 def retirements(w: Workforce, step: int) -> float:
@@ -92,4 +93,5 @@ def demo_workforce(sector: str, population: float) -> Workforce | None:
     persons = per_1000 * population / 1000
     return Workforce(sector, persons, ptf, persons * ptf * vacancies / 100,
                      inflow_persons=persons * outflow / 100, outflow_percent=outflow,
-                     aged_55_59_percent=aged_55, aged_60_plus_percent=aged_60, invented=True)
+                     aged_55_59_percent=aged_55, aged_60_plus_percent=aged_60, invented=True,
+                     source="invented demo figures")

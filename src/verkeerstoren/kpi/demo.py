@@ -101,7 +101,8 @@ def _goal_tree(session: Session) -> dict[str, Indicator]:
                 source_params=(dict(spec.binding[1]) if spec.binding else
                                {"key": spec.computed_key} if spec.computed_key else None),
                 targets=[IndicatorTarget(year=y, value=v, text=t,
-                                         rule=seeds.TEXT_RULES.get(t or "") if v is None else None)
+                                         rule=seeds.TEXT_RULES.get(t or "") if v is None else None,
+                                         reference=spec.reference if v is None else None)
                          for y, v, t in spec.targets],
             )
             session.add(indicator)

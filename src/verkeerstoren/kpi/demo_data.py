@@ -27,6 +27,9 @@ MANUAL_SERIES: dict[str, tuple[tuple[str, float | None, str | None], ...]] = {
         strict=False)),
     "G1": (("2016", 73.0, None), ("2020", 71.6, None), ("2022", 72.3, None),
            ("2024", 73.8, None)),
+    # Invented (marked so by the demo): V&V clients in Zoetermeer as an index, to be measured
+    # against the forecast C8 (issue 16 item 7).
+    "C7": (("2024", 100.0, None), ("2025", 102.0, None), ("2026", 103.9, None)),
     "G2": (("2020", 47.0, None), ("2022", 46.1, None), ("2024", 49.3, None)),
     "G3": (("2020", 46.8, None), ("2022", 47.5, None), ("2024", 47.9, None)),
     "K1": (

@@ -72,6 +72,8 @@ class IndicatorSeed:
     responsible: str | None = None
     # (kind, ((param, value), ...)): the source the measurements come from (kpi/sources.py).
     binding: tuple[str, tuple[tuple[str, str], ...]] | None = None
+    # The code of the reference series its reference-rule targets compare with (rules.py).
+    reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,10 +89,14 @@ class GoalSeed:
 
 
 # Targets in words that say a direction become a rule the status can evaluate (kpi/rules.py).
-# Targets against something the tower does not hold yet — a forecast ("Afname
-# geprognosticeerde groei", which needs the S2 projection), a national average — stay words
-# until that series exists: their status says "to be determined", never a guess.
+# Targets against something the tower does not hold yet — a national average, a forecast of
+# something the projection does not cover (chronic illness) — stay words until that series
+# exists: their status says "to be determined", never a guess. "Minder hard dan
+# geprognosticeerd" against the foresight projection (issue 16 item 7) is a reference rule:
+# the indicator's ``reference`` names the forecast-bound series.
+FORECAST_TARGET = "De groei stijgt minder hard dan geprognosticeerd"
 TEXT_RULES: dict[str, str] = {
+    FORECAST_TARGET: "below_reference",
     "Dalende trend": "trend_down",
     "Positieve trend": "trend_up",
     "Positieve trend zet door": "trend_up",
@@ -256,6 +262,28 @@ GOALS: tuple[GoalSeed, ...] = (
                       targets=((2025, None, "Dalende trend"),
                                (2030, None, "Per doelgroep gemiddeld X% afgenomen; de totale "
                                             "kosten nemen tussen 2025 en 2030 niet verder toe"))),
+        # Issue 16 item 7: the programme's "less than forecast" goal measured against the
+        # foresight projection. C7 is what the region measures (its demo values are invented
+        # and marked so); C8 is the forecast it is judged against, read from the projection.
+        IndicatorSeed("C7", "Zorgvraag V&V in Zoetermeer (index 2024 = 100)", "result",
+                      "score", "down", "year",
+                      "Zorgkantoor: cliënten V&V (Wlz) in Zoetermeer, door de regio in te voeren",
+                      definition="Aantal cliënten met verpleging en verzorging (Wlz) in "
+                                 "Zoetermeer als index (2024 = 100), vergeleken met de "
+                                 "geprognosticeerde groei (C8) van hetzelfde jaar.",
+                      targets=((2025, None, FORECAST_TARGET), (2030, None, FORECAST_TARGET)),
+                      reference="C8", tolerance=0.5),
+        IndicatorSeed("C8", "Geprognosticeerde zorgvraag V&V in Zoetermeer (index 2024 = 100)",
+                      "result", "score", "down", "year",
+                      "Vooruitblik Verkeerstoren: bevolkingsprojectie × zorggebruik naar leeftijd "
+                      "(beleidsarm)",
+                      definition="De vooruitblik (S2): V&V-zorgvraag in Zoetermeer als index "
+                                 "(2024 = 100), referentiescenario; de maat waartegen C7 wordt "
+                                 "afgezet.",
+                      binding=("forecast", (("measure", "demand_index.nursing_home"),
+                                            ("area", ZOETERMEER_GM),
+                                            ("years", "2024,2025,2026,2027,2028,2029,2030"),
+                                            ("scenario", "")))),
         IndicatorSeed("C3", "Kosten voor welzijn per inwoner", "result", "eur", "down", "year",
                       "Gemeente Zoetermeer", TBD, targets=((2025, None, TBD), (2030, None, TBD))),
         IndicatorSeed("C5", "De totale kosten blijven nagenoeg gelijk", "result", "text",

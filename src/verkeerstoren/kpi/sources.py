@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from verkeerstoren.access.actor import Actor
+from verkeerstoren.errors import ValidationProblem
 from verkeerstoren.kpi.models import AreaKind, Indicator, Measurement, MeasurementSource
 from verkeerstoren.kpi.periods import parse_period
 from verkeerstoren.opendata.catalogue import PROVENANCE
@@ -109,8 +110,14 @@ def forecast(session: Session, params: Mapping[str, str]) -> list[Sourced]:
     scenario = params.get("scenario") or None
     found = []
     for year in sorted({int(y) for y in params.get("years", "2030").split(",") if y.strip()}):
-        value = measures.forecast_value(session, params["area"], params["measure"], year,
-                                        scenario)
+        try:
+            value = measures.forecast_value(session, params["area"], params["measure"], year,
+                                            scenario)
+        except (ValidationProblem, OSError):
+            # No open data loaded (no age structure to project) or its files absent (a demo
+            # built without ../shared/data): no forecast, as an open-data binding without its
+            # data set has no figures; the status then says "no data".
+            return []
         if value != value:  # NaN: no one aged 85+, nothing to compare with
             continue
         found.append(Sourced(year, round(value, 2),

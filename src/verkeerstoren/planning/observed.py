@@ -53,7 +53,8 @@ class Observed:
     units: int  # units of the bed type in the area that reported in or before the window
 
 
-def _gemeenten(session: Session, area: Area) -> list[str] | None:
+def gemeenten_of(session: Session, area: Area) -> list[str] | None:
+    """The area's gemeente codes (None: every gemeente)."""
     if area.gemeente_code is not None:
         return [area.gemeente_code]
     if area.region_id is not None:
@@ -116,7 +117,7 @@ def observe(session: Session, bed_type: str, area: Area, *, end: date,
             days: int = 90) -> Observed:
     """Arrivals, weekday pattern, occupancy and Little's-law stay over ``days`` days to ``end``."""
     start = end - timedelta(days=days - 1)
-    gemeenten = _gemeenten(session, area)
+    gemeenten = gemeenten_of(session, area)
     arrivals = _arrivals(session, bed_type, gemeenten, start, end)
     requests = sum(weight for _, weight in arrivals)
     per_day = requests / days

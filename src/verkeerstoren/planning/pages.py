@@ -12,7 +12,7 @@ from sqlalchemy import select
 from verkeerstoren import validation
 from verkeerstoren.access.roles import Permission
 from verkeerstoren.errors import ValidationProblem
-from verkeerstoren.planning import charts, service
+from verkeerstoren.planning import charts, defaults, service
 from verkeerstoren.planning.schemas import BedPlanIn, BedPlanOut
 from verkeerstoren.profiles import export
 from verkeerstoren.registry.models import BedType, Gemeente, Region
@@ -50,6 +50,9 @@ def beds(request: Request, ctx: ViewCtx, tpl: Tpl) -> HTMLResponse:
     return tpl.render(
         request, ctx, "planning/beds.html", status_code=422 if problems else 200,
         values=values, plan=plan,
+        limits={"requests": defaults.MIN_ARRIVALS, "days": defaults.MIN_DAYS,
+                "occupancy": round(defaults.DEFAULT_OCCUPANCY * 100),
+                "window": BedPlanIn.model_fields["window_days"].default},
         fmt=lambda v, d=1: export.number(v, d, ctx.locale),
         errors={p.field: ctx._(p.message, **p.params) for p in problems},
         spec=dumps(charts.guarantee_spec(plan, ctx._)) if plan else None,

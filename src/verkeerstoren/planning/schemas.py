@@ -69,11 +69,17 @@ class BedPlanOut(BaseModel):
     area: str
     method: str
     arrivals_per_day: float
-    arrivals_source: Literal["observed", "entered"]
+    arrivals_source: Literal["observed", "entered", "default"]
     mean_stay_days: float
-    stay_source: Literal["observed", "entered"]
+    stay_source: Literal["observed", "entered", "default"]
     offered_load: float
     observed: ObservedOut
+    # Too few requests (or too short a history) to estimate from: see planning/defaults.py.
+    thin_history: bool = False
+    history_days: int = 0
+    registered_beds: int = 0
+    default_stay_days: float | None = None
+    inputs_note: str | None = Field(default=None, description="Why defaults were used.")
     chosen: GuaranteeOut
     guarantees: list[GuaranteeOut]
     simulation: SimulationOut | None

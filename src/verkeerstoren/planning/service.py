@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from verkeerstoren.errors import ValidationProblem
-from verkeerstoren.planning import erlang, observed, simulation
+from verkeerstoren.planning import defaults, erlang, observed, simulation
 from verkeerstoren.planning.schemas import (
     STANDARD_GUARANTEES,
     BedPlanIn,
@@ -58,18 +58,17 @@ def plan_beds(session: Session, plan: BedPlanIn) -> BedPlanOut:
         raise ValidationProblem("bed_type", "Unknown bed type {code}.",
                                 params={"code": plan.bed_type})
     area_name = _area_name(session, plan)
-    seen = observed.observe(
-        session, plan.bed_type,
-        observed.Area(region_id=plan.region_id, gemeente_code=plan.gemeente_code),
-        end=today(), days=plan.window_days)
-    arrivals = plan.arrivals_per_day if plan.arrivals_per_day is not None \
-        else seen.arrivals_per_day
-    stay = plan.mean_stay_days if plan.mean_stay_days is not None else seen.mean_stay_days
+    area = observed.Area(region_id=plan.region_id, gemeente_code=plan.gemeente_code)
+    seen = observed.observe(session, plan.bed_type, area, end=today(), days=plan.window_days)
+    chosen_inputs = defaults.choose(session, plan.bed_type, area, seen, plan.arrivals_per_day,
+                                    plan.mean_stay_days)
+    arrivals = chosen_inputs.arrivals_per_day or 0.0
+    stay = chosen_inputs.mean_stay_days
     if arrivals <= 0:
         raise ValidationProblem(
             "arrivals_per_day",
-            "No requests for this bed type in the area in the last {days} days; enter the "
-            "arrivals per day.", params={"days": plan.window_days})
+            "Too few requests for this bed type in the area to estimate from, and no beds of "
+            "it in the registry; enter the arrivals per day.")
     if stay is None:
         raise ValidationProblem(
             "mean_stay_days",
@@ -97,10 +96,17 @@ def plan_beds(session: Session, plan: BedPlanIn) -> BedPlanOut:
     return BedPlanOut(
         bed_type=bed_type.code, bed_type_name=bed_type.name, area=area_name, method=METHOD,
         arrivals_per_day=arrivals,
-        arrivals_source="entered" if plan.arrivals_per_day is not None else "observed",
+        arrivals_source=defaults.source(chosen_inputs.arrivals_source),
         mean_stay_days=stay,
-        stay_source="entered" if plan.mean_stay_days is not None else "observed",
+        stay_source=defaults.source(chosen_inputs.stay_source),
         offered_load=load,
+        thin_history=chosen_inputs.thin, history_days=chosen_inputs.history_days,
+        registered_beds=chosen_inputs.registered_beds,
+        default_stay_days=defaults.DEFAULT_STAY_DAYS.get(plan.bed_type,
+                                                         defaults.FALLBACK_STAY_DAYS)
+        if chosen_inputs.stay_source == "default" or chosen_inputs.arrivals_source == "default"
+        else None,
+        inputs_note=defaults.note_text(chosen_inputs, seen, plan.window_days),
         observed=ObservedOut(
             start=seen.start.isoformat(), end=seen.end.isoformat(), requests=seen.requests,
             arrivals_per_day=seen.arrivals_per_day,
