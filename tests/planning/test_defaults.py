@@ -21,6 +21,7 @@ from verkeerstoren.registry.models import BedType, CareUnit, Location, Organisat
 
 Login = Callable[[str], Browser]
 CODE = "test_thin"
+THIN = "short_stay_palliative"  # registered in Zoetermeer, few demo requests; default 14 days
 
 
 def _requests(session: Session, count: int, spread_days: int) -> None:
@@ -41,9 +42,11 @@ def _requests(session: Session, count: int, spread_days: int) -> None:
 
 def test_the_demo_history_is_too_thin_and_the_default_is_used_and_labelled(
         session: Session, login: Login) -> None:
-    plan = service.plan_beds(session, BedPlanIn(bed_type="multifunctional",
+    # ELV palliatief: the demo simulates history for the multifunctional and the other ELV
+    # beds (planning/demo.py), and has only a handful of palliative requests.
+    plan = service.plan_beds(session, BedPlanIn(bed_type=THIN,
                                                 gemeente_code="GM0637"))
-    assert plan.observed.requests < 30  # the demo's handful of requests
+    assert plan.observed.requests < 30
     assert plan.thin_history
     assert (plan.arrivals_source, plan.stay_source) == ("default", "default")
     beds = session.scalar(
@@ -51,14 +54,14 @@ def test_the_demo_history_is_too_thin_and_the_default_is_used_and_labelled(
         .join(CareUnit, CareUnit.id == UnitBedType.unit_id)
         .join(Location, Location.id == CareUnit.location_id)
         .where(Location.gemeente_code == "GM0637",
-               UnitBedType.bed_type_code == "multifunctional"))
+               UnitBedType.bed_type_code == THIN))
     assert beds
     assert plan.registered_beds == beds
-    assert plan.mean_stay_days == 14.0  # the documented default for multifunctional beds
+    assert plan.mean_stay_days == 14.0  # the documented default for ELV palliatief
     assert plan.arrivals_per_day == pytest.approx(beds * 0.85 / 14)
     assert plan.inputs_note
     assert "Default (assumption for the demo)" in plan.inputs_note
-    page = login("viewer").get("/planning/beds", params={"bed_type": "multifunctional",
+    page = login("viewer").get("/planning/beds", params={"bed_type": THIN,
                                                          "gemeente_code": "GM0637"})
     assert page.status_code == 200
     assert "Te weinig geschiedenis om uit te schatten" in page.text
@@ -67,7 +70,7 @@ def test_the_demo_history_is_too_thin_and_the_default_is_used_and_labelled(
 
 def test_entered_arrivals_with_the_default_stay_match_the_erlang_table(
         session: Session) -> None:
-    plan = service.plan_beds(session, BedPlanIn(bed_type="multifunctional",
+    plan = service.plan_beds(session, BedPlanIn(bed_type=THIN,
                                                 gemeente_code="GM0637", arrivals_per_day=1.0))
     assert (plan.arrivals_source, plan.stay_source) == ("entered", "default")
     # 1 a day × 14 days = 14 erlang. Published Erlang B tables: at 5 % blocking 19 servers

@@ -1,8 +1,10 @@
 """Inputs for bed planning when the tower's own history is too thin to estimate from.
 
-The demo holds only a handful of placement requests per bed type: 1–3 in 90 days give
-arrivals of 0.01–0.03 a day, and Little's law on them a stay of months. Such figures are not an
-estimate. Below ``MIN_ARRIVALS`` requests in the window, or when the tower has seen requests for
+A region that has just started, or a bed type the tower rarely sees, has only a handful of
+placement requests: 1–3 in 90 days give arrivals of 0.01–0.03 a day, and Little's law on them a
+stay of months. Such figures are not an estimate (the demo simulates 90 days for its
+multifunctional and ELV beds, ``planning.demo``; its other bed types are this thin).
+Below ``MIN_ARRIVALS`` requests in the window, or when the tower has seen requests for
 the bed type in the area for fewer than ``MIN_DAYS`` days, the plan uses instead:
 
 - the arrivals and stay the user entered, where entered;

@@ -9,9 +9,9 @@ taken, counted as unplaced; each stays a gamma-distributed number of days; every
 its occupancy once a day. Little's law on that history gives back the stay the simulation used,
 within sampling noise, which is what makes the planning page's inputs plausible.
 
-The figures are invented (marked "(demo)" like every demo record): a mean stay of two to three
-weeks for ELV and about twelve days for a multifunctional bed, and arrivals that keep the beds
-about 85 % occupied.
+The figures are invented (marked "(demo)" like every demo record): the mean stays are the
+documented default assumptions of ``planning.defaults`` (two to four weeks for ELV, two weeks
+for a multifunctional bed), and arrivals keep the beds about 85 % occupied.
 """
 
 from __future__ import annotations
@@ -32,14 +32,16 @@ from verkeerstoren.placement.models import (
     UnplacedReason,
     Urgency,
 )
+from verkeerstoren.planning.defaults import DEFAULT_STAY_DAYS
 from verkeerstoren.registry.models import CareUnit, Gemeente, Location, Organisation, UnitBedType
 
 DAYS = 90
 # The last days are the capacity demo's own (three days of reports): the history stops before.
 REPORTS_END_DAYS_AGO = 4
-# Mean stay in days per bed type (invented for the demo; ELV stays of two to three weeks).
-MEAN_STAY: dict[str, float] = {"multifunctional": 12.0, "short_stay_low": 21.0,
-                               "short_stay_high": 18.0}
+# The simulated bed types, with the documented default stays (``planning.defaults``) as their
+# mean: the demo's history then agrees with what a thin history would be planned with.
+MEAN_STAY: dict[str, float] = {code: DEFAULT_STAY_DAYS[code] for code in
+                               ("multifunctional", "short_stay_low", "short_stay_high")}
 STAY_SHAPE = 2.0  # gamma shape: stays vary less than exponentially, as real stays do
 OCCUPANCY = 0.85  # the share of beds the arrivals keep occupied on average
 # Monday first: referrals come on weekdays, fewer at the weekend (mean 1).
