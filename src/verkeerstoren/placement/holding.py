@@ -198,16 +198,19 @@ _CLAIM_AND_HOLD = text(_SQL).bindparams(bindparam("now", type_=UTCDateTime()),
                 bindparam("held_until", type_=UTCDateTime()))
 
 
+_RESERVATION_ID = column("vt_reservation_id", Integer)
+_CHANGE_ID = column("vt_change_id", Integer)
+# Built once (a statement built per call costs its cache key on every reservation).
+_LOAD = select(PlacementRequest, CareUnit, BedType, _RESERVATION_ID, _CHANGE_ID).from_statement(
+    _CLAIM_AND_HOLD.columns(*_REQUEST_COLUMNS, *_UNIT_COLUMNS, *_BED_TYPE_COLUMNS,
+                            _RESERVATION_ID, _CHANGE_ID))
+
+
 def _one_statement(session: Session, actor: Actor, request_id: int, unit_id: int,
                    bed_type_code: str, now: datetime, held_until: datetime) -> Held:
     label = actor.label[:254]
-    statement = _CLAIM_AND_HOLD.columns(
-        *_REQUEST_COLUMNS, *_UNIT_COLUMNS, *_BED_TYPE_COLUMNS,
-        column("vt_reservation_id", Integer), column("vt_change_id", Integer))
     found = session.execute(
-        select(PlacementRequest, CareUnit, BedType, column("vt_reservation_id", Integer),
-               column("vt_change_id", Integer)).from_statement(statement),
-        {"request_id": request_id, "unit_id": unit_id, "code": bed_type_code,
+        _LOAD, {"request_id": request_id, "unit_id": unit_id, "code": bed_type_code,
          "referrer": actor.organisation_id if actor.role is Role.REFERRER else None,
          "now": now, "held_until": held_until, "actor": label}).one_or_none()
     if found is None:  # the claim was refused: nothing changed
