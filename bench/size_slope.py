@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 from datetime import UTC, datetime
@@ -69,6 +70,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--national-up-to", type=int, default=2000,
                         help="measure the whole country's board only up to this size")
     args = parser.parse_args(argv)
+    # Killed by a time-out: still drop the database (fresh_database's finally).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     command = ".venv/bin/python -m bench.size_slope " + " ".join(
         sys.argv[1:] if argv is None else argv)
     load_before = os.getloadavg()

@@ -156,9 +156,13 @@ def _insert(session: Session, row: Reservation | StatusChange) -> int:
     statement); ``_attach`` then logs it and puts it in the session. Returns its id."""
     table: Table = row.__table__  # type: ignore[assignment]
     values = {c.name: getattr(row, c.name) for c in table.c if c.name != "id"}
-    new_id: int = session.connection().execute(
-        insert(table).values(values).returning(table.c.id)).scalar_one()
+    new_id: int = session.connection().execute(_INSERTS[table.name], values).scalar_one()
     return new_id
+
+
+# Built once: the values come as parameters, so the compiled statement is cached.
+_INSERTS = {model.__tablename__: insert(model).returning(model.__table__.c.id)
+            for model in (Reservation, StatusChange)}
 
 
 def _visible(actor: Actor) -> list[ColumnElement[bool]]:
