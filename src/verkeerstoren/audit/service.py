@@ -19,7 +19,7 @@ from verkeerstoren.access.actor import Actor
 from verkeerstoren.access.scoping import actor_of
 from verkeerstoren.audit.models import AuditEntry
 from verkeerstoren.region_time import REGION_TZ
-from verkeerstoren.storage import pending
+from verkeerstoren.storage import events, pending
 from verkeerstoren.storage.base import is_personal, is_postgresql, utcnow
 from verkeerstoren.tables.cells import safe
 
@@ -40,7 +40,29 @@ _TRY_LOCK = text(
     "SELECT (:start + g) % :n FROM generate_series(0, :n - 1) AS g "
     "WHERE pg_try_advisory_xact_lock(:key, (:start + g) % :n) LIMIT 1"
 )
+# The same, and the transaction's NOTIFYs in the same statement (both scalar subqueries are
+# evaluated: the select list needs them). The chain comes first in the row.
+_TRY_LOCK_AND_NOTIFY = text(
+    "SELECT (SELECT (:start + g) % :n FROM generate_series(0, :n - 1) AS g "
+    "WHERE pg_try_advisory_xact_lock(:key, (:start + g) % :n) LIMIT 1), "
+    "(SELECT count(pg_notify(:channel, p)) FROM unnest(CAST(:payloads AS text[])) AS p)"
+)
 _QUEUE = "audit"
+# PostgreSQL: the entries' columns as arrays, unnested in their order (WITH ORDINALITY … ORDER
+# BY): the ids follow the order of the chain, which ``verify`` and the chain head rely on.
+_ARRAY_COLUMNS = (
+    ("at", "timestamptz"), ("action", "text"), ("entity", "text"), ("entity_id", "text"),
+    ("actor_label", "text"), ("actor_user_id", "integer"), ("actor_token_id", "integer"),
+    ("organisation_id", "integer"), ("ip", "text"), ("detail", "text"), ("chain", "smallint"),
+    ("prev_hash", "text"), ("hash", "text"),
+)
+_INSERT_ROWS = text(
+    f"INSERT INTO audit_entry ({', '.join(n for n, _ in _ARRAY_COLUMNS)}) "  # noqa: S608
+    f"SELECT {', '.join(n for n, _ in _ARRAY_COLUMNS)} FROM unnest("
+    + ", ".join(f"CAST(:{n} AS {t}[])" for n, t in _ARRAY_COLUMNS)
+    + f") WITH ORDINALITY AS rows({', '.join(n for n, _ in _ARRAY_COLUMNS)}, position) "
+    "ORDER BY position"
+)
 _HELD = "audit_chain"
 
 
@@ -69,7 +91,7 @@ def _chained_fields(entry: dict[str, Any]) -> dict[str, Any]:
     return {key: entry.get(key) for key in keys}
 
 
-def _take_chain(session: Session) -> tuple[int, str]:
+def _take_chain(session: Session, notify: list[str]) -> tuple[int, str]:
     """Lock a chain for this transaction and return it with its head (newest hash).
 
     PostgreSQL: the log is CHAINS parallel hash chains, each with its own advisory lock held
@@ -78,6 +100,10 @@ def _take_chain(session: Session) -> tuple[int, str]:
     connection, and takes the first free one; if all are taken it waits for its own. The head
     is read in the next statement, whose snapshot already sees the previous holder's commit.
     SQLite serialises writers anyway (BEGIN IMMEDIATE): one chain.
+
+    ``notify``: the transaction's live events (PostgreSQL), sent by the statement that takes
+    the lock, so that a commit costs one round trip less; PostgreSQL delivers them at the
+    commit either way.
     """
     connection = session.connection()
     chain = 0
@@ -90,14 +116,21 @@ def _take_chain(session: Session) -> tuple[int, str]:
         # Each pooled connection starts at its own random chain, so a handful of writers
         # rarely try the same locks first.
         start = connection.info.setdefault(_START, random.randrange(CHAINS))  # noqa: S311
-        free = connection.execute(_TRY_LOCK, {"key": _CHAIN_LOCK_KEY, "n": CHAINS,
-                                              "start": start}).scalar()
+        params = {"key": _CHAIN_LOCK_KEY, "n": CHAINS, "start": start}
+        if notify:
+            free = connection.execute(_TRY_LOCK_AND_NOTIFY, {
+                **params, "channel": events.CHANNEL, "payloads": notify}).scalar()
+            notify = []
+        else:
+            free = connection.execute(_TRY_LOCK, params).scalar()
         if free is None:
             connection.execute(text("SELECT pg_advisory_xact_lock(:key, :chain)"),
                                {"key": _CHAIN_LOCK_KEY, "chain": start})
             free = start
         chain = int(free)
         held.append(chain)
+    if notify:  # the chain was already held: no lock statement to carry them
+        events.send_payloads(session, notify)
     last = connection.execute(
         select(AuditEntry.hash).where(AuditEntry.chain == chain)
         .order_by(AuditEntry.id.desc()).limit(1)
@@ -155,16 +188,39 @@ def write_queued(session: Session) -> None:
     only for these two statements and the commit itself. Also callable earlier, to make the
     entries visible inside the transaction.
     """
+    _write(session, [])
+
+
+def write_queued_with_events(session: Session) -> None:
+    """At the commit: the audit entries as ``write_queued``, and on PostgreSQL the live events
+    of ``storage.events`` sent by the statement that takes the chain lock (one round trip less
+    than ``events.send_queued`` before it; without audit entries that one sends them)."""
+    if is_postgresql(session) and pending.has(session, _QUEUE):
+        _write(session, events.take_payloads(session))
+    else:
+        events.send_queued(session)
+        _write(session, [])
+
+
+def _write(session: Session, notify: list[str]) -> None:
     entries = pending.take(session, _QUEUE)
     if not entries:
         return
-    chain, prev = _take_chain(session)
+    chain, prev = _take_chain(session, notify)
     values = []
     for entry in entries:
         digest = _digest(prev, entry["at"], _chained_fields(entry))
         values.append({**entry, "chain": chain, "prev_hash": prev, "hash": digest})
         prev = digest
-    session.connection().execute(insert(AuditEntry), values)
+    connection = session.connection()
+    if is_postgresql(session):
+        # One statement with one array per column: one round trip (psycopg pipelines an
+        # executemany, which costs a second), compiled once (a multi-row VALUES is compiled
+        # anew for every row count and cost more CPU than it saved).
+        connection.execute(_INSERT_ROWS, {name: [v[name] for v in values]
+                                          for name, _ in _ARRAY_COLUMNS})
+    else:
+        connection.execute(insert(AuditEntry.__table__), values)  # type: ignore[arg-type]
 
 
 def record_read(
@@ -224,6 +280,13 @@ def _describe(obj: object, action: str) -> tuple[str, str, object, dict[str, Any
                 values[attr.key] = value if mark is None or value is None else mark
         detail["values"] = values
     return action, entity, entity_id, detail
+
+
+def creation(obj: object) -> tuple[str, str, object, dict[str, Any]]:
+    """The entry the flush hook below writes for a new row, for a row inserted without the
+    ORM: ``obj`` is built with the values written (its id included) and not yet in a session,
+    so the entry is the same, byte for byte, as the flush hook's."""
+    return _describe(obj, "create")
 
 
 def _reads_log(state: ORMExecuteState) -> bool:

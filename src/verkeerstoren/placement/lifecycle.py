@@ -12,7 +12,7 @@ subscribes to ``placement.events``; this module does not know them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -22,7 +22,7 @@ from verkeerstoren.access.actor import Actor
 from verkeerstoren.audit import service as audit
 from verkeerstoren.capacity import holds
 from verkeerstoren.errors import Conflict, NotFound, ValidationProblem
-from verkeerstoren.placement import requests
+from verkeerstoren.placement import holding, requests
 from verkeerstoren.placement.events import HoldChange, publish
 from verkeerstoren.placement.models import (
     LIVE_STATUSES,
@@ -32,7 +32,6 @@ from verkeerstoren.placement.models import (
     ReservationStatus,
     UnplacedReason,
 )
-from verkeerstoren.registry.models import BedType, CareUnit
 from verkeerstoren.settings import Settings
 from verkeerstoren.storage import events
 from verkeerstoren.storage.base import utcnow
@@ -66,48 +65,23 @@ class HoldPolicy:
 DEFAULT_POLICY = HoldPolicy()
 
 
-class NoFreeBed(Conflict):
-    """The unit has no free, freshly reported bed of this type (any more)."""
-
-
 def reserve(session: Session, actor: Actor, request_id: int, unit_id: int, bed_type_code: str,
             *, hold_minutes: int | None = None, policy: HoldPolicy = DEFAULT_POLICY,
             now: datetime | None = None) -> Reservation:
     """Hold one bed for a request for ``hold_minutes`` (the policy's default when None, else
-    within its bounds); raises NoFreeBed (409) when someone else was first."""
+    within its bounds); raises NoFreeBed (409) when someone else was first.
+
+    The claim, the hold, the reservation and its status change are one statement on
+    PostgreSQL (``holding``); the notification, the audit entries and the live event follow in
+    the same transaction.
+    """
     now = now or utcnow()
     minutes = policy.minutes(hold_minutes)
-    request = requests.get_request(session, actor, request_id, purpose="reserve")
-    if request.status is not RequestStatus.OPEN:
-        raise Conflict("the request already holds a bed or is closed")
-    if bed_type_code not in request.bed_types:
-        raise Conflict("this bed type was not requested")
-    unit = session.get(CareUnit, unit_id)
-    bed_type = session.get(BedType, bed_type_code)
-    if unit is None or bed_type is None:
-        raise NotFound("care_unit", unit_id)
-    if not requests.claim(session, actor, request, RequestStatus.OPEN, RequestStatus.RESERVED):
-        raise Conflict("the request already holds a bed or is closed")
-    fresh_after = now - timedelta(hours=bed_type.max_report_age_hours)
-    if not holds.hold_bed(session, unit_id, bed_type_code, fresh_after):
-        # Undo the claim, so that a caller who goes on in this transaction finds it unchanged.
-        requests.claim(session, actor, request, RequestStatus.RESERVED, RequestStatus.OPEN)
-        raise NoFreeBed("no free bed of this type in this unit (any more), or its report is "
-                        "out of date")
-    reservation = Reservation(
-        request_id=request.id, organisation_id=unit.organisation_id, unit_id=unit_id,
-        bed_type_code=bed_type_code, status=ReservationStatus.HELD,
-        held_until=now + timedelta(minutes=minutes), created_at=now,
-        created_by=actor.label[:254],
-    )
-    session.add(reservation)
-    session.flush()
-    requests.record(session, request, actor, RequestStatus.RESERVED.value,
-                    from_status=RequestStatus.OPEN.value, reservation_id=reservation.id,
-                    note=f"{unit.name} / {bed_type.name}", at=now)
-    publish(session, HoldChange.MADE, reservation)
-    events.emit(session, "placement", request_id=request.id)
-    return reservation
+    held = holding.claim_and_hold(session, actor, request_id, unit_id, bed_type_code, now=now,
+                                  minutes=minutes)
+    publish(session, HoldChange.MADE, held.reservation)
+    events.emit(session, "placement", request_id=request_id)
+    return held.reservation
 
 
 def _load(session: Session, reservation_id: int) -> Reservation:

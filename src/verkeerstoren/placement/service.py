@@ -3,10 +3,10 @@
 from verkeerstoren.placement.analysis import analyse
 from verkeerstoren.placement.details import complete_details
 from verkeerstoren.placement.expiry import expire_due
+from verkeerstoren.placement.holding import NoFreeBed
 from verkeerstoren.placement.lifecycle import (
     DEFAULT_HOLD_MINUTES,
     HoldPolicy,
-    NoFreeBed,
     accept,
     cancel,
     cancel_request,

@@ -115,9 +115,20 @@ def send_queued(session: Session) -> None:
     PostgreSQL delivers them at commit, in order, to every process that LISTENs; repeated
     identical events (one per changed row, say) are sent once.
     """
-    if not is_postgresql(session):
-        return
-    payloads = list(dict.fromkeys(pending.take(session, _QUEUE)))
+    if is_postgresql(session):
+        send_payloads(session, take_payloads(session))
+
+
+def take_payloads(session: Session) -> list[str]:
+    """The transaction's queued NOTIFY payloads, each once, in order (the queue is emptied).
+
+    For a commit-time writer that sends them in its own statement (``audit.service``).
+    """
+    return list(dict.fromkeys(pending.take(session, _QUEUE)))
+
+
+def send_payloads(session: Session, payloads: list[str]) -> None:
+    """PostgreSQL: send these payloads as NOTIFYs on the events channel, one statement."""
     if payloads:
         session.execute(
             text("SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) AS p"),
