@@ -27,10 +27,10 @@ from typing import Any
 
 import httpx
 
-from bench.capacity import Figure
 from bench.placement import _open_requests
 from bench.registry import build
 from bench.servers import app_servers, fresh_database, machine, run_workers
+from bench.stats import Figure
 from verkeerstoren.runtime import install_hooks
 from verkeerstoren.storage import Database, migrate
 from verkeerstoren.storage.base import utcnow
@@ -82,8 +82,11 @@ def step(bases: list[str], token: str, jobs: list[tuple[int, int, str]], coordin
     note = (f"{len(times)} timed, {ok} reserved (201), "
             f"{sum(n for s, n in codes.items() if s != 201)} errors {dict(sorted(codes.items()))};"
             f" {ok / elapsed:.0f} reservations/s over the step")
-    return Figure(f"POST …/reservations, {coordinators} concurrent coordinator(s)", times,
-                  None, note), codes, elapsed
+    figure = Figure(f"POST …/reservations, {coordinators} concurrent coordinator(s)", times,
+                    None, note)
+    # Every attempt is in the samples; an answer other than 201 (0: no answer) is an error.
+    figure.errors = sum(n for s, n in codes.items() if s != 201)
+    return figure, codes, elapsed
 
 
 def main(argv: list[str] | None = None) -> None:

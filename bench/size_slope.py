@@ -27,10 +27,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.capacity import Figure, _timed, board_service
+from bench.capacity import board_service
 from bench.placement import options_figures
 from bench.registry import build
 from bench.servers import fresh_database, machine
+from bench.stats import Figure, timed
 from verkeerstoren.capacity.board import BoardFilter
 from verkeerstoren.capacity.board import build as build_board
 from verkeerstoren.runtime import install_hooks, settle_heap
@@ -43,7 +44,7 @@ def _national(db: Database, runs: int) -> Figure:
         with db.session() as session:
             build_board(session, BoardFilter(), now=utcnow()).json()
 
-    return Figure("board, whole country, cold build + JSON", _timed(cold, runs, warmup=1))
+    return timed(cold, Figure("board, whole country, cold build + JSON"), runs, warmup=1)
 
 
 def measure(kind: str, locations: int, runs: int,
