@@ -61,7 +61,10 @@ def analyse(session: Session, period_from: date, period_to: date,
     today = today or date.today()  # noqa: DTZ011 - a calendar date, not a moment
 
     def counts(counter: Counter[str]) -> list[CountOut]:
-        return [CountOut(key=k, count=v) for k, v in counter.most_common()]
+        # Most first, ties by key: most_common() keeps row order for ties, and the rows come
+        # in no fixed order (an UPDATE moves them on PostgreSQL), so the page would shuffle.
+        return [CountOut(key=k, count=v)
+                for k, v in sorted(counter.items(), key=lambda item: (-item[1], item[0]))]
 
     return AnalysisOut(
         period_from=period_from, period_to=period_to, requests=len(rows), placed=len(placed),
