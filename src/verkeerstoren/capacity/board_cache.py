@@ -146,6 +146,25 @@ class BoardCache:
         with self._lock:
             return _key(flt) in self._entries
 
+    def concerns(self, flt: BoardFilter, message: dict[str, Any]) -> bool:
+        """Whether an event can change this filter's board: False only for an availability
+        event whose keys are all off the board this process keeps for the filter.
+
+        Which rows a filter selects depends on the registry only (see ``_refreshed``), and a
+        registry edit shows within MAX_AGE of a full build: a board past that, or not kept
+        here, says True (the stream then asks ``served_board``, which rebuilds it).
+        """
+        if message.get("type") != "availability":
+            return True
+        keys = event_keys(message)
+        if keys is None:
+            return True
+        with self._lock:
+            entry = self._entries.get(_key(flt))
+        if entry is None or utcnow() >= entry.full_expiry:
+            return True
+        return not entry.raw.keys().isdisjoint(keys)
+
     def serve(self, session: Session, flt: BoardFilter, *, now: datetime | None = None
               ) -> Served:
         """The board for this filter: cached, refreshed for changed keys, or built anew."""
