@@ -212,8 +212,13 @@ def _patch(request: Request, ctx: Ctx, tpl: Templates, flt: board_service.BoardF
 
     def render() -> bytes:
         rows = [r for r in entry.data.rows if (r["unit_id"], r["bed_type_code"]) in wanted]
+        # The ages of these rows only: the whole board's (_table_context) took longer than
+        # refreshing the board, once per report per process (bench.mixed).
+        now = entry.data.generated_at
+        ages = {(r["unit_id"], r["bed_type_code"]): age_text(r["reported_at"], now, ctx.locale)
+                for r in rows}
         return bytes(tpl.render(request, ctx, "capacity/_board_patch.html", rows=rows,
-                                **_table_context(ctx, entry)).body)
+                                board=entry.data, ages=ages).body)
 
     # Every open board with this filter gets the same patch: made once per board version.
     key = ("patch", ctx.locale, *sorted(f"{u}:{c}" for u, c in wanted))
