@@ -358,7 +358,7 @@ def render(args: argparse.Namespace, command: str, outcome: dict[str, Any],
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> None:
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.mixed", description=__doc__)
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--seconds", type=float, default=45, help="seconds per step")
@@ -372,13 +372,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--units", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=None,
                         help="app processes (default: 1 on SQLite, 2 on PostgreSQL)")
-    args = parser.parse_args(argv)
-    print(run(args, ".venv/bin/python -m bench.mixed " + " ".join(
-        sys.argv[1:] if argv is None else argv)))
+    return parser.parse_args(argv)
 
 
-def run(args: argparse.Namespace, command: str) -> str:
+def main(argv: list[str] | None = None) -> None:
+    args = arguments(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    text_out, _, _ = run(args, ".venv/bin/python -m bench.mixed " + " ".join(
+        sys.argv[1:] if argv is None else argv))
+    print(text_out)
+
+
+def run(args: argparse.Namespace, command: str
+        ) -> tuple[str, dict[str, Any], dict[str, int]]:
+    """Build, serve, load, count; returns the Markdown, the raw outcome and the checks."""
     processes = args.workers or (1 if args.database == "sqlite" else 2)
     load_before = os.getloadavg()
     log_dir = Path(tempfile.mkdtemp(prefix="vt-mixed-"))
@@ -401,7 +408,7 @@ def run(args: argparse.Namespace, command: str) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"mixed-{args.database}-{datetime.now(UTC):%Y%m%d-%H%M%S}.md").write_text(
         text_out)
-    return text_out
+    return text_out, outcome, checks
 
 
 if __name__ == "__main__":
