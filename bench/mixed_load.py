@@ -80,13 +80,13 @@ class _Recorder:
     plan: Plan
     samples: list[Sample] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)
-    lag: list[float] = field(default_factory=list)  # sent − scheduled, seconds
+    lag: list[tuple[int, float]] = field(default_factory=list)  # (step, sent − scheduled s)
 
     async def call(self, client: httpx.AsyncClient, kind: str, scheduled: float, method: str,
                    url: str, expected: int, **kwargs: Any) -> httpx.Response | None:
         """One timed request; latency from its scheduled moment, time-outs included."""
         started = time.time()
-        self.lag.append(started - scheduled)
+        self.lag.append((self.plan.step_of(scheduled), started - scheduled))
         answer: httpx.Response | None = None
         # Not wait_for: it waits for the cancelled request to wind down (httpx closes its
         # connection shielded), which on an overloaded machine took minutes and held up the
