@@ -60,9 +60,16 @@ class EventBus:
                 callback(message)
             except Exception:  # one faulty listener must not stop delivery to the boards
                 log.exception("event listener failed")
+        # Streams that share a filter share its function: asked once per event, not once per
+        # stream (a thousand open boards of 25 regions: 25 answers per report, not 1,000).
+        verdicts: dict[int, bool] = {}
         for (loop, queue), accepts in targets:
-            if accepts is not None and not _accepted(accepts, message):
-                continue
+            if accepts is not None:
+                verdict = verdicts.get(id(accepts))
+                if verdict is None:
+                    verdict = verdicts[id(accepts)] = _accepted(accepts, message)
+                if not verdict:
+                    continue
             with contextlib.suppress(RuntimeError):  # the subscriber's loop has closed
                 loop.call_soon_threadsafe(_put, queue, message)
 

@@ -261,5 +261,4 @@ async def board_events(request: Request, ctx: LiveBoardCtx, bed_type: Codes = No
         return name, message if rows == NO_PATCH else {**message, "rows": rows}
 
     # Events about rows off this board are dropped before this stream is woken for them.
-    return sse_response(request, db.events, pick,
-                        accepts=lambda message: cache.concerns(flt, message))
+    return sse_response(request, db.events, pick, accepts=cache.concerns_for(flt))
