@@ -267,10 +267,12 @@ def run_load(url: str, base: str, port: int, reg: Registry, tokens: dict[int, st
         q.put(plan)
     results = {}
     for _ in procs:
-        item = out.get(timeout=plan.end - time.time() + plan.timeout + 300)
+        item = out.get(timeout=max(1.0, plan.end - time.time()) + plan.timeout + 120)
         results[item[0]] = item
     for proc in procs:
         proc.join(timeout=30)
+        if proc.is_alive():  # ours: it gave its figures; do not wait for its clean-up
+            proc.kill()
     sampler.join(timeout=60)
     return {"plan": plan, "connected": connected, "results": results,
             "cpu": cpu_per_step(sampler.samples)}
