@@ -31,6 +31,7 @@ import argparse
 import itertools
 import multiprocessing as mp
 import os
+import queue
 import signal
 import sys
 import tempfile
@@ -265,16 +266,23 @@ def run_load(url: str, base: str, port: int, reg: Registry, tokens: dict[int, st
     sampler.start()
     for q in plans:
         q.put(plan)
-    results = {}
+    results: dict[str, Any] = {}
     for _ in procs:
-        item = out.get(timeout=max(1.0, plan.end - time.time()) + plan.timeout + 120)
+        try:
+            item = out.get(timeout=max(1.0, plan.end - time.time()) + plan.timeout + 120)
+        except queue.Empty:  # counted as missing figures below, never as a success
+            break
         results[item[0]] = item
+    missing = [name for name in ("boards", "reporter", "coordinator") if name not in results]
+    results.setdefault("boards", ("boards", [], {"generator did not finish": 1}, {}, {}, 0, 0))
+    for name in ("reporter", "coordinator"):
+        results.setdefault(name, (name, [], {"generator did not finish": 1}, [], 0))
     for proc in procs:
         proc.join(timeout=30)
         if proc.is_alive():  # ours: it gave its figures; do not wait for its clean-up
             proc.kill()
     sampler.join(timeout=60)
-    return {"plan": plan, "connected": connected, "results": results,
+    return {"plan": plan, "connected": connected, "results": results, "missing": missing,
             "cpu": cpu_per_step(sampler.samples)}
 
 
@@ -319,6 +327,7 @@ def render(args: argparse.Namespace, command: str, outcome: dict[str, Any],
     res = outcome["results"]
     samples = res["reporter"][1] + res["coordinator"][1]
     _, done, board_errors, frames, foreign, connected_end, _ = res["boards"]
+    missing = outcome.get("missing") or []
     lines = [f"#### {args.database}, {processes} app process(es) — "
              f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC", "",
              f"Command: `{command}` · machine: {machine()} · load average before "
@@ -326,7 +335,9 @@ def render(args: argparse.Namespace, command: str, outcome: dict[str, Any],
              f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} · measured under load "
              f"(machine shared with other sessions) · boards connected "
              f"{outcome['connected']}/{args.boards} at the start, {connected_end} at the end"
-             f" · request time-out {plan.timeout:.0f} s", ""]
+             f" · request time-out {plan.timeout:.0f} s", "",
+             *([f"**Figures missing: the {', '.join(missing)} generator(s) did not hand them "
+                "in (killed); the run is a failure, not a result.**", ""] if missing else [])]
     knee = None
     for step, rate in enumerate(plan.rates):
         cpu = outcome["cpu"][step] if step < len(outcome["cpu"]) else {}

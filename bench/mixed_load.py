@@ -17,6 +17,7 @@ error and counts with the time-out as its latency, never dropped from the percen
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import json
 import os
 import queue as queue_mod
@@ -172,6 +173,7 @@ def reporter(base: str, units: list[tuple[int, list[tuple[str, int]]]],
     """Process target: reports at ``plan.report_rate`` until the end; puts its result."""
     ready.put("reporter")
     plan: Plan = plans.get()
+    faulthandler.dump_traceback_later(plan.end + plan.timeout + 60 - time.time(), exit=False)
     rec = asyncio.run(_report_loop(plan, base, units, tokens, org_of_unit, sent, 7))
     out.put(("reporter", rec.samples, dict(rec.statuses), rec.lag, time.process_time()))
 
@@ -269,6 +271,7 @@ def coordinator(base: str, coordinator_token: str, tokens: dict[int, str], ready
     """Process target: the coordinators' and providers' work; puts its result."""
     ready.put("coordinator")
     plan: Plan = plans.get()
+    faulthandler.dump_traceback_later(plan.end + plan.timeout + 60 - time.time(), exit=False)
     rec, notes = asyncio.run(_coordinate(plan, base, coordinator_token, tokens, 11))
     out.put(("coordinator", rec.samples, {**rec.statuses, **{f"note: {k}": v
                                                              for k, v in notes.items()}},
@@ -419,6 +422,8 @@ async def _boards(base: str, token: str, streams: int, regions: list[int],
     ready.put(len(state.connected))
     plan: Plan = await asyncio.get_running_loop().run_in_executor(None, plans.get)
     state.plan = plan
+    # Where it is, should it still run a minute after it should have ended (stderr).
+    faulthandler.dump_traceback_later(plan.end + plan.timeout + 60 - time.time(), exit=False)
     settled = time.time()
     while time.time() < plan.end + plan.timeout:
         try:
