@@ -25,15 +25,18 @@ import random
 import re
 import time
 from collections import Counter, defaultdict, deque
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 
 from verkeerstoren.placement.matching import FINANCING
 from verkeerstoren.registry.reference import BED_TYPES
+
+T = TypeVar("T")
 
 # Outcome of one request: (kind, step, latency s, outcome), outcome "ok", "conflict" (409 on a
 # reservation: someone was first, a domain answer), "refused" (another 4xx the load provoked)
@@ -84,9 +87,28 @@ class _Recorder:
     statuses: Counter[str] = field(default_factory=Counter)
     lag: list[tuple[int, float]] = field(default_factory=list)  # (step, sent − scheduled s)
 
+    under_way: dict[int, tuple[str, float]] = field(default_factory=dict)
+
+    def give_up(self) -> None:
+        """Requests still under way when the generator stops count as timed-out errors."""
+        for kind, scheduled in self.under_way.values():
+            self.statuses[f"{kind} unfinished at the end"] += 1
+            self.samples.append((kind, self.plan.step_of(scheduled),
+                                 max(self.plan.timeout, time.time() - scheduled), "error"))
+        self.under_way.clear()
+
     async def call(self, client: httpx.AsyncClient, kind: str, scheduled: float, method: str,
                    url: str, expected: int, **kwargs: Any) -> httpx.Response | None:
         """One timed request; latency from its scheduled moment, time-outs included."""
+        token = object()
+        self.under_way[id(token)] = (kind, scheduled)
+        try:
+            return await self._call(client, kind, scheduled, method, url, expected, **kwargs)
+        finally:
+            self.under_way.pop(id(token), None)
+
+    async def _call(self, client: httpx.AsyncClient, kind: str, scheduled: float, method: str,
+                    url: str, expected: int, **kwargs: Any) -> httpx.Response | None:
         started = time.time()
         self.lag.append((self.plan.step_of(scheduled), started - scheduled))
         answer: httpx.Response | None = None
@@ -112,6 +134,33 @@ class _Recorder:
         return answer
 
 
+async def _finish(tasks: set[asyncio.Task[None]], plan: Plan, rec: _Recorder) -> None:
+    """Wait for the last requests (answers are scheduled up to 4 s after a hold), bounded:
+    what is still under way then is counted as an error by ``give_up``."""
+    deadline = plan.end + 2 * plan.timeout + 5
+    while tasks and time.time() < deadline:
+        await asyncio.wait(list(tasks), timeout=max(0.1, deadline - time.time()))
+    rec.give_up()
+
+
+def _exit_after(out: Any, item: tuple[Any, ...], *others: Any) -> None:
+    """Hand in the figures and end the process at once: the requests and connections still
+    open are not wound down one by one (on a loaded machine that took minutes), and queues
+    another process stopped reading must not hold the exit."""
+    for other in others:
+        other.cancel_join_thread()
+    out.put(item)
+    out.close()
+    out.join_thread()
+    os._exit(0)
+
+
+def _run(main: Coroutine[Any, Any, T]) -> T:
+    """``main`` on a new loop; unlike asyncio.run, the tasks it leaves are not wound down
+    (the process ends right after: ``_exit_after``)."""
+    return asyncio.new_event_loop().run_until_complete(main)
+
+
 def _forget(task: asyncio.Future[Any]) -> None:
     if not task.cancelled():
         task.exception()  # retrieved: a late failure of a request already counted
@@ -124,7 +173,9 @@ async def _sleep_until(at: float) -> None:
 
 
 def _limits() -> httpx.Limits:
-    return httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    # No queue in the client: an open-loop request goes to the server at once (httpcore's
+    # pool, with thousands waiting for a connection, spent minutes comparing them).
+    return httpx.Limits(max_connections=5000, max_keepalive_connections=200)
 
 
 # ---- reports ----------------------------------------------------------------------------------
@@ -163,7 +214,7 @@ async def _report_loop(plan: Plan, base: str, units: list[tuple[int, list[tuple[
             tasks.add(task)
             task.add_done_callback(tasks.discard)
             n += 1
-        await asyncio.gather(*tasks)
+        await _finish(tasks, plan, rec)
     return rec
 
 
@@ -174,8 +225,9 @@ def reporter(base: str, units: list[tuple[int, list[tuple[str, int]]]],
     ready.put("reporter")
     plan: Plan = plans.get()
     faulthandler.dump_traceback_later(plan.end + plan.timeout + 60 - time.time(), exit=False)
-    rec = asyncio.run(_report_loop(plan, base, units, tokens, org_of_unit, sent, 7))
-    out.put(("reporter", rec.samples, dict(rec.statuses), rec.lag, time.process_time()))
+    rec = _run(_report_loop(plan, base, units, tokens, org_of_unit, sent, 7))
+    _exit_after(out, ("reporter", rec.samples, dict(rec.statuses), rec.lag,
+                      time.process_time()), sent)
 
 
 # ---- coordinators and providers ---------------------------------------------------------------
@@ -261,8 +313,7 @@ async def _coordinate(plan: Plan, base: str, coordinator_token: str,
             n += 1
             # Evenly spaced arrivals at the rate of the step this one falls in.
             at += 1 / plan.rate_at(at)
-        while tasks:
-            await asyncio.gather(*list(tasks))
+        await _finish(tasks, plan, rec)
     return rec, notes
 
 
@@ -272,10 +323,10 @@ def coordinator(base: str, coordinator_token: str, tokens: dict[int, str], ready
     ready.put("coordinator")
     plan: Plan = plans.get()
     faulthandler.dump_traceback_later(plan.end + plan.timeout + 60 - time.time(), exit=False)
-    rec, notes = asyncio.run(_coordinate(plan, base, coordinator_token, tokens, 11))
-    out.put(("coordinator", rec.samples, {**rec.statuses, **{f"note: {k}": v
-                                                             for k, v in notes.items()}},
-             rec.lag, time.process_time()))
+    rec, notes = _run(_coordinate(plan, base, coordinator_token, tokens, 11))
+    _exit_after(out, ("coordinator", rec.samples, {
+        **rec.statuses, **{f"note: {k}": v for k, v in notes.items()}}, rec.lag,
+        time.process_time()))
 
 
 # ---- boards on the event stream ---------------------------------------------------------------
@@ -439,14 +490,9 @@ async def _boards(base: str, token: str, streams: int, regions: list[int],
     state.settle(time.time(), final=True)
     stop.set()
     for task in tasks:
-        task.cancel()  # not awaited: see below
-    out.put(("boards", state.done, dict(state.errors), dict(state.frames),
-             dict(state.foreign), len(state.connected), time.process_time()))
-    out.close()
-    out.join_thread()
-    # The thousand connections are not wound down one by one (that once took minutes on
-    # a loaded machine): the process ends here and the kernel closes them.
-    os._exit(0)
+        task.cancel()  # not awaited: _exit_after
+    _exit_after(out, ("boards", state.done, dict(state.errors), dict(state.frames),
+                      dict(state.foreign), len(state.connected), time.process_time()), sent)
 
 
 def boards(base: str, token: str, streams: int, regions: list[int],
@@ -454,5 +500,4 @@ def boards(base: str, token: str, streams: int, regions: list[int],
     """Process target: ``streams`` boards (regions in turn) on the event stream; reports
     ``ready`` once connected, then takes the run's :class:`Plan` from ``plans``, puts its
     result on ``out`` and ends the process."""
-    asyncio.run(_boards(base, token, streams, regions, region_of_unit, sent, ready, plans,
-                        out))
+    _run(_boards(base, token, streams, regions, region_of_unit, sent, ready, plans, out))
