@@ -68,9 +68,11 @@ def _free_port() -> int:
 
 @contextmanager
 def app_servers(url: str, count: int, log_dir: Path,
-                settings: Mapping[str, str] | None = None) -> Iterator[list[str]]:
+                settings: Mapping[str, str] | None = None, *,
+                workers: int = 1) -> Iterator[list[str]]:
     """``count`` app processes on one database; yields their base URLs. ``settings``: more
-    environment variables (``VERKEERSTOREN_…``) for them."""
+    environment variables (``VERKEERSTOREN_…``) for them. ``workers``: each server runs as
+    ``serve --workers N`` (N uvicorn processes behind one port; PostgreSQL only)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VERKEERSTOREN_")}
     env.update({"VERKEERSTOREN_DATABASE_URL": url, "VERKEERSTOREN_PULL_ENABLED": "false",
                 **(settings or {})})
@@ -83,7 +85,8 @@ def app_servers(url: str, count: int, log_dir: Path,
             log = (log_dir / f"server-{index}.log").open("wb")
             logs.append(log)
             processes.append(subprocess.Popen(  # noqa: S603 - our own interpreter and CLI
-                [sys.executable, "-m", "verkeerstoren", "serve", "--port", str(port)],
+                [sys.executable, "-m", "verkeerstoren", "serve", "--port", str(port),
+                 *(["--workers", str(workers)] if workers > 1 else [])],
                 env=env, stdout=log, stderr=subprocess.STDOUT))
             bases.append(f"http://127.0.0.1:{port}")
         for base, process in zip(bases, processes, strict=True):

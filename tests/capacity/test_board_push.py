@@ -69,11 +69,17 @@ def test_a_report_reaches_an_open_board_with_its_row_for_that_boards_filter(
         {"type": "availability", "count": 60}), 1)
     assert "rows" not in bulk
 
-    # A board of another region: the same report is not on it.
+    # A board of another region: the same report is not on it, and is not sent to it. The
+    # bulk report published right after it is the first event that board receives.
     other = session.scalar(select(Gemeente.region_id).where(
         Gemeente.region_id.is_not(None), Gemeente.region_id != region).limit(1))
     assert other is not None
     cache_for(db.events).serve(session, BoardFilter(region_id=other))
-    (elsewhere,) = _events(coordinator, f"/board/events?region_id={other}",
-                           lambda: db.events.publish({"type": "availability", "keys": [key]}), 1)
-    assert elsewhere["rows"] is None
+
+    def report_then_bulk() -> None:
+        db.events.publish({"type": "availability", "keys": [key]})
+        db.events.publish({"type": "availability", "count": 60})
+
+    (first_elsewhere,) = _events(coordinator, f"/board/events?region_id={other}",
+                                 report_then_bulk, 1)
+    assert first_elsewhere == {"type": "availability", "count": 60}

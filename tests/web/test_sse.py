@@ -40,3 +40,34 @@ def test_a_stream_survives_a_heartbeat_and_then_delivers(monkeypatch: pytest.Mon
     assert chunks[1] == ": keep-alive\n\n"
     assert chunks[2].startswith("event: availability\ndata: ")
     assert bus.subscriber_count == 0
+
+
+def test_a_stream_is_not_woken_for_events_its_filter_refuses() -> None:
+    bus = EventBus()
+    seen: list[dict[str, Any]] = []
+
+    def accepts(message: dict[str, Any]) -> bool:
+        seen.append(message)
+        if message.get("broken"):
+            raise ValueError("a faulty filter")
+        return message.get("region") == 1
+
+    async def scenario() -> list[list[dict[str, Any]]]:
+        # Two streams with the same filter function: it is asked once per event for both.
+        with bus.listen(accepts) as first, bus.listen(accepts) as second:
+            bus.publish({"type": "availability", "region": 2})
+            bus.publish({"type": "availability", "region": 1})
+            bus.publish({"type": "availability", "broken": True})
+            await asyncio.sleep(0.05)  # call_soon_threadsafe: delivered on the next turns
+            got: list[list[dict[str, Any]]] = [[], []]
+            for into, queue in zip(got, (first, second), strict=True):
+                while not queue.empty():
+                    into.append(queue.get_nowait())
+            return got
+
+    got = asyncio.run(scenario())
+    # The refused event never reached the queues; a filter that fails lets the event through.
+    wanted = [{"type": "availability", "region": 1}, {"type": "availability", "broken": True}]
+    assert got == [wanted, wanted]
+    assert len(seen) == 3
+    assert bus.subscriber_count == 0

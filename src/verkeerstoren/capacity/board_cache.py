@@ -57,6 +57,7 @@ MAX_AGE = timedelta(seconds=30)
 MAX_ENTRIES = 64  # filters come from query strings; bound the memory they can take
 MAX_CHANGES = 2000  # keyed events remembered; an entry older than that is rebuilt
 MAX_REFRESH_KEYS = 500  # more changed keys than this: a full build is as cheap
+MAX_SHARED_FILTERS = 256  # filters whose event test open streams share (query strings: bound)
 
 CacheKey = tuple[Any, ...]
 
@@ -119,6 +120,7 @@ class BoardCache:
         self._generation = 0  # bumped when the cache is emptied
         self._seq = 0  # number of the last keyed event
         self._changes: deque[tuple[int, tuple[Key, ...]]] = deque(maxlen=MAX_CHANGES)
+        self._concerns: dict[CacheKey, Callable[[dict[str, Any]], bool]] = {}
         self.builds = 0  # for tests and the benchmark: how often the board was really built
         self.refreshes = 0  # … and how often only changed keys were re-read
 
@@ -145,6 +147,38 @@ class BoardCache:
         expired): somebody is looking at that board, so pushing its changes is worth it."""
         with self._lock:
             return _key(flt) in self._entries
+
+    def concerns_for(self, flt: BoardFilter) -> Callable[[dict[str, Any]], bool]:
+        """:meth:`concerns` for one filter, the same function for every stream of that filter
+        (the event bus asks a shared function once per event)."""
+        key = _key(flt)
+        with self._lock:
+            found = self._concerns.get(key)
+            if found is None:
+                def found(message: dict[str, Any]) -> bool:
+                    return self.concerns(flt, message)
+                if len(self._concerns) < MAX_SHARED_FILTERS:
+                    self._concerns[key] = found
+            return found
+
+    def concerns(self, flt: BoardFilter, message: dict[str, Any]) -> bool:
+        """Whether an event can change this filter's board: False only for an availability
+        event whose keys are all off the board this process keeps for the filter.
+
+        Which rows a filter selects depends on the registry only (see ``_refreshed``), and a
+        registry edit shows within MAX_AGE of a full build: a board past that, or not kept
+        here, says True (the stream then asks ``served_board``, which rebuilds it).
+        """
+        if message.get("type") != "availability":
+            return True
+        keys = event_keys(message)
+        if keys is None:
+            return True
+        with self._lock:
+            entry = self._entries.get(_key(flt))
+        if entry is None or utcnow() >= entry.full_expiry:
+            return True
+        return not entry.raw.keys().isdisjoint(keys)
 
     def serve(self, session: Session, flt: BoardFilter, *, now: datetime | None = None
               ) -> Served:

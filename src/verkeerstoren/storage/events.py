@@ -29,15 +29,16 @@ MAX_PAYLOAD = 7900
 _QUEUE = "events"
 # Sent to this process's subscribers after the LISTEN connection came back (events may be lost).
 RESYNC = "availability"
+# Whether a subscriber wants an event (see EventBus.listen).
+Accepts = Callable[[dict[str, Any]], bool]
+_Subscriber = tuple[asyncio.AbstractEventLoop, asyncio.Queue[dict[str, Any]]]
 
 
 class EventBus:
     """In-process fan-out to asyncio subscribers; thread-safe publishing."""
 
     def __init__(self) -> None:
-        self._subscribers: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[dict[str, Any]]]] = (
-            set()
-        )
+        self._subscribers: dict[_Subscriber, Accepts | None] = {}
         self._lock = threading.Lock()
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
 
@@ -52,14 +53,23 @@ class EventBus:
 
     def publish(self, message: dict[str, Any]) -> None:
         with self._lock:
-            targets = list(self._subscribers)
+            targets = list(self._subscribers.items())
             listeners = list(self._listeners)
         for callback in listeners:
             try:
                 callback(message)
             except Exception:  # one faulty listener must not stop delivery to the boards
                 log.exception("event listener failed")
-        for loop, queue in targets:
+        # Streams that share a filter share its function: asked once per event, not once per
+        # stream (a thousand open boards of 25 regions: 25 answers per report, not 1,000).
+        verdicts: dict[int, bool] = {}
+        for (loop, queue), accepts in targets:
+            if accepts is not None:
+                verdict = verdicts.get(id(accepts))
+                if verdict is None:
+                    verdict = verdicts[id(accepts)] = _accepted(accepts, message)
+                if not verdict:
+                    continue
             with contextlib.suppress(RuntimeError):  # the subscriber's loop has closed
                 loop.call_soon_threadsafe(_put, queue, message)
 
@@ -68,8 +78,14 @@ class EventBus:
         return len(self._subscribers)
 
     @contextlib.contextmanager
-    def listen(self) -> Iterator[asyncio.Queue[dict[str, Any]]]:
-        """A queue that receives every event published while the block runs.
+    def listen(self, accepts: Accepts | None = None) -> Iterator[asyncio.Queue[dict[str, Any]]]:
+        """A queue that receives every event published while the block runs (with
+        ``accepts``: only those it returns True for).
+
+        ``accepts`` runs in the publishing thread, before the subscriber is woken: a thousand
+        open boards each woken for every report in the country, to drop most of them, cost
+        more CPU than the reports themselves (bench.mixed). It must be cheap and thread-safe;
+        when it raises, the event is delivered.
 
         Waiting on ``queue.get()`` may be cancelled (a heartbeat timeout) without losing the
         subscription, unlike cancelling a pending ``anext()`` of an async generator.
@@ -77,12 +93,20 @@ class EventBus:
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=1000)
         entry = (asyncio.get_running_loop(), queue)
         with self._lock:
-            self._subscribers.add(entry)
+            self._subscribers[entry] = accepts
         try:
             yield queue
         finally:
             with self._lock:
-                self._subscribers.discard(entry)
+                self._subscribers.pop(entry, None)
+
+
+def _accepted(accepts: Accepts, message: dict[str, Any]) -> bool:
+    try:
+        return accepts(message)
+    except Exception:  # a faulty filter must not hide a change from a board
+        log.exception("event filter failed")
+        return True
 
 
 def _put(queue: asyncio.Queue[dict[str, Any]], message: dict[str, Any]) -> None:

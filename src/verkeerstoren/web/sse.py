@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import StreamingResponse
 
-from verkeerstoren.storage.events import EventBus
+from verkeerstoren.storage.events import Accepts, EventBus
 
 HEARTBEAT_SECONDS = 15.0
 # Picks the events a stream passes on: (SSE event name, data) or None to skip the message;
@@ -20,10 +20,10 @@ Picked = tuple[str, dict[str, Any]] | None
 Pick = Callable[[dict[str, Any]], Picked | Awaitable[Picked]]
 
 
-async def _stream(request: Request, bus: EventBus, pick: Pick,
-                  retry_ms: int) -> AsyncGenerator[str, None]:
+async def _stream(request: Request, bus: EventBus, pick: Pick, retry_ms: int,
+                  accepts: Accepts | None = None) -> AsyncGenerator[str, None]:
     yield f"retry: {retry_ms}\n\n"
-    with bus.listen() as queue:
+    with bus.listen(accepts) as queue:
         while True:
             try:
                 message = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
@@ -41,11 +41,12 @@ async def _stream(request: Request, bus: EventBus, pick: Pick,
                 yield f"event: {name}\ndata: {json.dumps(data, default=str)}\n\n"
 
 
-def sse_response(request: Request, bus: EventBus, pick: Pick,
-                 retry_ms: int = 2000) -> StreamingResponse:
-    """A text/event-stream response that lives until the client goes away."""
+def sse_response(request: Request, bus: EventBus, pick: Pick, retry_ms: int = 2000,
+                 accepts: Accepts | None = None) -> StreamingResponse:
+    """A text/event-stream response that lives until the client goes away; ``accepts``
+    drops events before the stream is woken for them (``EventBus.listen``)."""
     return StreamingResponse(
-        _stream(request, bus, pick, retry_ms),
+        _stream(request, bus, pick, retry_ms, accepts),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

@@ -18,6 +18,7 @@ from verkeerstoren.access.roles import Permission
 from verkeerstoren.capacity import board as board_service
 from verkeerstoren.capacity import board_cache, maps
 from verkeerstoren.capacity.freshness import age_text
+from verkeerstoren.capacity.regional_board.fanout import shared_patches
 from verkeerstoren.registry.models import (
     BedType,
     CareUnit,
@@ -211,8 +212,13 @@ def _patch(request: Request, ctx: Ctx, tpl: Templates, flt: board_service.BoardF
 
     def render() -> bytes:
         rows = [r for r in entry.data.rows if (r["unit_id"], r["bed_type_code"]) in wanted]
+        # The ages of these rows only: the whole board's (_table_context) took longer than
+        # refreshing the board, once per report per process (bench.mixed).
+        now = entry.data.generated_at
+        ages = {(r["unit_id"], r["bed_type_code"]): age_text(r["reported_at"], now, ctx.locale)
+                for r in rows}
         return bytes(tpl.render(request, ctx, "capacity/_board_patch.html", rows=rows,
-                                **_table_context(ctx, entry)).body)
+                                board=entry.data, ages=ages).body)
 
     # Every open board with this filter gets the same patch: made once per board version.
     key = ("patch", ctx.locale, *sorted(f"{u}:{c}" for u, c in wanted))
@@ -229,7 +235,8 @@ async def board_events(request: Request, ctx: LiveBoardCtx, bed_type: Codes = No
     A change that names its rows (a report, a hold) carries those rows as this stream's board
     shows them (same filter as the page: board.js passes its query), so every open board
     shows it without asking again; 100 boards refetching the whole table after each report
-    took seconds. A change without rows (a bulk report) makes the board refetch its table.
+    took seconds. A change without rows (a bulk report) makes the board refetch its table;
+    a change none of whose rows is on this board is not sent to it.
     """
     # The filter as plain query parameters, not through the Params dependency: with further
     # (sync) dependencies FastAPI kept this stream's session, and so a database connection,
@@ -238,13 +245,20 @@ async def board_events(request: Request, ctx: LiveBoardCtx, bed_type: Codes = No
                        available_only).flt
     tpl: Templates = request.app.state.templates
 
+    db: Database = request.app.state.db
+    cache = board_cache.cache_for(db.events)
+    patches = shared_patches()
+
     async def pick(message: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
         name = str(message.get("type", "message"))
         keys = board_cache.event_keys(message) if name == "availability" else None
         if not keys:
             return name, message
-        rows = await run_in_threadpool(_patch, request, ctx, tpl, flt, list(keys))
+        rows = await patches.get(message, (flt, ctx.locale), lambda: run_in_threadpool(
+            _patch, request, ctx, tpl, flt, list(keys)))
+        if rows is None:
+            return None  # none of the changed rows is on this board: nothing to show
         return name, message if rows == NO_PATCH else {**message, "rows": rows}
 
-    db: Database = request.app.state.db
-    return sse_response(request, db.events, pick)
+    # Events about rows off this board are dropped before this stream is woken for them.
+    return sse_response(request, db.events, pick, accepts=cache.concerns_for(flt))
