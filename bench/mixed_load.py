@@ -17,6 +17,7 @@ error and counts with the time-out as its latency, never dropped from the percen
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import faulthandler
 import json
 import os
@@ -477,12 +478,10 @@ async def _boards(base: str, token: str, streams: int, regions: list[int],
     faulthandler.dump_traceback_later(plan.end + plan.timeout + 60 - time.time(), exit=False)
     settled = time.time()
     while time.time() < plan.end + plan.timeout:
-        try:
+        with contextlib.suppress(queue_mod.Empty):  # drained: every report sent so far
             while True:
                 keys, at, unit_id = sent.get_nowait()
                 state.expect([(int(u), str(c)) for u, c in keys], at, unit_id)
-        except queue_mod.Empty:
-            pass
         if time.time() > settled + 0.25:
             settled = time.time()
             state.settle(settled)

@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from verkeerstoren.placement.matching import Exclusion, Rule, broken_rules
+from verkeerstoren.placement.matching import Exclusion, Rule
+
+
+def broken_rules(exclusion: Exclusion) -> frozenset[Rule]:
+    """The rules one excluded unit breaks, read from its reasons."""
+    return frozenset(r.rule for r in exclusion.reasons if r.rule is not None)
 
 
 def exclusion_counts(excluded: Iterable[Exclusion]) -> dict[Rule, int]:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from tests.placement.oracle import exclusion_counts
+from tests.placement.oracle import broken_rules, exclusion_counts
 from verkeerstoren.capacity.models import BedState
 from verkeerstoren.placement.constraints import max_report_ages, rules, survey
 from verkeerstoren.placement.matching import (
@@ -29,7 +29,6 @@ from verkeerstoren.placement.matching import (
     Option,
     Reason,
     Rule,
-    broken_rules,
     match,
 )
 from verkeerstoren.placement.models import (

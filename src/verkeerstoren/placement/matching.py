@@ -226,10 +226,6 @@ def rank(need: Need, candidates: Iterable[Candidate]) -> list[Option]:
     return sorted((explain(need, c) for c in candidates), key=rank_key)
 
 
-def broken_rules(exclusion: Exclusion) -> frozenset[Rule]:
-    return frozenset(r.rule for r in exclusion.reasons if r.rule is not None)
-
-
 def match(need: Need, candidates: list[Candidate]) -> Match:
     """Options best first (ties broken by unit id and bed type) and exclusions with reasons."""
     options: list[Candidate] = []
