@@ -3,8 +3,9 @@
 Every open board refetches after each report, so without a cache one report costs one full
 board build per open board. An event that names its keys (``keys=[[unit_id, bed_type]]``: a
 report of up to 50 rows, a hold, a release, a fill) does not throw the boards away: the next
-request re-reads only those keys and re-assembles the board from the kept raw rows
-(:func:`board.assemble`, the same code a full build runs, at the new moment). An event without
+request re-reads only those keys and puts their new rows in place of the old ones
+(:meth:`board_data.BoardData.refreshed`, the same row code a full build runs, at the new
+moment; the other rows and the totals are kept, not recomputed). An event without
 keys (a bulk report) empties the cache. The cache is correct because:
 
 * every change of a bed state (report, hold, release, fill) emits an ``availability`` event,
@@ -40,15 +41,8 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from verkeerstoren.access.scoping import read_scope
-from verkeerstoren.capacity.board import (
-    NEVER,
-    BoardData,
-    BoardFilter,
-    Key,
-    Raw,
-    assemble,
-    fetch,
-)
+from verkeerstoren.capacity.board import fetch
+from verkeerstoren.capacity.board_data import NEVER, BoardData, BoardFilter, Key, Raw, assemble
 from verkeerstoren.capacity.schemas import Board
 from verkeerstoren.storage.base import utcnow
 from verkeerstoren.storage.events import EventBus
@@ -227,11 +221,14 @@ class BoardCache:
         relevant = changed.intersection(found.raw)
         if not relevant:
             return replace(found, seq=seq), "cached"
+        fetched = fetch(session, flt, relevant)
         raw = dict(found.raw)
         for changed_key in relevant:
             raw.pop(changed_key)  # back below if still in the filter
-        raw.update(fetch(session, flt, relevant))
-        data = assemble(raw.values(), flt, now)
+        raw.update(fetched)
+        # Only the changed rows are placed anew (board_data): re-assembling the region's
+        # whole board for every report took both cores at national rates (bench.mixed).
+        data = found.data.refreshed({k: fetched.get(k) for k in relevant}, flt, now)
         return CachedBoard(data, min(found.full_expiry, data.turns_stale), raw, seq,
                            found.full_expiry), "refresh"
 

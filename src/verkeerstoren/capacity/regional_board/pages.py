@@ -211,7 +211,8 @@ def _patch(request: Request, ctx: Ctx, tpl: Templates, flt: board_service.BoardF
         return None
 
     def render() -> bytes:
-        rows = [r for r in entry.data.rows if (r["unit_id"], r["bed_type_code"]) in wanted]
+        # Only these rows: asking for all of a refreshed board's rows would age every one.
+        rows = entry.data.rows_for(wanted)
         # The ages of these rows only: the whole board's (_table_context) took longer than
         # refreshing the board, once per report per process (bench.mixed).
         now = entry.data.generated_at
