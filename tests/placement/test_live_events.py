@@ -111,7 +111,8 @@ def test_each_stream_carries_only_the_requests_its_user_may_open(
     session.flush()
     messages = events.queued(session)
     changes = [m["request_id"] for m in messages if m.get("type") == "placement"]
-    assert changes.count(request_b.id) == 6 and changes.count(request_a.id) == 2
+    assert changes.count(request_b.id) == 6
+    assert changes.count(request_a.id) == 2
     assert any(m.get("type") != "placement" for m in messages)  # beds and notifications too
 
     browsers = {"referrer A": login("referrer"), "referrer B": _browser(app, user_b.email),
