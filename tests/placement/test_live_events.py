@@ -10,6 +10,7 @@ request page shows.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -19,7 +20,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.conftest import CSRF_RE, TEST_PASSWORD, Browser
+from tests.conftest import CSRF_RE, TEST_PASSWORD, Browser, is_postgres
 from tests.placement.conftest import request_in, user_actor
 from verkeerstoren.access.roles import Role
 from verkeerstoren.access.service import actor_for_user, create_user
@@ -145,3 +146,34 @@ def test_each_stream_carries_only_the_requests_its_user_may_open(
             assert heard == [*expected, mark["request_id"]], who
     finally:
         browsers["referrer B"].__exit__(None, None, None)
+
+
+@pytest.mark.skipif(is_postgres(), reason="the test's outer transaction never commits its NOTIFY")
+def test_a_request_made_through_the_app_reaches_its_referrer_after_the_commit(
+    session: Session, login: Callable[[str], Browser], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The whole way on SQLite: the API's commit publishes the event, the stream passes it."""
+    monkeypatch.setattr(sse, "HEARTBEAT_SECONDS", 0.2)
+    referrer, coordinator = login("referrer"), login("coordinator")
+    own = user_actor(session, "referrer").organisation_id
+    made: list[int] = []
+
+    def make() -> None:
+        answer = coordinator.post("/api/v1/placement/requests", json={
+            **request_in("short_stay_high").model_dump(mode="json",
+                                                        exclude={"referrer_organisation_id"}),
+            "referrer_organisation_id": own})
+        assert answer.status_code == 201, answer.text
+        made.append(answer.json()["id"])
+
+    with referrer.stream("GET", "/placement/events") as answer:
+        lines = answer.iter_lines()
+        assert next(lines).startswith("retry:")
+        threading.Timer(0.3, make).start()
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        for line in lines:
+            if line.startswith("data: "):
+                heard = json.loads(line[6:])["id"]
+                break
+            assert time.monotonic() < deadline
+    assert made == [heard]
