@@ -11,10 +11,9 @@ from sqlalchemy.orm import Session
 
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.errors import Conflict, ValidationProblem
-from verkeerstoren.placement import requests
+from verkeerstoren.placement import requests, visibility
 from verkeerstoren.placement.models import LIVE_STATUSES, PlacementRequest
 from verkeerstoren.placement.schemas import DetailsIn
-from verkeerstoren.storage import events
 
 
 def complete_details(session: Session, actor: Actor, request_id: int,
@@ -30,5 +29,5 @@ def complete_details(session: Session, actor: Actor, request_id: int,
                                 "medically discharged date lies after the wanted start")
     for name, value in given.items():
         setattr(request, name, value)
-    events.emit(session, "placement", request_id=request.id)
+    visibility.announce(session, request)
     return request

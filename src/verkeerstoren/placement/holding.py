@@ -37,11 +37,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import KeyedColumnElement
 
 from verkeerstoren.access.actor import Actor
-from verkeerstoren.access.roles import Role
 from verkeerstoren.audit import service as audit
 from verkeerstoren.capacity import holds
 from verkeerstoren.errors import Conflict, NotFound
-from verkeerstoren.placement import requests
+from verkeerstoren.placement import requests, visibility
 from verkeerstoren.placement.models import (
     PlacementRequest,
     RequestStatus,
@@ -167,7 +166,7 @@ _INSERTS = {model.__tablename__: insert(model).returning(model.__table__.c.id)
 
 def _visible(actor: Actor) -> list[ColumnElement[bool]]:
     """``requests.visible`` as WHERE criteria: referrers reserve only their own requests."""
-    if actor.role is Role.REFERRER:
+    if not visibility.sees_all(actor):
         return [PlacementRequest.referrer_organisation_id == actor.organisation_id]
     return []
 
@@ -236,7 +235,7 @@ def _one_statement(session: Session, actor: Actor, request_id: int, unit_id: int
     label = actor.label[:254]
     found = session.execute(
         _LOAD, {"request_id": request_id, "unit_id": unit_id, "code": bed_type_code,
-         "referrer": actor.organisation_id if actor.role is Role.REFERRER else None,
+         "referrer": None if visibility.sees_all(actor) else actor.organisation_id,
          "now": now, "held_until": held_until, "actor": label}).one_or_none()
     if found is None:  # the claim was refused: nothing changed
         raise explain(session, actor, request_id, unit_id, bed_type_code)

@@ -22,7 +22,7 @@ from verkeerstoren.access.actor import Actor
 from verkeerstoren.audit import service as audit
 from verkeerstoren.capacity import holds
 from verkeerstoren.errors import Conflict, NotFound, ValidationProblem
-from verkeerstoren.placement import holding, requests
+from verkeerstoren.placement import holding, requests, visibility
 from verkeerstoren.placement.events import HoldChange, publish
 from verkeerstoren.placement.models import (
     LIVE_STATUSES,
@@ -33,7 +33,6 @@ from verkeerstoren.placement.models import (
     UnplacedReason,
 )
 from verkeerstoren.settings import Settings
-from verkeerstoren.storage import events
 from verkeerstoren.storage.base import utcnow
 
 DEFAULT_HOLD_MINUTES = 30
@@ -80,7 +79,7 @@ def reserve(session: Session, actor: Actor, request_id: int, unit_id: int, bed_t
     held = holding.claim_and_hold(session, actor, request_id, unit_id, bed_type_code, now=now,
                                   minutes=minutes)
     publish(session, HoldChange.MADE, held.reservation)
-    events.emit(session, "placement", request_id=request_id)
+    visibility.announce(session, held.request)
     return held.reservation
 
 
@@ -145,7 +144,7 @@ def close_hold(session: Session, actor: Actor, reservation: Reservation,
                     from_status=RequestStatus.RESERVED.value, reservation_id=reservation.id,
                     note=reason, at=now)
     publish(session, _ENDED[status], reservation, reason)
-    events.emit(session, "placement", request_id=request.id)
+    visibility.announce(session, request)
     return True
 
 
@@ -174,7 +173,7 @@ def accept(session: Session, actor: Actor, reservation_id: int, *,
                     from_status=RequestStatus.RESERVED.value, reservation_id=reservation.id,
                     at=now)
     publish(session, HoldChange.ACCEPTED, reservation)
-    events.emit(session, "placement", request_id=request.id)
+    visibility.announce(session, request)
     return reservation
 
 
@@ -215,7 +214,7 @@ def _close_request(session: Session, actor: Actor, request_id: int, to_status: R
     request.closed_at = now
     requests.record(session, request, actor, to_status.value, from_status=previous.value,
                     note=note, at=now)
-    events.emit(session, "placement", request_id=request.id)
+    visibility.announce(session, request)
     return request
 
 

@@ -17,6 +17,7 @@ from verkeerstoren.access.roles import Role
 from verkeerstoren.audit import service as audit
 from verkeerstoren.capacity.board import BoardFilter, board
 from verkeerstoren.errors import Conflict, NotFound, ValidationProblem
+from verkeerstoren.placement import visibility
 from verkeerstoren.placement.models import (
     LIVE_STATUSES,
     PlacementRequest,
@@ -26,7 +27,6 @@ from verkeerstoren.placement.models import (
 from verkeerstoren.placement.options import area_point
 from verkeerstoren.placement.schemas import RequestIn
 from verkeerstoren.registry.models import BedType, Feature, Gemeente, Organisation
-from verkeerstoren.storage import events
 from verkeerstoren.storage.base import utcnow
 
 
@@ -125,14 +125,15 @@ def create_request(session: Session, actor: Actor, data: RequestIn, *,
     # The partial unique index refuses a racing duplicate even if both passed the check above.
     session.flush()
     record(session, request, actor, RequestStatus.OPEN.value, at=now)
-    events.emit(session, "placement", request_id=request.id)
+    visibility.announce(session, request)
     return request
 
 
 def visible(actor: Actor) -> Select[PlacementRequest]:
-    """Requests this actor may see: referrers only their own organisation's."""
+    """Requests this actor may see: referrers only their own organisation's (the rule is
+    ``visibility.sees_all``; the live events apply the same one)."""
     stmt = select(PlacementRequest)
-    if actor.role is Role.REFERRER:
+    if not visibility.sees_all(actor):
         stmt = stmt.where(PlacementRequest.referrer_organisation_id == actor.organisation_id)
     return stmt
 

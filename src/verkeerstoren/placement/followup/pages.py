@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from verkeerstoren import validation
 from verkeerstoren.access.roles import Permission
 from verkeerstoren.errors import Conflict, ValidationProblem
-from verkeerstoren.placement import display, service
+from verkeerstoren.placement import display, service, visibility
 from verkeerstoren.placement.matching import RULE_SUMMARY
 from verkeerstoren.placement.models import (
     RequestStatus,
@@ -139,12 +139,18 @@ async def placement_events(request: Request,
                            ctx: Annotated[Ctx, view(Permission.PLACEMENT_REQUEST)]
                            ) -> StreamingResponse:
     """Server-Sent Events: ``request`` with the id of a request that changed (reserved,
-    accepted, declined, expired, closed). Only the id: the page reloads what it may see."""
+    accepted, declined, expired, closed), only of the requests this user may open: a referrer
+    hears of its own organisation's alone, not that (or when) others' requests move. Only the
+    id: the page reloads what it may see."""
     db: Database = request.app.state.db
+    # Decided from the event itself (no query per event and stream), in the publishing thread
+    # so that other requests' events do not even wake this stream.
+    hears = visibility.hears(ctx.user)
 
     def pick(message: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-        if message.get("type") != "placement" or not isinstance(message.get("request_id"), int):
+        # Asked again: the bus delivers an event whose filter raised, and this one must not leak.
+        if not hears(message) or not isinstance(message.get("request_id"), int):
             return None
         return "request", {"id": message["request_id"]}
 
-    return sse_response(request, db.events, pick, retry_ms=3000)
+    return sse_response(request, db.events, pick, retry_ms=3000, accepts=hears)

@@ -7,11 +7,20 @@
   const own = document.querySelector("[data-request-id]");
   const list = document.querySelector("[data-live-list]");
   if (!own && !list) return;
+  // A select without a `selected` option shows its first one (the search's "all", an unset
+  // sex): that is its untouched state too, or the page would never reload by itself.
+  const chosen = (el) => {
+    const options = Array.from(el.options);
+    if (el.multiple || options.some((o) => o.defaultSelected)) {
+      return options.some((o) => o.selected !== o.defaultSelected);
+    }
+    return el.selectedIndex !== options.findIndex((o) => !o.disabled);
+  };
   const typing = () =>
     Array.from(document.querySelectorAll("form input:not([type=hidden]), form textarea, form select")).some(
       (el) => el === document.activeElement ||
         (el.type === "checkbox" || el.type === "radio" ? el.checked !== el.defaultChecked
-          : el.tagName === "SELECT" ? Array.from(el.options).some((o) => o.selected !== o.defaultSelected)
+          : el.tagName === "SELECT" ? chosen(el)
           : el.value !== el.defaultValue),
     );
   let pending = false;
