@@ -17,10 +17,9 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from verkeerstoren.access.scoping import across_organisations
 from verkeerstoren.notifications import storing
-from verkeerstoren.notifications.models import Notification, Webhook, WebhookDelivery
-from verkeerstoren.storage.base import is_postgresql, utcnow
+from verkeerstoren.notifications.models import Notification, WebhookDelivery
+from verkeerstoren.storage.base import utcnow
 from verkeerstoren.storage.events import emit
 from verkeerstoren.web.i18n import Translate
 
@@ -165,19 +164,7 @@ def notify(
         organisation_id=organisation_id, event=event, title=title, body=body, link=link,
         params=params, created_at=now, reservation_id=reservation_id,
     )
-    if is_postgresql(session):  # one statement for both (storing.py)
-        hooks = storing.insert_with_webhooks(session, notification)
-    else:
-        session.add(notification)
-        # A provider's edit session sees only its own rows; the notified one's webhooks
-        # still count.
-        with across_organisations(session):
-            hooks = [(hook.id, hook.events or []) for hook in session.scalars(
-                select(Webhook)
-                .where(Webhook.organisation_id == organisation_id, Webhook.active.is_(True))
-                .order_by(Webhook.id)
-            )]
-            session.flush()
+    hooks = storing.insert_with_webhooks(session, notification)  # one statement for both
     document = webhook_body(notification, params)
     for hook_id, events in hooks:
         if event in events:

@@ -122,24 +122,20 @@ def _status_change(request_id: int, reservation_id: int, now: datetime, actor: A
 
 def _step_by_step(session: Session, actor: Actor, request_id: int, unit_id: int,
                   bed_type_code: str, now: datetime, held_until: datetime) -> Held:
-    # The claim returns the request (no separate read); a refusal is explained afterwards.
-    claimed = session.scalars(
-        update(PlacementRequest)
-        .where(PlacementRequest.id == request_id,
-               PlacementRequest.status == RequestStatus.OPEN, *_visible(actor))
-        .values(status=RequestStatus.RESERVED)
-        .returning(PlacementRequest),
-        execution_options={"synchronize_session": False}).one_or_none()
-    if claimed is None:
+    # The claim returns the request, the unit and the bed type (no separate read); a refusal
+    # is explained afterwards.
+    found = session.execute(_CLAIM_AND_READ, {
+        "request_id": request_id, "unit_id": unit_id, "code": bed_type_code,
+        "referrer": actor.organisation_id if actor.role is Role.REFERRER else None,
+    }).one_or_none()
+    if found is None:  # the claim was refused: nothing changed
         raise explain(session, actor, request_id, unit_id, bed_type_code)
-    found = session.execute(select(CareUnit, BedType).join(
-        BedType, BedType.code == bed_type_code).where(CareUnit.id == unit_id)).one_or_none()
-    if (bed_type_code not in claimed.bed_types or found is None or not holds.hold_bed(
-            session, unit_id, bed_type_code,
-            now - timedelta(hours=found[1].max_report_age_hours))):
+    claimed, unit, bed_type = found
+    if (bed_type_code not in claimed.bed_types or unit is None or bed_type is None
+            or not holds.hold_bed(session, unit_id, bed_type_code,
+                                  now - timedelta(hours=bed_type.max_report_age_hours))):
         _undo_claim(session, claimed)
         raise explain(session, actor, request_id, unit_id, bed_type_code)
-    unit, bed_type = found
     _log_claim(session, actor, claimed)
     reservation = _new_reservation(request_id, unit.organisation_id, unit_id, bed_type_code,
                                    now, held_until, actor)
@@ -172,11 +168,34 @@ def _visible(actor: Actor) -> list[ColumnElement[bool]]:
     return []
 
 
-# ---- PostgreSQL: one statement -----------------------------------------------------------
-
 _REQUEST_COLUMNS = list(PlacementRequest.__table__.c)
 _UNIT_COLUMNS = list(CareUnit.__table__.c)
 _BED_TYPE_COLUMNS = list(BedType.__table__.c)
+
+
+def _read(table: str, columns: list[KeyedColumnElement[Any]], key: str, prefix: str) -> str:
+    return ", ".join(f"(SELECT {c.name} FROM {table} WHERE {key}) AS {prefix}{c.name}"  # noqa: S608
+                     for c in columns)
+
+
+# The claim (compare-and-set on the request's status) whose RETURNING also reads the unit and
+# the bed type, one scalar subquery per column: SQLite's RETURNING may name no other table,
+# and a subquery gives one value. Portable (``test_reserve_cost`` runs it on PostgreSQL too).
+# A unit or bed type that does not exist comes back as None and the claim is undone.
+_CLAIM_SQL = f"""
+UPDATE placement_request SET status = 'reserved'
+WHERE id = :request_id AND status = 'open'
+  AND (CAST(:referrer AS integer) IS NULL OR referrer_organisation_id = :referrer)
+RETURNING {", ".join(f"placement_request.{c.name}" for c in _REQUEST_COLUMNS)},
+  {_read("care_unit", _UNIT_COLUMNS, "id = :unit_id", "u_")},
+  {_read("bed_type", _BED_TYPE_COLUMNS, "code = :code", "bt_")}
+"""  # noqa: S608 - only the models' own table and column names are formatted in
+# Built once, as _LOAD below; the ORM matches the columns to the three models by position.
+_CLAIM_AND_READ = select(PlacementRequest, CareUnit, BedType).from_statement(
+    text(_CLAIM_SQL).columns(*_REQUEST_COLUMNS, *_UNIT_COLUMNS, *_BED_TYPE_COLUMNS))
+
+
+# ---- PostgreSQL: one statement -----------------------------------------------------------
 
 
 def _names(alias: str, columns: list[KeyedColumnElement[Any]], prefix: str = "") -> str:
