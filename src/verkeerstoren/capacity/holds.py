@@ -10,9 +10,8 @@ last line of defence.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, update
+from sqlalchemy import BindParameter, ColumnElement, Integer, String, bindparam, update
 from sqlalchemy.orm import Session
 
 from verkeerstoren.capacity.models import BedState
@@ -21,7 +20,8 @@ from verkeerstoren.storage import events
 _t = BedState.__table__.c
 
 
-def _key(unit_id: Any, bed_type_code: Any) -> ColumnElement[bool]:
+def _key(unit_id: int | BindParameter[int],
+         bed_type_code: str | BindParameter[str]) -> ColumnElement[bool]:
     return (_t.unit_id == unit_id) & (_t.bed_type_code == bed_type_code)
 
 
@@ -29,7 +29,7 @@ def _key(unit_id: Any, bed_type_code: Any) -> ColumnElement[bool]:
 # construction and cache key) than SQLite takes to run it.
 _HOLD = (
     update(BedState.__table__)  # type: ignore[arg-type]
-    .where(_key(bindparam("unit"), bindparam("code")))
+    .where(_key(bindparam("unit", type_=Integer()), bindparam("code", type_=String())))
     .where(_t.occupied + _t.blocked + _t.held + 1 <= _t.staffed)
     .where(_t.reported_at >= bindparam("reported_after"))
     .values(held=_t.held + 1, version=_t.version + 1)
