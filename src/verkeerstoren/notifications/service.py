@@ -165,13 +165,14 @@ def notify(
         params=params, created_at=now, reservation_id=reservation_id,
     )
     hooks = storing.insert_with_webhooks(session, notification)  # one statement for both
-    document = webhook_body(notification, params)
-    for hook_id, events in hooks:
-        if event in events:
-            session.add(WebhookDelivery(
-                webhook_id=hook_id, event=event, payload=document, status="pending",
-                attempts=0, next_attempt_at=now, created_at=now,
-            ))
+    subscribed = [hook_id for hook_id, events in hooks if event in events]
+    # Rendered only for a subscriber: most organisations have no webhook.
+    document = webhook_body(notification, params) if subscribed else ""
+    for hook_id in subscribed:
+        session.add(WebhookDelivery(
+            webhook_id=hook_id, event=event, payload=document, status="pending",
+            attempts=0, next_attempt_at=now, created_at=now,
+        ))
     emit(session, LIVE_EVENT, organisation_id=organisation_id, event=event, id=notification.id)
     return notification
 
