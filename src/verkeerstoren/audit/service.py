@@ -12,18 +12,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select, text
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.orm import ColumnProperty, ORMExecuteState, Session, sessionmaker
 
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.access.scoping import actor_of
+from verkeerstoren.audit import linking
 from verkeerstoren.audit.models import AuditEntry
 from verkeerstoren.region_time import REGION_TZ
 from verkeerstoren.storage import events, pending
 from verkeerstoren.storage.base import is_personal, is_postgresql, utcnow
 from verkeerstoren.tables.cells import safe
 
-GENESIS = "0" * 64
+GENESIS = linking.GENESIS
 # Fields whose values never go into the log, only the fact that they changed.
 SECRET_FIELDS = frozenset({"password_hash", "token_hash"})
 # Written instead of the value of a personal column (storage.base.PERSONAL); before this mark
@@ -67,28 +68,10 @@ _HELD = "audit_chain"
 
 
 def _digest(prev_hash: str, at: datetime, fields: dict[str, Any]) -> str:
-    payload = json.dumps(
-        {"prev": prev_hash, "at": at.isoformat(), **fields},
-        sort_keys=True,
-        separators=(",", ":"),
-        default=str,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return linking.digest(prev_hash, at.isoformat(), fields)
 
 
-def _chained_fields(entry: dict[str, Any]) -> dict[str, Any]:
-    keys = (
-        "action",
-        "entity",
-        "entity_id",
-        "actor_label",
-        "actor_user_id",
-        "actor_token_id",
-        "organisation_id",
-        "ip",
-        "detail",
-    )
-    return {key: entry.get(key) for key in keys}
+_chained_fields = linking.chained_fields
 
 
 def _take_chain(session: Session, notify: list[str]) -> tuple[int, str]:
@@ -99,7 +82,8 @@ def _take_chain(session: Session, notify: list[str]) -> tuple[int, str]:
     one. One statement tries the locks in turn, starting at a place that differs per
     connection, and takes the first free one; if all are taken it waits for its own. The head
     is read in the next statement, whose snapshot already sees the previous holder's commit.
-    SQLite serialises writers anyway (BEGIN IMMEDIATE): one chain.
+    SQLite serialises writers anyway (BEGIN IMMEDIATE): one chain, appended to by
+    ``linking.append_sqlite`` without this function.
 
     ``notify``: the transaction's live events (PostgreSQL), sent by the statement that takes
     the lock, so that a commit costs one round trip less; PostgreSQL delivers them at the
@@ -206,21 +190,20 @@ def _write(session: Session, notify: list[str]) -> None:
     entries = pending.take(session, _QUEUE)
     if not entries:
         return
+    if not is_postgresql(session):  # one chain, the head read by the INSERT (linking.py)
+        linking.append_sqlite(session.connection(), entries)
+        return
     chain, prev = _take_chain(session, notify)
     values = []
     for entry in entries:
         digest = _digest(prev, entry["at"], _chained_fields(entry))
         values.append({**entry, "chain": chain, "prev_hash": prev, "hash": digest})
         prev = digest
-    connection = session.connection()
-    if is_postgresql(session):
-        # One statement with one array per column: one round trip (psycopg pipelines an
-        # executemany, which costs a second), compiled once (a multi-row VALUES is compiled
-        # anew for every row count and cost more CPU than it saved).
-        connection.execute(_INSERT_ROWS, {name: [v[name] for v in values]
-                                          for name, _ in _ARRAY_COLUMNS})
-    else:
-        connection.execute(insert(AuditEntry.__table__), values)  # type: ignore[arg-type]
+    # One statement with one array per column: one round trip (psycopg pipelines an
+    # executemany, which costs a second), compiled once (a multi-row VALUES is compiled anew
+    # for every row count and cost more CPU than it saved).
+    session.connection().execute(_INSERT_ROWS, {name: [v[name] for v in values]
+                                                for name, _ in _ARRAY_COLUMNS})
 
 
 def record_read(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import BindParameter, ColumnElement, Integer, String, bindparam, update
 from sqlalchemy.orm import Session
 
 from verkeerstoren.capacity.models import BedState
@@ -20,20 +20,27 @@ from verkeerstoren.storage import events
 _t = BedState.__table__.c
 
 
-def _key(unit_id: int, bed_type_code: str) -> ColumnElement[bool]:
+def _key(unit_id: int | BindParameter[int],
+         bed_type_code: str | BindParameter[str]) -> ColumnElement[bool]:
     return (_t.unit_id == unit_id) & (_t.bed_type_code == bed_type_code)
+
+
+# Built once, with the values as parameters: a statement built per call costs more CPU (its
+# construction and cache key) than SQLite takes to run it.
+_HOLD = (
+    update(BedState.__table__)  # type: ignore[arg-type]
+    .where(_key(bindparam("unit", type_=Integer()), bindparam("code", type_=String())))
+    .where(_t.occupied + _t.blocked + _t.held + 1 <= _t.staffed)
+    .where(_t.reported_at >= bindparam("reported_after"))
+    .values(held=_t.held + 1, version=_t.version + 1)
+)
 
 
 def hold_bed(session: Session, unit_id: int, bed_type_code: str,
              reported_after: datetime) -> bool:
     """Take one free bed on hold; False when none is free or the report is too old."""
-    result = session.connection().execute(
-        update(BedState.__table__)  # type: ignore[arg-type]
-        .where(_key(unit_id, bed_type_code))
-        .where(_t.occupied + _t.blocked + _t.held + 1 <= _t.staffed)
-        .where(_t.reported_at >= reported_after)
-        .values(held=_t.held + 1, version=_t.version + 1)
-    )
+    result = session.connection().execute(_HOLD, {
+        "unit": unit_id, "code": bed_type_code, "reported_after": reported_after})
     taken = result.rowcount == 1
     if taken:
         events.emit(session, "availability", keys=[[unit_id, bed_type_code]])

@@ -17,10 +17,9 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from verkeerstoren.access.scoping import across_organisations
 from verkeerstoren.notifications import storing
-from verkeerstoren.notifications.models import Notification, Webhook, WebhookDelivery
-from verkeerstoren.storage.base import is_postgresql, utcnow
+from verkeerstoren.notifications.models import Notification, WebhookDelivery
+from verkeerstoren.storage.base import utcnow
 from verkeerstoren.storage.events import emit
 from verkeerstoren.web.i18n import Translate
 
@@ -165,26 +164,15 @@ def notify(
         organisation_id=organisation_id, event=event, title=title, body=body, link=link,
         params=params, created_at=now, reservation_id=reservation_id,
     )
-    if is_postgresql(session):  # one statement for both (storing.py)
-        hooks = storing.insert_with_webhooks(session, notification)
-    else:
-        session.add(notification)
-        # A provider's edit session sees only its own rows; the notified one's webhooks
-        # still count.
-        with across_organisations(session):
-            hooks = [(hook.id, hook.events or []) for hook in session.scalars(
-                select(Webhook)
-                .where(Webhook.organisation_id == organisation_id, Webhook.active.is_(True))
-                .order_by(Webhook.id)
-            )]
-            session.flush()
-    document = webhook_body(notification, params)
-    for hook_id, events in hooks:
-        if event in events:
-            session.add(WebhookDelivery(
-                webhook_id=hook_id, event=event, payload=document, status="pending",
-                attempts=0, next_attempt_at=now, created_at=now,
-            ))
+    hooks = storing.insert_with_webhooks(session, notification)  # one statement for both
+    subscribed = [hook_id for hook_id, events in hooks if event in events]
+    # Rendered only for a subscriber: most organisations have no webhook.
+    document = webhook_body(notification, params) if subscribed else ""
+    for hook_id in subscribed:
+        session.add(WebhookDelivery(
+            webhook_id=hook_id, event=event, payload=document, status="pending",
+            attempts=0, next_attempt_at=now, created_at=now,
+        ))
     emit(session, LIVE_EVENT, organisation_id=organisation_id, event=event, id=notification.id)
     return notification
 
