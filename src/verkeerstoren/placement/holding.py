@@ -129,7 +129,7 @@ def _step_by_step(session: Session, actor: Actor, request_id: int, unit_id: int,
     session.flush()  # as the ORM's autoflush would: the claim must see pending changes
     row = session.connection().execute(_CLAIM_AND_READ, {
         "request_id": request_id, "unit_id": unit_id, "code": bed_type_code,
-        "referrer": actor.organisation_id if actor.role is Role.REFERRER else None,
+        "referrer": None if visibility.sees_all(actor) else actor.organisation_id,
     }).one_or_none()
     if row is None:  # the claim was refused: nothing changed
         raise explain(session, actor, request_id, unit_id, bed_type_code)
