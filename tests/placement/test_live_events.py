@@ -169,11 +169,14 @@ def test_a_request_made_through_the_app_reaches_its_referrer_after_the_commit(
     with referrer.stream("GET", "/placement/events") as answer:
         lines = answer.iter_lines()
         assert next(lines).startswith("retry:")
-        threading.Timer(0.3, make).start()
+        maker = threading.Timer(0.3, make)
+        maker.start()
         deadline = time.monotonic() + DEADLINE_SECONDS
         for line in lines:
             if line.startswith("data: "):
                 heard = json.loads(line[6:])["id"]
                 break
             assert time.monotonic() < deadline
+    # The event may reach the stream before the POST's answer reaches the maker thread.
+    maker.join(DEADLINE_SECONDS)
     assert made == [heard]
