@@ -14,10 +14,16 @@ from fastapi.responses import StreamingResponse
 from verkeerstoren.storage.events import Accepts, EventBus
 
 HEARTBEAT_SECONDS = 15.0
-# Picks the events a stream passes on: (SSE event name, data) or None to skip the message;
-# it may be a coroutine (the live board renders the changed rows for its stream's filter).
-Picked = tuple[str, dict[str, Any]] | None
+# Picks the events a stream passes on: (SSE event name, data), a frame made by frame() (the
+# live board makes one per event and filter for all its streams), or None to skip the
+# message; it may be a coroutine (the live board renders the changed rows for its filter).
+Picked = tuple[str, dict[str, Any]] | str | None
 Pick = Callable[[dict[str, Any]], Picked | Awaitable[Picked]]
+
+
+def frame(name: str, data: dict[str, Any]) -> str:
+    """One SSE message: the event's name and its data as JSON."""
+    return f"event: {name}\ndata: {json.dumps(data, default=str)}\n\n"
 
 
 async def _stream(request: Request, bus: EventBus, pick: Pick, retry_ms: int,
@@ -26,7 +32,10 @@ async def _stream(request: Request, bus: EventBus, pick: Pick, retry_ms: int,
     with bus.listen(accepts) as queue:
         while True:
             try:
-                message = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
+                # asyncio.timeout, not wait_for: wait_for wraps every get in a task of its
+                # own, and with a thousand open boards that was per stream and event.
+                async with asyncio.timeout(HEARTBEAT_SECONDS):
+                    message = await queue.get()
             except TimeoutError:
                 # Also how a closed browser tab is noticed: the next write would fail anyway.
                 if await request.is_disconnected():
@@ -36,9 +45,10 @@ async def _stream(request: Request, bus: EventBus, pick: Pick, retry_ms: int,
             picked = pick(message)
             if inspect.isawaitable(picked):
                 picked = await picked
-            if picked is not None:
-                name, data = picked
-                yield f"event: {name}\ndata: {json.dumps(data, default=str)}\n\n"
+            if isinstance(picked, str):
+                yield picked
+            elif picked is not None:
+                yield frame(*picked)
 
 
 def sse_response(request: Request, bus: EventBus, pick: Pick, retry_ms: int = 2000,

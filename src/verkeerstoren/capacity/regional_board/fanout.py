@@ -1,5 +1,5 @@
-"""One rendering of an event's changed rows per board filter and language, shared by every open
-board of this process that shows them.
+"""One rendering of an event's changed rows (its whole SSE frame) per board filter and language,
+shared by every open board of this process that shows them.
 
 Each open board's stream used to render the rows itself, in a thread of the pool that the API's
 requests need too: with a thousand open boards and the country's reports (bench.mixed), the

@@ -32,7 +32,7 @@ from verkeerstoren.storage import Database
 from verkeerstoren.storage.db import read_only_session
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import live_view, view
-from verkeerstoren.web.sse import sse_response
+from verkeerstoren.web.sse import frame, sse_response
 from verkeerstoren.web.templating import Templates, templates
 
 router = APIRouter(include_in_schema=False)
@@ -250,16 +250,22 @@ async def board_events(request: Request, ctx: LiveBoardCtx, bed_type: Codes = No
     cache = board_cache.cache_for(db.events)
     patches = shared_patches()
 
-    async def pick(message: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    async def framed(message: dict[str, Any], name: str, keys: list[tuple[int, str]]
+                     ) -> str | None:
+        rows = await run_in_threadpool(_patch, request, ctx, tpl, flt, keys)
+        if rows is None:
+            return None  # none of the changed rows is on this board: nothing to show
+        return frame(name, message if rows == NO_PATCH else {**message, "rows": rows})
+
+    async def pick(message: dict[str, Any]) -> tuple[str, dict[str, Any]] | str | None:
         name = str(message.get("type", "message"))
         keys = board_cache.event_keys(message) if name == "availability" else None
         if not keys:
             return name, message
-        rows = await patches.get(message, (flt, ctx.locale), lambda: run_in_threadpool(
-            _patch, request, ctx, tpl, flt, list(keys)))
-        if rows is None:
-            return None  # none of the changed rows is on this board: nothing to show
-        return name, message if rows == NO_PATCH else {**message, "rows": rows}
+        # The whole frame, JSON and all, is made once for every stream with this filter and
+        # language (a thousand boards encoded the same rows once each).
+        return await patches.get(message, (flt, ctx.locale),
+                                 lambda: framed(message, name, list(keys)))
 
     # Events about rows off this board are dropped before this stream is woken for them.
     return sse_response(request, db.events, pick, accepts=cache.concerns_for(flt))
