@@ -11,10 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.conftest import Browser
+from verkeerstoren.access.actor import system_actor
+from verkeerstoren.capacity import service
 from verkeerstoren.capacity.board import BoardFilter
 from verkeerstoren.capacity.board_cache import cache_for
+from verkeerstoren.capacity.models import ReportSource
+from verkeerstoren.capacity.schemas import ReportIn
 from verkeerstoren.registry.models import CareUnit, Gemeente, Location, UnitBedType
-from verkeerstoren.storage import Database
+from verkeerstoren.storage import Database, events
 
 
 def _region_of(session: Session, ubt: UnitBedType) -> int:
@@ -83,3 +87,33 @@ def test_a_report_reaches_an_open_board_with_its_row_for_that_boards_filter(
     (first_elsewhere,) = _events(coordinator, f"/board/events?region_id={other}",
                                  report_then_bulk, 1)
     assert first_elsewhere == {"type": "availability", "count": 60}
+
+
+def test_a_reports_new_figures_reach_the_board_from_its_event_alone(
+    db: Database, session: Session, login: Callable[[str], Browser], own_unit: UnitBedType
+) -> None:
+    region = _region_of(session, own_unit)
+    key = [own_unit.unit_id, own_unit.bed_type_code]
+    cache = cache_for(db.events)
+    # The board page was opened: this process keeps the board.
+    board = cache.serve(session, BoardFilter(region_id=region)).entry.data
+    before = board.rows_for([(own_unit.unit_id, own_unit.bed_type_code)])
+    staffed = own_unit.physical_beds
+    occupied = 0 if before[0]["occupied"] else 1  # differs from what the board showed
+    service.submit_reports(session, system_actor("test"), [ReportIn(
+        unit_id=key[0], bed_type_code=key[1], staffed=staffed, occupied=occupied)],
+        ReportSource.API)
+    queued = events.queued(session)
+    assert any("states" in m for m in queued)
+    read_before = cache.rows_read
+
+    def publish() -> None:
+        for message in queued:
+            db.events.publish(message)
+
+    (pushed,) = _events(login("coordinator"), f"/board/events?region_id={region}", publish, 1)
+    assert f'<td class="num">{staffed}</td><td class="num">{occupied}</td>' in str(
+        pushed["rows"])
+    assert "states" not in pushed  # for the server's boards; the browser gets the HTML rows
+    assert cache.rows_read == read_before  # nothing was read back for it
+    assert cache.rows_from_events >= 1

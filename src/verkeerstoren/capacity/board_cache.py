@@ -3,10 +3,12 @@
 Every open board refetches after each report, so without a cache one report costs one full
 board build per open board. An event that names its keys (``keys=[[unit_id, bed_type]]``: a
 report of up to 50 rows, a hold, a release, a fill) does not throw the boards away: the next
-request re-reads only those keys and puts their new rows in place of the old ones
+request puts those keys' new rows in place of the old ones
 (:meth:`board_data.BoardData.refreshed`, the same row code a full build runs, at the new
-moment; the other rows and the totals are kept, not recomputed). An event without
-keys (a bulk report) empties the cache. The cache is correct because:
+moment; the other rows and the totals are kept, not recomputed). A report's event carries the
+new bed states (``states``), so its rows need no read at all (:meth:`BoardCache.serve_from_events`,
+what the live boards' streams use); the keys of a hold, release or fill are read again. An
+event without keys (a bulk report) empties the cache. The cache is correct because:
 
 * every change of a bed state (report, hold, release, fill) emits an ``availability`` event,
   and :class:`EventBus` calls our listener *before* any live board hears of the event, so a
@@ -14,8 +16,10 @@ keys (a bulk report) empties the cache. The cache is correct because:
   process feeds its bus, so this holds across processes);
 * events are numbered; an entry remembers the number that was current *before* its rows were
   read, so a change that commits while a board is being read is applied again at the next
-  request (re-reading a key is idempotent), and a build that overlapped an emptying of the
-  cache is not stored;
+  request, and a build that overlapped an emptying of the cache is not stored. Applying again
+  is safe: events arrive in commit order and the newest change of a key decides (its state,
+  or a read that sees at least that commit). A board may show a row's older state for the
+  milliseconds between a read that saw a newer commit and that commit's event;
 * an entry expires when its first fresh figure turns stale, and at most :data:`MAX_AGE` after
   its last full build (refreshes do not extend that: registry edits, which emit no event, show
   within that time; a lost LISTEN connection heals within it);
@@ -42,7 +46,17 @@ from sqlalchemy.orm import Session
 
 from verkeerstoren.access.scoping import read_scope
 from verkeerstoren.capacity.board import fetch
-from verkeerstoren.capacity.board_data import NEVER, BoardData, BoardFilter, Key, Raw, assemble
+from verkeerstoren.capacity.board_data import (
+    NEVER,
+    BoardData,
+    BoardFilter,
+    Key,
+    Raw,
+    State,
+    assemble,
+    state_from_event,
+    with_state,
+)
 from verkeerstoren.capacity.schemas import Board
 from verkeerstoren.storage.base import utcnow
 from verkeerstoren.storage.events import EventBus
@@ -54,6 +68,9 @@ MAX_REFRESH_KEYS = 500  # more changed keys than this: a full build is as cheap
 MAX_SHARED_FILTERS = 256  # filters whose event test open streams share (query strings: bound)
 
 CacheKey = tuple[Any, ...]
+# A keyed event's keys, each with its new bed state when the event carried it (a report) or
+# None when the row must be read again (a hold, a release, a fill).
+Changes = dict[Key, State | None]
 
 
 @dataclass
@@ -113,10 +130,12 @@ class BoardCache:
         self._lock = threading.Lock()
         self._generation = 0  # bumped when the cache is emptied
         self._seq = 0  # number of the last keyed event
-        self._changes: deque[tuple[int, tuple[Key, ...]]] = deque(maxlen=MAX_CHANGES)
+        self._changes: deque[tuple[int, Changes]] = deque(maxlen=MAX_CHANGES)
         self._concerns: dict[CacheKey, Callable[[dict[str, Any]], bool]] = {}
         self.builds = 0  # for tests and the benchmark: how often the board was really built
-        self.refreshes = 0  # … and how often only changed keys were re-read
+        self.refreshes = 0  # … and how often only changed keys were put in place,
+        self.rows_from_events = 0  # … how many rows of those came with their event
+        self.rows_read = 0  # … and how many were read again
 
     def on_event(self, message: dict[str, Any]) -> None:
         """EventBus listener: note the changed keys, or empty the cache if it does not say."""
@@ -126,9 +145,14 @@ class BoardCache:
         if keys is None:
             self.invalidate()
             return
+        states = message.get("states")
+        if not isinstance(states, list) or len(states) != len(keys):
+            states = [None] * len(keys)
+        changes: Changes = {k: state_from_event(item) if item is not None else None
+                            for k, item in zip(keys, states, strict=True)}
         with self._lock:
             self._seq += 1
-            self._changes.append((self._seq, keys))
+            self._changes.append((self._seq, changes))
 
     def invalidate(self) -> None:
         """Forget every board, and any build still running."""
@@ -177,29 +201,50 @@ class BoardCache:
     def serve(self, session: Session, flt: BoardFilter, *, now: datetime | None = None
               ) -> Served:
         """The board for this filter: cached, refreshed for changed keys, or built anew."""
-        now = now or utcnow()
+        served = self._serve(flt, now or utcnow(), session)
+        assert served is not None  # with a session every way is open
+        return served
+
+    def serve_from_events(self, flt: BoardFilter, *, now: datetime | None = None
+                          ) -> Served | None:
+        """The board for this filter if it is kept here and its changes since need no read
+        (their events carried the new states); else None, and the caller asks :meth:`serve`
+        with a session. Never waits: None as well while another thread builds this board.
+
+        For the live board's streams: most events are reports, and each process used to open
+        a session and read the reported rows back, once per event (bench.board_fanout)."""
+        return self._serve(flt, now or utcnow(), None)
+
+    def _serve(self, flt: BoardFilter, now: datetime, session: Session | None
+               ) -> Served | None:
         key = _key(flt)
         with self._lock:
             found, changed = self._lookup(key, now)
             if found is not None and not changed:
                 return Served(found, "cached")
+            if session is None and (found is None or _needs_read(found, changed)):
+                return None
             build_lock = self._building.setdefault(key, threading.Lock())
         # One request builds; the others that asked at the same time wait for its result
         # instead of all building the same board (every open board refetches at once).
-        with build_lock:
+        if not build_lock.acquire(blocking=session is not None):
+            return None
+        try:
             with self._lock:
                 found, changed = self._lookup(key, now)
                 generation, seq = self._generation, self._seq
             if found is not None and not changed:
                 return Served(found, "cached")
-            if found is not None:
+            if found is not None and (session is not None or not _needs_read(found, changed)):
                 entry, how = self._refreshed(session, flt, found, changed, now, seq)
-            else:
+            elif session is not None:
                 raw = fetch(session, flt)
                 data = assemble(raw.values(), flt, now)
                 entry = CachedBoard(data, min(now + MAX_AGE, data.turns_stale), raw, seq,
                                     now + MAX_AGE)
                 how = "full"
+            else:
+                return None  # changed while we took the lock: the caller reads
             with self._lock:
                 if how == "full":
                     self.builds += 1
@@ -212,44 +257,65 @@ class BoardCache:
                     while len(self._entries) > MAX_ENTRIES:
                         self._entries.popitem(last=False)
             return Served(entry, how)
+        finally:
+            build_lock.release()
 
-    def _refreshed(self, session: Session, flt: BoardFilter, found: CachedBoard,
-                   changed: set[Key], now: datetime, seq: int) -> tuple[CachedBoard, str]:
+    def _refreshed(self, session: Session | None, flt: BoardFilter, found: CachedBoard,
+                   changed: Changes, now: datetime, seq: int) -> tuple[CachedBoard, str]:
         # A key that is not among the raw rows cannot join the board through an event: which
         # rows a filter selects depends on the registry only (fresh/available are decided in
         # assemble), so a report elsewhere in the country leaves this board as it is.
-        relevant = changed.intersection(found.raw)
+        relevant = {k: state for k, state in changed.items() if k in found.raw}
         if not relevant:
             return replace(found, seq=seq), "cached"
-        fetched = fetch(session, flt, relevant)
+        # Rows whose event carried their state get it on their registry columns; the others
+        # (holds, releases) are read again. Events arrive in commit order (NOTIFY), and the
+        # last one of a key decides, so the row ends as the newest commit left it.
+        unread = [k for k, state in relevant.items() if state is None]
+        fetched = fetch(session, flt, unread) if unread and session is not None else {}
+        self.rows_read += len(unread)
+        self.rows_from_events += len(relevant) - len(unread)
+        new: dict[Key, Raw | None] = {}
+        for changed_key, state in relevant.items():
+            new[changed_key] = (fetched.get(changed_key) if state is None
+                                else with_state(found.raw[changed_key], state))
         raw = dict(found.raw)
-        for changed_key in relevant:
-            raw.pop(changed_key)  # back below if still in the filter
-        raw.update(fetched)
+        for changed_key, row in new.items():
+            if row is None:
+                raw.pop(changed_key)  # it left the filter
+            else:
+                raw[changed_key] = row
         # Only the changed rows are placed anew (board_data): re-assembling the region's
         # whole board for every report took both cores at national rates (bench.mixed).
-        data = found.data.refreshed({k: fetched.get(k) for k in relevant}, flt, now)
+        data = found.data.refreshed(new, flt, now)
         return CachedBoard(data, min(found.full_expiry, data.turns_stale), raw, seq,
                            found.full_expiry), "refresh"
 
-    def _lookup(self, key: CacheKey, now: datetime) -> tuple[CachedBoard | None, set[Key]]:
-        """The entry and the keys changed since it was read; (None, ∅) when it must be built
-        anew (none, expired, or too many or forgotten changes)."""
+    def _lookup(self, key: CacheKey, now: datetime) -> tuple[CachedBoard | None, Changes]:
+        """The entry and the keys changed since it was read, each with its newest state (or
+        None: read it); (None, {}) when it must be built anew (none, expired, or too many or
+        forgotten changes)."""
         entry = self._entries.get(key)
         if entry is None or now >= entry.expires:
-            return None, set()
+            return None, {}
         if entry.seq == self._seq:
-            return entry, set()
+            return entry, {}
         if not self._changes or self._changes[0][0] > entry.seq + 1:
-            return None, set()  # some of the changes since are no longer remembered
-        changed: set[Key] = set()
-        for number, keys in reversed(self._changes):
+            return None, {}  # some of the changes since are no longer remembered
+        changed: Changes = {}
+        for number, changes in reversed(self._changes):  # newest first: the first one counts
             if number <= entry.seq:
                 break
-            changed.update(keys)
+            for changed_key, state in changes.items():
+                changed.setdefault(changed_key, state)
             if len(changed) > MAX_REFRESH_KEYS:
-                return None, set()
+                return None, {}
         return entry, changed
+
+
+def _needs_read(found: CachedBoard, changed: Changes) -> bool:
+    """Whether a change of a row on this board came without its new state."""
+    return any(state is None and k in found.raw for k, state in changed.items())
 
 
 def event_keys(message: dict[str, Any]) -> tuple[Key, ...] | None:

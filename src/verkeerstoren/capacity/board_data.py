@@ -74,6 +74,48 @@ class Raw(NamedTuple):
     remark: str | None
 
 
+# The bed-state part of a raw row (reported_at … remark): what a report replaces. A report's
+# event carries it (:func:`state_for_event`), so that every process can put the new row in
+# place without reading it back (board_cache); holds and releases change it relative to the
+# stored row and are re-read instead.
+_STATE_AT = Raw._fields.index("reported_at")
+_STATE_INTS = range(1, 6)  # physical, staffed, occupied, blocked, held
+State = tuple[Any, ...]
+
+
+def state_for_event(reported_at: datetime, physical: int, staffed: int, occupied: int,
+                    blocked: int, held: int, expected_free_date: date | None,
+                    remark: str | None) -> list[Any]:
+    """A bed state as JSON values, in Raw's order (read back by :func:`state_from_event`)."""
+    return [reported_at.isoformat(), physical, staffed, occupied, blocked, held,
+            expected_free_date.isoformat() if expected_free_date else None, remark]
+
+
+def state_from_event(item: Any) -> State | None:
+    """The state of :func:`state_for_event` as Raw's values; None when it is not one (the
+    change is then read from the database, as for an event without states)."""
+    if not isinstance(item, list) or len(item) != len(Raw._fields) - _STATE_AT:
+        return None
+    at, free, remark = item[0], item[6], item[7]
+    if (not isinstance(at, str) or not (free is None or isinstance(free, str))
+            or not (remark is None or isinstance(remark, str))
+            or any(type(item[i]) is not int for i in _STATE_INTS)):
+        return None
+    try:
+        reported_at = datetime.fromisoformat(at)
+        expected_free = date.fromisoformat(free) if free is not None else None
+    except ValueError:
+        return None
+    if reported_at.tzinfo is None:
+        return None
+    return (reported_at.astimezone(UTC), *item[1:6], expected_free, remark)
+
+
+def with_state(raw: Raw, state: State) -> Raw:
+    """The raw row with its bed state replaced (the registry columns kept)."""
+    return tuple.__new__(Raw, (*raw[:_STATE_AT], *state))
+
+
 @dataclass(frozen=True)
 class BoardFilter:
     """What the coordinator narrowed the board to; empty means everything."""

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from verkeerstoren.access.actor import Actor
 from verkeerstoren.audit import service as audit
 from verkeerstoren.capacity import bulk_copy, states
+from verkeerstoren.capacity.board_data import state_for_event
 from verkeerstoren.capacity.models import AvailabilityReport, ReportSource
 from verkeerstoren.capacity.schemas import ReportIn
 from verkeerstoren.errors import ValidationErrors, ValidationProblem
@@ -180,7 +181,13 @@ def submit_reports(
                  detail={"rows": len(rows), "source": source.value})
     if len(rows) <= 50:
         changed = [[r.unit_id, r.bed_type_code] for r in rows]
-        events.emit(session, "availability", keys=changed)
+        # The new states ride along so that no process has to read them back for its open
+        # boards (board_cache); a bulk copy's rows were not kept here, so it sends keys only.
+        states_now = None if copied else {"states": [state_for_event(
+            now, r["physical"], r["staffed"], r["occupied"], r["blocked"],
+            holds.get((r["unit_id"], r["bed_type_code"]), 0), r["expected_free_date"],
+            r["remark"]) for r in reports]}
+        events.emit_sparing(session, "availability", states_now, keys=changed)
     else:
         events.emit(session, "availability", count=len(rows))
     return len(rows)

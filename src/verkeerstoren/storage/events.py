@@ -119,8 +119,21 @@ def _put(queue: asyncio.Queue[dict[str, Any]], message: dict[str, Any]) -> None:
 
 def emit(session: Session, kind: str, **data: Any) -> None:
     """Queue an event in the session's transaction; subscribers see it only after commit."""
+    emit_sparing(session, kind, None, **data)
+
+
+def emit_sparing(session: Session, kind: str, extra: dict[str, Any] | None, /,
+                 **data: Any) -> None:
+    """:func:`emit`, with ``extra``: fields that save the listeners work but that they can
+    do without (a report's new bed states); left out when the event would be too long."""
     message = {"type": kind, **data}
-    payload = json.dumps(message, default=str, separators=(",", ":"))
+    payload = None
+    if extra:
+        payload = json.dumps({**message, **extra}, default=str, separators=(",", ":"))
+        if len(payload) > MAX_PAYLOAD:
+            payload = None
+    if payload is None:
+        payload = json.dumps(message, default=str, separators=(",", ":"))
     if len(payload) > MAX_PAYLOAD:
         payload = json.dumps({"type": kind, "truncated": True})
     pending.buffer(session, _QUEUE).append(payload)

@@ -197,7 +197,8 @@ NO_PATCH = ""  # the board is unknown here: the stream sends the plain event (bo
 
 def _patch(request: Request, ctx: Ctx, tpl: Templates, flt: board_service.BoardFilter,
            keys: list[tuple[int, str]]) -> str | None:
-    """The changed rows of this filter's board as HTML (None: none of them is on it)."""
+    """The changed rows of this filter's board as HTML (None: none of them is on it), read
+    from the database where the events did not say enough (in a thread of the pool)."""
     db: Database = request.app.state.db
     if not board_cache.cache_for(db.events).knows(flt):
         # No page of this process showed this board: building it here for a stream nobody
@@ -206,6 +207,12 @@ def _patch(request: Request, ctx: Ctx, tpl: Templates, flt: board_service.BoardF
     with db.sessionmaker() as session, session.begin():
         read_only_session(session)
         entry = board_cache.served_board(db.events, session, flt).entry
+    return _patch_of(request, ctx, tpl, entry, keys)
+
+
+def _patch_of(request: Request, ctx: Ctx, tpl: Templates, entry: board_cache.CachedBoard,
+              keys: list[tuple[int, str]]) -> str | None:
+    """The changed rows of this board as HTML (None: none of them is on it)."""
     wanted = set(keys)
     if wanted.isdisjoint(entry.raw):
         return None
@@ -252,10 +259,19 @@ async def board_events(request: Request, ctx: LiveBoardCtx, bed_type: Codes = No
 
     async def framed(message: dict[str, Any], name: str, keys: list[tuple[int, str]]
                      ) -> str | None:
-        rows = await run_in_threadpool(_patch, request, ctx, tpl, flt, keys)
+        # A report's event carries the new states: the board is brought up to date and its
+        # rows rendered here, without a thread or a session (milliseconds per event and
+        # process otherwise). Anything else (a hold, a board not kept here) takes the pool.
+        served = cache.serve_from_events(flt) if cache.knows(flt) else None
+        if served is not None:
+            rows = _patch_of(request, ctx, tpl, served.entry, keys)
+        else:
+            rows = await run_in_threadpool(_patch, request, ctx, tpl, flt, keys)
         if rows is None:
             return None  # none of the changed rows is on this board: nothing to show
-        return frame(name, message if rows == NO_PATCH else {**message, "rows": rows})
+        # The states were for this process; the browser gets the rows as HTML.
+        public = {k: v for k, v in message.items() if k != "states"}
+        return frame(name, public if rows == NO_PATCH else {**public, "rows": rows})
 
     async def pick(message: dict[str, Any]) -> tuple[str, dict[str, Any]] | str | None:
         name = str(message.get("type", "message"))
