@@ -117,6 +117,10 @@ def submit_reports(
         bulk_copy.stage(session, rows)
         targets, holds = _looked_up(rows, bulk_copy.lookup(session))
     else:
+        # The lookup bypasses the ORM; the ORM select it replaced flushed pending changes
+        # first (a unit added in the same transaction, say), so this does (nothing pending:
+        # no statement).
+        session.flush()
         targets, holds = {}, {}
         for key, looked in states.lookup(session, keys, read_scope(session)).items():
             if looked.organisation_id is not None and looked.physical_beds is not None:
