@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from verkeerstoren.access import sessions, throttle
@@ -217,19 +217,36 @@ def revoke_token(session: Session, token_id: int) -> ApiToken:
     return token
 
 
+# Built once: resolving the token is the first statement of every API request, and the ORM
+# select of the whole row (its cache key, the session's execute hooks, the object) cost more
+# CPU than the query. Only what the actor needs is read, on the session's connection.
+_TOKEN_BY_HASH = select(
+    ApiToken.id, ApiToken.name, ApiToken.role, ApiToken.organisation_id, ApiToken.revoked_at,
+    ApiToken.expires_at,
+).where(ApiToken.token_hash == bindparam("digest"))
+
+
 def resolve_token(session: Session, secret: str, ip: str | None) -> Actor | None:
-    """The actor behind a bearer token, or None for an unknown, revoked or expired one."""
+    """The actor behind a bearer token, or None for an unknown, revoked or expired one.
+
+    Read from the database on every request (no cache): a revoked token must stop working at
+    once in every app process, and nothing would tell the others of the revocation in time.
+    """
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(secret)))
-    if token is None or token.revoked_at is not None:
+    row = session.connection().execute(
+        _TOKEN_BY_HASH, {"digest": _token_digest(secret)}).one_or_none()
+    if row is None:
         return None
-    if token.expires_at is not None and token.expires_at <= utcnow():
+    token_id, name, role, organisation_id, revoked_at, expires_at = row
+    if revoked_at is not None:
+        return None
+    if expires_at is not None and expires_at <= utcnow():
         return None
     return Actor(
-        role=token.role,
-        organisation_id=token.organisation_id,
-        label=f"token:{token.name}",
-        token_id=token.id,
+        role=role,
+        organisation_id=organisation_id,
+        label=f"token:{name}",
+        token_id=token_id,
         ip=ip,
     )

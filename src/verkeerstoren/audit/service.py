@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import bindparam, event, inspect, select, text
 from sqlalchemy.orm import ColumnProperty, ORMExecuteState, Session, sessionmaker
 
 from verkeerstoren.access.actor import Actor
@@ -65,6 +65,9 @@ _INSERT_ROWS = text(
     "ORDER BY position"
 )
 _HELD = "audit_chain"
+# The chain's newest hash; built once (it runs at every commit that writes to the log).
+_HEAD = (select(AuditEntry.hash).where(AuditEntry.chain == bindparam("chain"))
+         .order_by(AuditEntry.id.desc()).limit(1))
 
 
 def _digest(prev_hash: str, at: datetime, fields: dict[str, Any]) -> str:
@@ -115,10 +118,7 @@ def _take_chain(session: Session, notify: list[str]) -> tuple[int, str]:
         held.append(chain)
     if notify:  # the chain was already held: no lock statement to carry them
         events.send_payloads(session, notify)
-    last = connection.execute(
-        select(AuditEntry.hash).where(AuditEntry.chain == chain)
-        .order_by(AuditEntry.id.desc()).limit(1)
-    ).scalar_one_or_none()
+    last = connection.execute(_HEAD, {"chain": chain}).scalar_one_or_none()
     return chain, last or GENESIS
 
 

@@ -9,7 +9,7 @@ binary COPY, and the server does the rest:
 1. :func:`stage` — one temporary table ``import_rows`` (dropped at commit) filled by COPY;
 2. :func:`lookup` — one query returning, per row, its unit's organisation and registered beds
    (None when the unit is unknown or inactive) and the beds held on its current state, with
-   those states row-locked in key order (as :func:`states.locked_holds`) before the caller
+   those states row-locked in key order (as :func:`states.lookup`) before the caller
    checks ``held``;
 3. the caller checks every row in Python (same rules, same messages, row and column);
 4. :func:`write` — one statement: the history rows go in (``INSERT … SELECT``, ids from the

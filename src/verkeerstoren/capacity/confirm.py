@@ -54,7 +54,7 @@ def confirm_unchanged(session: Session, actor: Actor, shown: Mapping[Key, int | 
     keys = sorted(shown)
     if not keys:
         return 0
-    # Locked in key order (as states.locked_holds), so the report read here is the one that
+    # Locked in key order (as states.lookup), so the report read here is the one that
     # is copied: no other report can land in between.
     states = {
         (s.unit_id, s.bed_type_code): s

@@ -15,13 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from verkeerstoren.access.actor import Actor
+from verkeerstoren.access.scoping import read_scope
 from verkeerstoren.audit import service as audit
 from verkeerstoren.capacity import bulk_copy, states
 from verkeerstoren.capacity.board_data import state_for_event
 from verkeerstoren.capacity.models import AvailabilityReport, ReportSource
 from verkeerstoren.capacity.schemas import ReportIn
 from verkeerstoren.errors import ValidationErrors, ValidationProblem
-from verkeerstoren.registry.models import CareUnit, UnitBedType
 from verkeerstoren.storage import events
 from verkeerstoren.storage.base import is_postgresql, utcnow
 
@@ -32,22 +32,6 @@ Key = tuple[int, str]
 class _Target:
     organisation_id: int
     physical_registered: int
-
-
-def _targets(session: Session, keys: set[Key]) -> dict[Key, _Target]:
-    found: dict[Key, _Target] = {}
-    unit_ids = sorted({k[0] for k in keys})
-    for chunk_start in range(0, len(unit_ids), 5000):
-        chunk = unit_ids[chunk_start : chunk_start + 5000]
-        rows = session.execute(
-            select(UnitBedType.unit_id, UnitBedType.bed_type_code, CareUnit.organisation_id,
-                   UnitBedType.physical_beds)
-            .join(CareUnit, CareUnit.id == UnitBedType.unit_id)
-            .where(UnitBedType.unit_id.in_(chunk), CareUnit.active.is_(True))
-        )
-        for unit_id, code, org_id, physical in rows:
-            found[(unit_id, code)] = _Target(org_id, physical)
-    return found
 
 
 def _looked_up(
@@ -134,8 +118,16 @@ def submit_reports(
         bulk_copy.stage(session, rows)
         targets, holds = _looked_up(rows, bulk_copy.lookup(session))
     else:
-        targets = _targets(session, keys)
-        holds = states.locked_holds(session, keys)
+        # The lookup bypasses the ORM; the ORM select it replaced flushed pending changes
+        # first (a unit added in the same transaction, say), so this does (nothing pending:
+        # no statement).
+        session.flush()
+        targets, holds = {}, {}
+        for key, looked in states.lookup(session, keys, read_scope(session)).items():
+            if looked.organisation_id is not None and looked.physical_beds is not None:
+                targets[key] = _Target(looked.organisation_id, looked.physical_beds)
+            if looked.held is not None:
+                holds[key] = looked.held
     scoped = actor.scoped_organisation
     problems: list[ValidationProblem] = []
     reports: list[dict[str, Any]] = []
@@ -173,9 +165,7 @@ def submit_reports(
                                       reported_by=actor.label[:254], expected=len(rows))
         states.expire_loaded(session, keys)
     else:
-        ids = states.insert_reports(session, reports)
-        states.apply_reports(session, reports, ids, holds.keys())
-        first, last = ids[0], ids[-1]
+        first, last = states.write_reports(session, reports, holds.keys())
     audit.append(session, actor, action="report", entity="availability_report",
                  entity_id=f"{first}..{last}" if len(rows) > 1 else first,
                  detail={"rows": len(rows), "source": source.value})

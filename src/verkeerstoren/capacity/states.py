@@ -9,64 +9,91 @@ round trips, uses executemany. The table's CHECK constraints stay the final guar
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select, text
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from verkeerstoren.capacity.models import AvailabilityReport, BedState
+from verkeerstoren.registry.models import CareUnit, UnitBedType
 from verkeerstoren.storage.base import Base, is_postgresql
 
 Key = tuple[int, str]
 
 _t = BedState.__table__.c
+_u = UnitBedType.__table__.c
+_cu = CareUnit.__table__.c
+_MAX_REPORT_ID = select(func.max(AvailabilityReport.__table__.c.id))
 _SQLITE_CHUNK = 5000  # unit ids per IN list: well below SQLite's bound-parameter limit
 
-# Row locks in key order, so two concurrent uploads of overlapping units cannot deadlock.
-_PG_LOCK_HOLDS = text("""
-    SELECT b.unit_id, b.bed_type_code, b.held
-    FROM bed_state AS b
-    JOIN unnest(CAST(:unit_ids AS integer[]), CAST(:codes AS varchar[])) AS k(unit_id, code)
-      ON b.unit_id = k.unit_id AND b.bed_type_code = k.code
-    ORDER BY b.unit_id, b.bed_type_code
-    FOR UPDATE OF b
+# One report's lookup (issue 18 item 3): every key with its unit's organisation and registered
+# beds (NULL when the unit has no such beds, is inactive or, in a confined session, another
+# organisation's) and its state's ``held`` (NULL when there is no state yet). MATERIALIZED
+# keeps the locking scan a separate step (as bulk_copy._LOOKUP): every existing state of the
+# keys is row-locked in key order (no deadlock between overlapping reports), whatever plan the
+# join gets; a lock cannot sit on the nullable side of the outer join itself.
+_PG_LOOKUP = text("""
+    WITH locked AS MATERIALIZED (
+        SELECT b.unit_id, b.bed_type_code, b.held
+        FROM bed_state AS b
+        JOIN unnest(CAST(:unit_ids AS integer[]), CAST(:codes AS varchar[])) AS w(unit_id, code)
+          ON b.unit_id = w.unit_id AND b.bed_type_code = w.code
+        ORDER BY b.unit_id, b.bed_type_code
+        FOR UPDATE OF b
+    )
+    SELECT k.unit_id, k.code, t.organisation_id, t.physical_beds, l.held
+    FROM unnest(CAST(:unit_ids AS integer[]), CAST(:codes AS varchar[])) AS k(unit_id, code)
+    LEFT JOIN (
+        SELECT u.unit_id, u.bed_type_code, cu.organisation_id, u.physical_beds
+        FROM unit_bed_type AS u JOIN care_unit AS cu ON cu.id = u.unit_id
+        WHERE cu.active AND (CAST(:scope AS integer) IS NULL OR cu.organisation_id = :scope)
+    ) AS t ON t.unit_id = k.unit_id AND t.bed_type_code = k.code
+    LEFT JOIN locked AS l ON l.unit_id = k.unit_id AND l.bed_type_code = k.code
 """)
 
-_PG_UPDATE = text("""
-    UPDATE bed_state AS b SET
-        physical = v.physical, staffed = v.staffed, occupied = v.occupied,
-        blocked = v.blocked, blocked_reason = v.blocked_reason,
-        expected_free_date = v.expected_free_date, remark = v.remark,
-        reported_at = v.reported_at, report_id = v.report_id, version = b.version + 1
-    FROM unnest(
-        CAST(:unit_id AS integer[]), CAST(:bed_type_code AS varchar[]),
-        CAST(:physical AS integer[]), CAST(:staffed AS integer[]),
-        CAST(:occupied AS integer[]), CAST(:blocked AS integer[]),
-        CAST(:blocked_reason AS varchar[]), CAST(:expected_free_date AS date[]),
-        CAST(:remark AS varchar[]), CAST(:reported_at AS timestamptz[]),
-        CAST(:report_id AS integer[])
-    ) AS v(unit_id, bed_type_code, physical, staffed, occupied, blocked, blocked_reason,
-           expected_free_date, remark, reported_at, report_id)
-    WHERE b.unit_id = v.unit_id AND b.bed_type_code = v.bed_type_code
+# The history rows and the states they make current, in one statement: the INSERT's RETURNING
+# feeds an upsert of the states (held and the organisation are kept; a new state starts with
+# held 0, version 1). Was three: the ids (nextval), the INSERT, the UPDATE.
+_PG_WRITE = text("""
+    WITH report AS (
+        INSERT INTO availability_report (
+            organisation_id, unit_id, bed_type_code, reported_at, physical, staffed, occupied,
+            blocked, blocked_reason, expected_free_date, remark, source, reported_by)
+        SELECT * FROM unnest(
+            CAST(:organisation_id AS integer[]), CAST(:unit_id AS integer[]),
+            CAST(:bed_type_code AS varchar[]), CAST(:reported_at AS timestamptz[]),
+            CAST(:physical AS integer[]), CAST(:staffed AS integer[]),
+            CAST(:occupied AS integer[]), CAST(:blocked AS integer[]),
+            CAST(:blocked_reason AS varchar[]), CAST(:expected_free_date AS date[]),
+            CAST(:remark AS varchar[]), CAST(:source AS varchar[]),
+            CAST(:reported_by AS varchar[]))
+        RETURNING id, organisation_id, unit_id, bed_type_code, reported_at, physical, staffed,
+                  occupied, blocked, blocked_reason, expected_free_date, remark
+    ), state AS (
+        INSERT INTO bed_state AS b (
+            unit_id, bed_type_code, organisation_id, physical, staffed, occupied, blocked, held,
+            blocked_reason, expected_free_date, remark, reported_at, report_id, version)
+        SELECT unit_id, bed_type_code, organisation_id, physical, staffed, occupied, blocked, 0,
+               blocked_reason, expected_free_date, remark, reported_at, id, 1
+        FROM report
+        ON CONFLICT (unit_id, bed_type_code) DO UPDATE SET
+            physical = excluded.physical, staffed = excluded.staffed,
+            occupied = excluded.occupied, blocked = excluded.blocked,
+            blocked_reason = excluded.blocked_reason,
+            expected_free_date = excluded.expected_free_date, remark = excluded.remark,
+            reported_at = excluded.reported_at, report_id = excluded.report_id,
+            version = b.version + 1
+        RETURNING b.unit_id
+    )
+    SELECT min(id), max(id), count(*), (SELECT count(*) FROM state) FROM report
 """)
 
-_PG_NEXT_IDS = text(
-    "SELECT nextval(pg_get_serial_sequence('availability_report', 'id')) "
-    "FROM generate_series(1, :n)"
+_REPORT_COLUMNS = (
+    "organisation_id", "unit_id", "bed_type_code", "reported_at", "physical", "staffed",
+    "occupied", "blocked", "blocked_reason", "expected_free_date", "remark", "source",
+    "reported_by",
 )
-
-_PG_INSERT_REPORTS = text("""
-    INSERT INTO availability_report (
-        id, organisation_id, unit_id, bed_type_code, reported_at, physical, staffed, occupied,
-        blocked, blocked_reason, expected_free_date, remark, source, reported_by)
-    SELECT * FROM unnest(
-        CAST(:id AS integer[]), CAST(:organisation_id AS integer[]),
-        CAST(:unit_id AS integer[]), CAST(:bed_type_code AS varchar[]),
-        CAST(:reported_at AS timestamptz[]), CAST(:physical AS integer[]),
-        CAST(:staffed AS integer[]), CAST(:occupied AS integer[]), CAST(:blocked AS integer[]),
-        CAST(:blocked_reason AS varchar[]), CAST(:expected_free_date AS date[]),
-        CAST(:remark AS varchar[]), CAST(:source AS varchar[]), CAST(:reported_by AS varchar[]))
-""")
 
 _STATE_COLUMNS = (
     "unit_id", "bed_type_code", "physical", "staffed", "occupied", "blocked", "blocked_reason",
@@ -80,51 +107,86 @@ def _table(model: type[Base]) -> Table:
     return table
 
 
-def locked_holds(session: Session, keys: Collection[Key]) -> dict[Key, int]:
-    """Beds held by reservations per existing state, row-locked on PostgreSQL until commit.
+# SQLite's lookup, built once: the same answer as _PG_LOOKUP for the units in the IN list
+# (plain integers: a row-value IN of thousands of pairs costs far more to render and bind; the
+# other bed types of the same units are dropped by the caller).
+_SQLITE_LOOKUP = (
+    select(_u.unit_id, _u.bed_type_code, _cu.organisation_id, _u.physical_beds, _t.held)
+    .join(CareUnit.__table__, _cu.id == _u.unit_id)
+    .outerjoin(BedState.__table__, (_t.unit_id == _u.unit_id)
+               & (_t.bed_type_code == _u.bed_type_code))
+    .where(_u.unit_id.in_(bindparam("unit_ids", expanding=True)), _cu.active.is_(True))
+)
+_SQLITE_LOOKUP_SCOPED = _SQLITE_LOOKUP.where(_cu.organisation_id == bindparam("scope"))
 
-    The lock is taken before the caller checks ``held``, so a reservation cannot slip in
-    between the check and the write. SQLite needs no row locks: every write transaction there
-    starts with BEGIN IMMEDIATE.
+
+@dataclass(frozen=True)
+class Found:
+    """What :func:`lookup` found for one key: the unit's organisation and registered beds
+    (None: no such beds, an inactive unit or, in a confined session, another organisation's)
+    and the beds held on its state (None: no state yet)."""
+
+    organisation_id: int | None
+    physical_beds: int | None
+    held: int | None
+
+
+def lookup(session: Session, keys: Collection[Key], scope: int | None) -> dict[Key, Found]:
+    """The targets of a batch of reports and their holds, in one statement per chunk.
+
+    ``scope``: the organisation a confined session's reads are limited to (None: all). On
+    PostgreSQL the existing states are row-locked until the commit, in key order (two
+    concurrent uploads of overlapping units cannot deadlock), before the caller checks
+    ``held``: a reservation cannot slip in between the check and the write. SQLite needs no
+    row locks: every write transaction there starts with BEGIN IMMEDIATE.
     """
     ordered = sorted(keys)
     if not ordered:
         return {}
-    if is_postgresql(session):
-        rows = session.connection().execute(_PG_LOCK_HOLDS, {
-            "unit_ids": [k[0] for k in ordered], "codes": [k[1] for k in ordered]})
-        return {(unit_id, code): held for unit_id, code, held in rows}
-    holds: dict[Key, int] = {}
-    wanted = set(ordered)
-    unit_ids = sorted({k[0] for k in ordered})
-    for start in range(0, len(unit_ids), _SQLITE_CHUNK):
-        # Plain integers in the IN list: a row-value IN of thousands of pairs costs far more
-        # to render and bind; the few other bed types of the same units are dropped here.
-        rows = session.connection().execute(
-            select(_t.unit_id, _t.bed_type_code, _t.held)
-            .where(_t.unit_id.in_(unit_ids[start : start + _SQLITE_CHUNK]))
-        )
-        holds.update({(u, c): held for u, c, held in rows if (u, c) in wanted})
-    return holds
-
-
-def insert_reports(session: Session, reports: list[dict[str, Any]]) -> list[int]:
-    """Insert history rows; returns their ids in the order of ``reports``."""
-    table = _table(AvailabilityReport)
     connection = session.connection()
     if is_postgresql(session):
-        # Ids first, then one INSERT over unnest-ed arrays: a multi-row VALUES of 10,000 rows
-        # spent seconds in the driver's placeholder parsing.
-        ids = list(connection.execute(_PG_NEXT_IDS, {"n": len(reports)}).scalars())
-        params = {name: [r[name] for r in reports] for name in reports[0]}
+        rows = connection.execute(_PG_LOOKUP, {
+            "unit_ids": [k[0] for k in ordered], "codes": [k[1] for k in ordered],
+            "scope": scope})
+        return {(u, c): Found(org, physical, held) for u, c, org, physical, held in rows}
+    found: dict[Key, Found] = {}
+    wanted = set(ordered)
+    unit_ids = sorted({k[0] for k in ordered})
+    statement = _SQLITE_LOOKUP if scope is None else _SQLITE_LOOKUP_SCOPED
+    for start in range(0, len(unit_ids), _SQLITE_CHUNK):
+        rows = connection.execute(statement, {
+            "unit_ids": unit_ids[start : start + _SQLITE_CHUNK], "scope": scope})
+        found.update({(u, c): Found(org, physical, held)
+                      for u, c, org, physical, held in rows if (u, c) in wanted})
+    return found
+
+
+def write_reports(session: Session, reports: list[dict[str, Any]],
+                  existing: Collection[Key]) -> tuple[int, int]:
+    """Insert the history rows and make each the current state of its unit and bed type;
+    returns the first and last report id. ``existing``: the keys that have a state already
+    (SQLite; PostgreSQL's upsert finds out itself)."""
+    if is_postgresql(session):
+        params = {name: [r[name] for r in reports] for name in _REPORT_COLUMNS}
         params["source"] = [r["source"].value for r in reports]  # the column stores values
-        params["id"] = ids
-        connection.execute(_PG_INSERT_REPORTS, params)
-        return ids
+        first, last, written, states = session.connection().execute(_PG_WRITE, params).one()
+        # The table's constraints guard the values; this guards the statement itself.
+        assert written == states == len(reports), (written, states, len(reports))
+        expire_loaded(session, {(r["unit_id"], r["bed_type_code"]) for r in reports})
+        return int(first), int(last)
+    ids = _insert_reports(session, reports)
+    _apply_reports(session, reports, ids, existing)
+    return ids[0], ids[-1]
+
+
+def _insert_reports(session: Session, reports: list[dict[str, Any]]) -> list[int]:
+    """Insert history rows (SQLite); returns their ids in the order of ``reports``."""
+    table = _table(AvailabilityReport)
+    connection = session.connection()
     # SQLite cannot promise the order of a multi-row RETURNING, so SQLAlchemy would fall back
     # to one INSERT per row. This transaction began with BEGIN IMMEDIATE and holds the only
     # write lock, so numbering the rows ourselves from the current maximum is safe.
-    last = connection.execute(select(func.max(table.c.id))).scalar_one_or_none() or 0
+    last = connection.execute(_MAX_REPORT_ID).scalar_one_or_none() or 0
     ids = list(range(last + 1, last + 1 + len(reports)))
     _sqlite_executemany(connection, table, [{**r, "id": i}
                                             for r, i in zip(reports, ids, strict=True)])
@@ -164,10 +226,10 @@ def _sqlite_executemany(
     connection.exec_driver_sql(sql, params)
 
 
-def apply_reports(
+def _apply_reports(
     session: Session, reports: list[dict[str, Any]], ids: list[int], existing: Collection[Key]
 ) -> None:
-    """Make each report the current state of its unit and bed type (insert or update)."""
+    """Make each report the current state of its unit and bed type (SQLite: insert or update)."""
     updates: list[dict[str, Any]] = []
     inserts: list[dict[str, Any]] = []
     for report, report_id in zip(reports, ids, strict=True):
@@ -182,10 +244,7 @@ def apply_reports(
     table = _table(BedState)
     if inserts:
         connection.execute(insert(table), inserts)
-    if updates and is_postgresql(session):
-        connection.execute(_PG_UPDATE, {name: [u[name] for u in updates]
-                                        for name in _STATE_COLUMNS})
-    elif updates:
+    if updates:
         _sqlite_executemany(connection, table, updates,
                             where=("unit_id", "bed_type_code"), increment="version")
     expire_loaded(session, {(r["unit_id"], r["bed_type_code"]) for r in reports})

@@ -12,14 +12,15 @@ import logging
 import math
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Annotated, Any
 
 import anyio
-import anyio.from_thread
 import anyio.to_thread
 from anyio.lowlevel import RunVar
 from fastapi import Depends, Request
+from fastapi.concurrency import contextmanager_in_threadpool
 from sqlalchemy.orm import Session
 
 from verkeerstoren.access import service as access_service
@@ -126,18 +127,6 @@ async def admitted(request: Request) -> AsyncIterator[None]:
         semaphore.release()
 
 
-def client_gone(request: Request) -> bool:
-    """Has the client hung up? Called from the context's worker thread, before the commit.
-
-    Only once the route has finished: it reads (and may discard) the next message from the
-    client, which is the body no longer but a disconnect, or nothing yet.
-    """
-    try:
-        return bool(anyio.from_thread.run(request.is_disconnected))
-    except RuntimeError:  # not in one of anyio's worker threads (a direct call): cannot tell
-        return False
-
-
 def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
@@ -227,45 +216,64 @@ def request_locale(request: Request, settings: Settings) -> str:
     return chosen if chosen in ("nl", "en") else settings.default_locale
 
 
+@contextmanager
+def _opened(
+    request: Request, permission: Permission | None, *, edit: bool, login: bool, read_only: bool
+) -> Iterator[Ctx]:
+    """The route's transaction and context (run in a worker thread: it queries the database);
+    leaving the block commits, an exception rolls back."""
+    db: Database = request.app.state.db
+    settings: Settings = request.app.state.settings
+    locale = request_locale(request, settings)
+    with db.sessionmaker() as session, session.begin():
+        if read_only:
+            read_only_session(session)
+        try:
+            actor = resolve_actor(request, session, touch=not read_only)
+        except NotAuthenticated:
+            if login:
+                raise
+            actor = None  # a public page (health, login) ignores a bad token
+        if login and actor is None:
+            raise NotAuthenticated("login required")
+        if permission is not None and (actor is None or not actor.can(permission)):
+            raise Forbidden(f"role may not {permission.value}")
+        if actor is not None:
+            bind_actor(session, actor, edit=edit)
+        yield Ctx(
+            session=session,
+            actor=actor,
+            locale=locale,
+            _=translator(locale),
+            # A bearer-token caller is no browser: it needs no CSRF token, and making one put
+            # a signed session cookie on every API answer (signed again on each request that
+            # sent it back): a tenth of a report's CPU in the event loop.
+            csrf_token="" if _bearer(request) is not None else csrf_token(request),
+            settings=settings,
+        )
+
+
 def _context(
     permission: Permission | None, *, edit: bool, login: bool, read_only: bool = False
-) -> Callable[..., Iterator[Ctx]]:
-    def dependency(
+) -> Callable[..., AsyncIterator[Ctx]]:
+    async def dependency(
         request: Request,
         # The form (an upload, say) is read before the request takes a place at the database.
         _csrf: Annotated[None, Depends(verify_csrf)],
         _nul: Annotated[None, Depends(reject_nul)],
         _admitted: Annotated[None, Depends(admitted, scope="function")],
-    ) -> Iterator[Ctx]:
-        db: Database = request.app.state.db
-        settings: Settings = request.app.state.settings
-        locale = request_locale(request, settings)
-        with db.sessionmaker() as session, session.begin():
-            if read_only:
-                read_only_session(session)
-            try:
-                actor = resolve_actor(request, session, touch=not read_only)
-            except NotAuthenticated:
-                if login:
-                    raise
-                actor = None  # a public page (health, login) ignores a bad token
-            if login and actor is None:
-                raise NotAuthenticated("login required")
-            if permission is not None and (actor is None or not actor.can(permission)):
-                raise Forbidden(f"role may not {permission.value}")
-            if actor is not None:
-                bind_actor(session, actor, edit=edit)
-            yield Ctx(
-                session=session,
-                actor=actor,
-                locale=locale,
-                _=translator(locale),
-                csrf_token=csrf_token(request),
-                settings=settings,
-            )
-            if not read_only and request.method not in SAFE_METHODS and client_gone(request):
+    ) -> AsyncIterator[Ctx]:
+        # Opened and closed in worker threads, as FastAPI runs a plain generator dependency
+        # (the close without a thread limit, shielded); the disconnect check between the route
+        # and the commit is made here, in the event loop: from the worker thread it cost a
+        # round trip through the loop (anyio.from_thread) on every unsafe request.
+        async with contextmanager_in_threadpool(_opened(
+                request, permission, edit=edit, login=login, read_only=read_only)) as ctx:
+            yield ctx
+            if (not read_only and request.method not in SAFE_METHODS
+                    and await request.is_disconnected()):
                 # Nobody would learn of this change (a client that timed out retries, or a
-                # person sees the old state): leaving the block without commit rolls it back.
+                # person sees the old state): leaving the block with an exception rolls it back.
                 log.warning("client left before the commit of %s %s; rolled back",
                             request.method, request.url.path)
                 raise ClientGone("the client disconnected; nothing was saved")
@@ -275,7 +283,7 @@ def _context(
     return dependency
 
 
-def _depends(dependency: Callable[..., Iterator[Ctx]]) -> Any:
+def _depends(dependency: Callable[..., AsyncIterator[Ctx]]) -> Any:
     # scope="function": commit before the response is sent, so a failed commit is never a 200.
     return Depends(dependency, scope="function")
 
