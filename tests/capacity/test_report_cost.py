@@ -137,7 +137,7 @@ def test_one_report_sends_at_most_six_statements_and_keeps_its_duties(
         [payloads] = [p["payloads"] for s, p in statements if "pg_notify" in s]
         assert any('"type":"availability"' in p and str(wanted[0]) in p for p in payloads)
     else:
-        assert {"type": "availability", "keys": [wanted]} in published
+        assert [wanted] in [m.get("keys") for m in published if m["type"] == "availability"]
 
 
 def test_a_report_for_another_organisations_unit_writes_nothing(
