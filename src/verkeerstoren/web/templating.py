@@ -113,6 +113,14 @@ class Templates:
         return self._jinja.TemplateResponse(request, name, context, status_code=status_code,
                                             headers=headers)
 
+    def fragment(self, ctx: Ctx, name: str, **values: Any) -> str:
+        """A part of a page that needs no request (no forms, no menu): rendered straight by
+        Jinja. For the live board's pushed rows, rendered once per report and process: the
+        response object, the menu and the form state of :meth:`render` were most of it."""
+        template = self._jinja.env.get_template(name)
+        return template.render({"ctx": ctx, "_": ctx._, "ngettext": plural_translator(ctx._),
+                                "locale": ctx.locale, **values})
+
 
 def _restore_form(request: Request, ctx: Ctx) -> bool:
     """True once, on the page whose form was sent after its login had ended, when the user is

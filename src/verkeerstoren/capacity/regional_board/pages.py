@@ -207,10 +207,10 @@ def _patch(request: Request, ctx: Ctx, tpl: Templates, flt: board_service.BoardF
     with db.sessionmaker() as session, session.begin():
         read_only_session(session)
         entry = board_cache.served_board(db.events, session, flt).entry
-    return _patch_of(request, ctx, tpl, entry, keys)
+    return _patch_of(ctx, tpl, entry, keys)
 
 
-def _patch_of(request: Request, ctx: Ctx, tpl: Templates, entry: board_cache.CachedBoard,
+def _patch_of(ctx: Ctx, tpl: Templates, entry: board_cache.CachedBoard,
               keys: list[tuple[int, str]]) -> str | None:
     """The changed rows of this board as HTML (None: none of them is on it)."""
     wanted = set(keys)
@@ -225,8 +225,8 @@ def _patch_of(request: Request, ctx: Ctx, tpl: Templates, entry: board_cache.Cac
         now = entry.data.generated_at
         ages = {(r["unit_id"], r["bed_type_code"]): age_text(r["reported_at"], now, ctx.locale)
                 for r in rows}
-        return bytes(tpl.render(request, ctx, "capacity/_board_patch.html", rows=rows,
-                                board=entry.data, ages=ages).body)
+        return tpl.fragment(ctx, "capacity/_board_patch.html", rows=rows, board=entry.data,
+                            ages=ages).encode()
 
     # Every open board with this filter gets the same patch: made once per board version.
     key = ("patch", ctx.locale, *sorted(f"{u}:{c}" for u, c in wanted))
@@ -264,7 +264,7 @@ async def board_events(request: Request, ctx: LiveBoardCtx, bed_type: Codes = No
         # process otherwise). Anything else (a hold, a board not kept here) takes the pool.
         served = cache.serve_from_events(flt) if cache.knows(flt) else None
         if served is not None:
-            rows = _patch_of(request, ctx, tpl, served.entry, keys)
+            rows = _patch_of(ctx, tpl, served.entry, keys)
         else:
             rows = await run_in_threadpool(_patch, request, ctx, tpl, flt, keys)
         if rows is None:
