@@ -31,6 +31,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from verkeerstoren.capacity.schemas import ReportIn
+from verkeerstoren.capacity.states import STATE_UPSERT
 from verkeerstoren.errors import Conflict
 
 # From this many rows on, an import on PostgreSQL goes through COPY (tests lower it).
@@ -94,24 +95,9 @@ _WRITE = text("""
         ORDER BY r.pos
         RETURNING id, organisation_id, unit_id, bed_type_code, reported_at, physical, staffed,
                   occupied, blocked, blocked_reason, expected_free_date, remark
-    ), current AS (
-        INSERT INTO bed_state AS b (
-            unit_id, bed_type_code, organisation_id, physical, staffed, occupied, blocked, held,
-            blocked_reason, expected_free_date, remark, reported_at, report_id, version)
-        SELECT unit_id, bed_type_code, organisation_id, physical, staffed, occupied, blocked, 0,
-               blocked_reason, expected_free_date, remark, reported_at, id, 1
-        FROM history
-        ON CONFLICT (unit_id, bed_type_code) DO UPDATE SET
-            physical = excluded.physical, staffed = excluded.staffed,
-            occupied = excluded.occupied, blocked = excluded.blocked,
-            blocked_reason = excluded.blocked_reason,
-            expected_free_date = excluded.expected_free_date, remark = excluded.remark,
-            reported_at = excluded.reported_at, report_id = excluded.report_id,
-            version = b.version + 1
-        RETURNING 1
-    )
+    ), current AS (""" + STATE_UPSERT.format(history="history") + """)
     SELECT count(*), min(id), max(id), (SELECT count(*) FROM current) FROM history
-""")
+""")  # noqa: S608 - only our own CTE name is formatted in
 
 
 def _driver(session: Session) -> psycopg.Connection[Any]:

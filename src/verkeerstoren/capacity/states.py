@@ -52,6 +52,26 @@ _PG_LOOKUP = text("""
     LEFT JOIN locked AS l ON l.unit_id = k.unit_id AND l.bed_type_code = k.code
 """)
 
+# The history rows of a CTE (``{history}``: id and the report's columns) made the current
+# states: held and the organisation are kept, a new state starts with held 0, version 1. Shared
+# by a report (_PG_WRITE) and a bulk import (bulk_copy._WRITE).
+STATE_UPSERT = """
+        INSERT INTO bed_state AS b (
+            unit_id, bed_type_code, organisation_id, physical, staffed, occupied, blocked, held,
+            blocked_reason, expected_free_date, remark, reported_at, report_id, version)
+        SELECT unit_id, bed_type_code, organisation_id, physical, staffed, occupied, blocked, 0,
+               blocked_reason, expected_free_date, remark, reported_at, id, 1
+        FROM {history}
+        ON CONFLICT (unit_id, bed_type_code) DO UPDATE SET
+            physical = excluded.physical, staffed = excluded.staffed,
+            occupied = excluded.occupied, blocked = excluded.blocked,
+            blocked_reason = excluded.blocked_reason,
+            expected_free_date = excluded.expected_free_date, remark = excluded.remark,
+            reported_at = excluded.reported_at, report_id = excluded.report_id,
+            version = b.version + 1
+        RETURNING b.unit_id
+"""
+
 # The history rows and the states they make current, in one statement: the INSERT's RETURNING
 # feeds an upsert of the states (held and the organisation are kept; a new state starts with
 # held 0, version 1). Was three: the ids (nextval), the INSERT, the UPDATE.
@@ -70,24 +90,9 @@ _PG_WRITE = text("""
             CAST(:reported_by AS varchar[]))
         RETURNING id, organisation_id, unit_id, bed_type_code, reported_at, physical, staffed,
                   occupied, blocked, blocked_reason, expected_free_date, remark
-    ), state AS (
-        INSERT INTO bed_state AS b (
-            unit_id, bed_type_code, organisation_id, physical, staffed, occupied, blocked, held,
-            blocked_reason, expected_free_date, remark, reported_at, report_id, version)
-        SELECT unit_id, bed_type_code, organisation_id, physical, staffed, occupied, blocked, 0,
-               blocked_reason, expected_free_date, remark, reported_at, id, 1
-        FROM report
-        ON CONFLICT (unit_id, bed_type_code) DO UPDATE SET
-            physical = excluded.physical, staffed = excluded.staffed,
-            occupied = excluded.occupied, blocked = excluded.blocked,
-            blocked_reason = excluded.blocked_reason,
-            expected_free_date = excluded.expected_free_date, remark = excluded.remark,
-            reported_at = excluded.reported_at, report_id = excluded.report_id,
-            version = b.version + 1
-        RETURNING b.unit_id
-    )
+    ), state AS (""" + STATE_UPSERT.format(history="report") + """)
     SELECT min(id), max(id), count(*), (SELECT count(*) FROM state) FROM report
-""")
+""")  # noqa: S608 - only our own CTE name is formatted in
 
 _REPORT_COLUMNS = (
     "organisation_id", "unit_id", "bed_type_code", "reported_at", "physical", "staffed",
