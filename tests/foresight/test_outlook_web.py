@@ -123,6 +123,23 @@ def test_beds_per_year_grow_with_the_age_group(login: Login) -> None:
     assert all(y["beds_95"] <= y["beds_99"] for y in years)
 
 
+@pytest.mark.usefixtures("fake")
+def test_a_stay_shorter_than_an_hour_is_refused_and_an_hour_gives_numbers(login: Login) -> None:
+    # Found by the API fuzzer: a stay of 5e-324 days made the arrivals derived from the
+    # registered beds infinite, sent as null where the schema promised a number.
+    analyst = login("analyst")
+    body = {"area_code": "GM0637", "bed_type": "multifunctional", "until": 2030}
+    refused = analyst.post("/api/v1/foresight/beds", json={**body, "mean_stay_days": 5e-324})
+    assert refused.status_code == 422, refused.text
+    assert "mean_stay_days" in refused.text
+    answer = analyst.post("/api/v1/foresight/beds", json={**body, "mean_stay_days": 1 / 24})
+    assert answer.status_code == 200, answer.text
+    assert all(isinstance(y["arrivals_per_day"], float) for y in answer.json()["years"])
+    planned = analyst.post("/api/v1/planning/beds", json={
+        "bed_type": "multifunctional", "mean_stay_days": 1e-9, "simulate_years": 0})
+    assert planned.status_code == 422, planned.text
+
+
 def test_unknown_measure_is_refused(session: Session) -> None:
     from verkeerstoren.errors import ValidationProblem
 

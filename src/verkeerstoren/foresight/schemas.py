@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from verkeerstoren.foresight.population import AGE_GROUPS
+from verkeerstoren.planning.schemas import StayDays
 
 SectorKey = Literal["gp", "district_nursing", "hospital", "emergency", "nursing_home",
                     "mental_health", "short_stay", "zvw_total_2023"]
@@ -155,7 +156,7 @@ class BedsPerYearIn(BaseModel):
     bed_type: str = Field(min_length=1, max_length=30, examples=["multifunctional"])
     until: int = Field(default=2040, ge=2025, le=2040)
     arrivals_per_day: float | None = Field(default=None, gt=0, le=10_000)
-    mean_stay_days: float | None = Field(default=None, gt=0, le=3_650)
+    mean_stay_days: StayDays = None
     scenario: Literal["reference", "prevention", "labour", "combined"] | None = None
 
 

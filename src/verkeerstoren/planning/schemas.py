@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 STANDARD_GUARANTEES = (95.0, 99.0, 99.9)
+# An entered mean length of stay, in days: at least an hour. A stay of a few seconds (the API
+# fuzzer sent 5e-324) made the arrivals derived from the registered beds (beds × occupancy ÷
+# stay) infinite, and the answer carried null where a number was promised.
+StayDays = Annotated[float | None, Field(ge=1 / 24, le=3_650)]
 
 
 class BedPlanIn(BaseModel):
@@ -18,7 +22,7 @@ class BedPlanIn(BaseModel):
     region_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     gemeente_code: str | None = Field(default=None, pattern=r"^GM\d{4}$")
     arrivals_per_day: float | None = Field(default=None, gt=0, le=10_000)
-    mean_stay_days: float | None = Field(default=None, gt=0, le=3_650)
+    mean_stay_days: StayDays = None
     guarantee_percent: float = Field(default=95.0, ge=50, lt=100,
                                      description="Share of patients who must find a bed; "
                                                  "100 % is not reachable with finite beds.")
