@@ -63,6 +63,9 @@ class EventBus:
         # Streams that share a filter share its function: asked once per event, not once per
         # stream (a thousand open boards of 25 regions: 25 answers per report, not 1,000).
         verdicts: dict[int, bool] = {}
+        # One hand-over per event loop, not per stream: each is a lock, a handle and a wake-up
+        # of the loop, and the 20 open boards of a region in a process were 20 of them.
+        by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Queue[dict[str, Any]]]] = {}
         for (loop, queue), accepts in targets:
             if accepts is not None:
                 verdict = verdicts.get(id(accepts))
@@ -70,8 +73,10 @@ class EventBus:
                     verdict = verdicts[id(accepts)] = _accepted(accepts, message)
                 if not verdict:
                     continue
-            with contextlib.suppress(RuntimeError):  # the subscriber's loop has closed
-                loop.call_soon_threadsafe(_put, queue, message)
+            by_loop.setdefault(loop, []).append(queue)
+        for loop, queues in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # the subscribers' loop has closed
+                loop.call_soon_threadsafe(_put_all, queues, message)
 
     @property
     def subscriber_count(self) -> int:
@@ -109,12 +114,13 @@ def _accepted(accepts: Accepts, message: dict[str, Any]) -> bool:
         return True
 
 
-def _put(queue: asyncio.Queue[dict[str, Any]], message: dict[str, Any]) -> None:
-    # A subscriber that stopped reading loses old events rather than blocking everyone.
-    if queue.full():
-        with contextlib.suppress(asyncio.QueueEmpty):
-            queue.get_nowait()
-    queue.put_nowait(message)
+def _put_all(queues: list[asyncio.Queue[dict[str, Any]]], message: dict[str, Any]) -> None:
+    for queue in queues:
+        # A subscriber that stopped reading loses old events rather than blocking everyone.
+        if queue.full():
+            with contextlib.suppress(asyncio.QueueEmpty):
+                queue.get_nowait()
+        queue.put_nowait(message)
 
 
 def emit(session: Session, kind: str, **data: Any) -> None:

@@ -20,29 +20,38 @@ from typing import Any
 SIZE = 1024
 
 Rows = str | None
-_Entry = tuple[dict[str, Any], "asyncio.Task[Rows]"]
+# What ``now`` answers when the frame cannot be made without waiting (a read in a thread).
+LATER: Any = object()
+_Entry = tuple[dict[str, Any], "Rows | asyncio.Task[Rows]"]
 
 
 class SharedPatches:
-    """The rendering tasks of one event loop, by (event, filter and language)."""
+    """The frames of one event loop, made or being made, by (event, filter and language)."""
 
     def __init__(self) -> None:
-        self._tasks: OrderedDict[tuple[int, Hashable], _Entry] = OrderedDict()
+        self._made: OrderedDict[tuple[int, Hashable], _Entry] = OrderedDict()
 
-    async def get(self, message: dict[str, Any], key: Hashable,
-                  make: Callable[[], Awaitable[Rows]]) -> Rows:
+    async def get(self, message: dict[str, Any], key: Hashable, now: Callable[[], Rows],
+                  later: Callable[[], Awaitable[Rows]]) -> Rows:
+        """The frame for this event and key: made by ``now`` where it can (no wait: the
+        other streams then take the finished frame without a task or a shield each), else by
+        ``later`` in a task all of them await."""
         # The entry keeps the message alive, so its id() is not reused while it is here.
         slot = (id(message), key)
-        found = self._tasks.get(slot)
-        if found is None or found[0] is not message:
-            task = asyncio.ensure_future(make())
-            self._tasks[slot] = (message, task)
-            while len(self._tasks) > SIZE:
-                self._tasks.popitem(last=False)
+        found = self._made.get(slot)
+        if found is not None and found[0] is message:
+            made = found[1]
         else:
-            task = found[1]
+            made = now()
+            if made is LATER:
+                made = asyncio.ensure_future(later())
+            self._made[slot] = (message, made)
+            while len(self._made) > SIZE:
+                self._made.popitem(last=False)
+        if not isinstance(made, asyncio.Task):
+            return made
         # shield: a stream whose client went away is cancelled; the others still wait.
-        return await asyncio.shield(task)
+        return await asyncio.shield(made)
 
 
 _per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SharedPatches] = (

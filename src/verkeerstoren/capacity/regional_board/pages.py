@@ -18,7 +18,7 @@ from verkeerstoren.access.roles import Permission
 from verkeerstoren.capacity import board as board_service
 from verkeerstoren.capacity import board_cache, maps
 from verkeerstoren.capacity.freshness import age_text
-from verkeerstoren.capacity.regional_board.fanout import shared_patches
+from verkeerstoren.capacity.regional_board.fanout import LATER, shared_patches
 from verkeerstoren.registry.models import (
     BedType,
     CareUnit,
@@ -257,16 +257,7 @@ async def board_events(request: Request, ctx: LiveBoardCtx, bed_type: Codes = No
     cache = board_cache.cache_for(db.events)
     patches = shared_patches()
 
-    async def framed(message: dict[str, Any], name: str, keys: list[tuple[int, str]]
-                     ) -> str | None:
-        # A report's event carries the new states: the board is brought up to date and its
-        # rows rendered here, without a thread or a session (milliseconds per event and
-        # process otherwise). Anything else (a hold, a board not kept here) takes the pool.
-        served = cache.serve_from_events(flt) if cache.knows(flt) else None
-        if served is not None:
-            rows = _patch_of(ctx, tpl, served.entry, keys)
-        else:
-            rows = await run_in_threadpool(_patch, request, ctx, tpl, flt, keys)
+    def framed(message: dict[str, Any], name: str, rows: str | None) -> str | None:
         if rows is None:
             return None  # none of the changed rows is on this board: nothing to show
         # The states were for this process; the browser gets the rows as HTML.
@@ -278,10 +269,24 @@ async def board_events(request: Request, ctx: LiveBoardCtx, bed_type: Codes = No
         keys = board_cache.event_keys(message) if name == "availability" else None
         if not keys:
             return name, message
+        changed = list(keys)
+
+        def now() -> str | None:
+            # A report's event carries the new states: the board is brought up to date and
+            # its rows rendered here, without a thread or a session (milliseconds per event
+            # and process otherwise). Anything else (a hold, a board not kept here) waits.
+            served = cache.serve_from_events(flt) if cache.knows(flt) else None
+            if served is None:
+                return LATER  # type: ignore[no-any-return]
+            return framed(message, name, _patch_of(ctx, tpl, served.entry, changed))
+
+        async def later() -> str | None:
+            return framed(message, name, await run_in_threadpool(
+                _patch, request, ctx, tpl, flt, changed))
+
         # The whole frame, JSON and all, is made once for every stream with this filter and
         # language (a thousand boards encoded the same rows once each).
-        return await patches.get(message, (flt, ctx.locale),
-                                 lambda: framed(message, name, list(keys)))
+        return await patches.get(message, (flt, ctx.locale), now, later)
 
     # Events about rows off this board are dropped before this stream is woken for them.
     return sse_response(request, db.events, pick, accepts=cache.concerns_for(flt))
