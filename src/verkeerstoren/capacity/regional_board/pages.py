@@ -214,7 +214,8 @@ def _patch_of(ctx: Ctx, tpl: Templates, entry: board_cache.CachedBoard,
               keys: list[tuple[int, str]]) -> str | None:
     """The changed rows of this board as HTML (None: none of them is on it)."""
     wanted = set(keys)
-    if wanted.isdisjoint(entry.raw):
+    # Looked up key by key: set.isdisjoint(dict) walks all of the board's rows.
+    if not any(key in entry.raw for key in wanted):
         return None
 
     def render() -> bytes:
@@ -264,28 +265,29 @@ async def board_events(request: Request, ctx: LiveBoardCtx, bed_type: Codes = No
         public = {k: v for k, v in message.items() if k != "states"}
         return frame(name, public if rows == NO_PATCH else {**public, "rows": rows})
 
-    async def pick(message: dict[str, Any]) -> tuple[str, dict[str, Any]] | str | None:
+    async def pick(message: dict[str, Any]) -> str | None:
         name = str(message.get("type", "message"))
-        keys = board_cache.event_keys(message) if name == "availability" else None
-        if not keys:
-            return name, message
-        changed = list(keys)
 
         def now() -> str | None:
+            keys = board_cache.event_keys(message) if name == "availability" else None
+            if not keys:
+                return frame(name, message)
             # A report's event carries the new states: the board is brought up to date and
             # its rows rendered here, without a thread or a session (milliseconds per event
             # and process otherwise). Anything else (a hold, a board not kept here) waits.
             served = cache.serve_from_events(flt) if cache.knows(flt) else None
             if served is None:
                 return LATER  # type: ignore[no-any-return]
-            return framed(message, name, _patch_of(ctx, tpl, served.entry, changed))
+            return framed(message, name, _patch_of(ctx, tpl, served.entry, list(keys)))
 
         async def later() -> str | None:
+            keys = list(board_cache.event_keys(message) or ())
             return framed(message, name, await run_in_threadpool(
-                _patch, request, ctx, tpl, flt, changed))
+                _patch, request, ctx, tpl, flt, keys))
 
         # The whole frame, JSON and all, is made once for every stream with this filter and
-        # language (a thousand boards encoded the same rows once each).
+        # language (a thousand boards encoded the same rows once each), and the event's keys
+        # are read once too.
         return await patches.get(message, (flt, ctx.locale), now, later)
 
     # Events about rows off this board are dropped before this stream is woken for them.
