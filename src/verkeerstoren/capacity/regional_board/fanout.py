@@ -10,6 +10,7 @@ the first stream to see an event starts the rendering and the others await the s
 from __future__ import annotations
 
 import asyncio
+import enum
 import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
@@ -20,8 +21,16 @@ from typing import Any
 SIZE = 1024
 
 Rows = str | None
-# What ``now`` answers when the frame cannot be made without waiting (a read in a thread).
-LATER: Any = object()
+
+
+class Later(enum.Enum):
+    """What ``now`` answers when the frame cannot be made without waiting (a read in a
+    thread)."""
+
+    LATER = "later"
+
+
+LATER = Later.LATER
 _Entry = tuple[dict[str, Any], "Rows | asyncio.Task[Rows]"]
 
 
@@ -31,7 +40,7 @@ class SharedPatches:
     def __init__(self) -> None:
         self._made: OrderedDict[tuple[int, Hashable], _Entry] = OrderedDict()
 
-    async def get(self, message: dict[str, Any], key: Hashable, now: Callable[[], Rows],
+    async def get(self, message: dict[str, Any], key: Hashable, now: Callable[[], Rows | Later],
                   later: Callable[[], Awaitable[Rows]]) -> Rows:
         """The frame for this event and key: made by ``now`` where it can (no wait: the
         other streams then take the finished frame without a task or a shield each), else by
@@ -42,9 +51,8 @@ class SharedPatches:
         if found is not None and found[0] is message:
             made = found[1]
         else:
-            made = now()
-            if made is LATER:
-                made = asyncio.ensure_future(later())
+            at_once = now()
+            made = asyncio.ensure_future(later()) if at_once is LATER else at_once
             self._made[slot] = (message, made)
             while len(self._made) > SIZE:
                 self._made.popitem(last=False)

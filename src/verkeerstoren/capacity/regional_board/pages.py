@@ -18,7 +18,7 @@ from verkeerstoren.access.roles import Permission
 from verkeerstoren.capacity import board as board_service
 from verkeerstoren.capacity import board_cache, maps
 from verkeerstoren.capacity.freshness import age_text
-from verkeerstoren.capacity.regional_board.fanout import LATER, shared_patches
+from verkeerstoren.capacity.regional_board.fanout import LATER, Later, shared_patches
 from verkeerstoren.registry.models import (
     BedType,
     CareUnit,
@@ -268,7 +268,7 @@ async def board_events(request: Request, ctx: LiveBoardCtx, bed_type: Codes = No
     async def pick(message: dict[str, Any]) -> str | None:
         name = str(message.get("type", "message"))
 
-        def now() -> str | None:
+        def now() -> str | Later | None:
             keys = board_cache.event_keys(message) if name == "availability" else None
             if not keys:
                 return frame(name, message)
@@ -277,7 +277,7 @@ async def board_events(request: Request, ctx: LiveBoardCtx, bed_type: Codes = No
             # and process otherwise). Anything else (a hold, a board not kept here) waits.
             served = cache.serve_from_events(flt) if cache.knows(flt) else None
             if served is None:
-                return LATER  # type: ignore[no-any-return]
+                return LATER
             return framed(message, name, _patch_of(ctx, tpl, served.entry, list(keys)))
 
         async def later() -> str | None:
