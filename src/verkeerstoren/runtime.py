@@ -6,18 +6,20 @@ import gc
 
 from verkeerstoren.access import scoping
 from verkeerstoren.audit import service as audit
+from verkeerstoren.capacity import registry_watch
 from verkeerstoren.notifications import reservations as hold_notifications
 from verkeerstoren.settings import Settings
 from verkeerstoren.storage import Database, events, pending
 
 
 def install_hooks(db: Database) -> Database:
-    """Attach organisation scoping, the audit trail and the notifications about holds to the
-    session factory (once)."""
+    """Attach organisation scoping, the audit trail, the notifications about holds and the
+    boards' event for registry edits to the session factory (once)."""
     if not db.hooks_installed:
         scoping.install(db.sessionmaker)
         audit.install(db.sessionmaker)
         hold_notifications.subscribe(db.sessionmaker)
+        registry_watch.install(db.sessionmaker)
         # At the commit: the audit chain last, so its lock is held briefly; on PostgreSQL the
         # NOTIFYs ride on the statement that takes that lock (one round trip less).
         pending.install(

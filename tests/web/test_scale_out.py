@@ -140,3 +140,33 @@ def test_serve_with_two_workers_answers_from_both_and_adds_their_metrics(
     # the server's start included) is counted, whichever worker answered it.
     assert readyz >= sum(1 for line in logged if line["status"] == 200)
     assert {line["pid"] for line in logged} == pids
+
+
+def test_a_registry_edit_through_one_process_reaches_the_other_s_kept_board(
+        demo_region: Region, tmp_path: Path) -> None:
+    # Kept boards are re-read in full only after board_cache.MAX_AGE (minutes); a registry
+    # edit must show before that, on every process, through its event.
+    coordinator = {"Authorization": f"Bearer {demo_region.coordinator}"}
+    unit, bed_type, _ = demo_region.units[0]
+    new_name = f"Hernoemde afdeling {time.time_ns()}"
+
+    def names(base: str) -> set[str]:
+        board = httpx.get(f"{base}/api/v1/board", params={"bed_type": bed_type},
+                          headers=coordinator, timeout=30)
+        assert board.status_code == 200, board.text
+        return {row["unit"] for row in board.json()["rows"] if row["unit_id"] == unit}
+
+    with servers(demo_region.url, 2, tmp_path) as (one, other):
+        before = names(one.base)
+        assert before
+        assert new_name not in before
+        assert names(one.base) == before  # served from the kept board
+        answer = httpx.put(f"{other.base}/api/v1/units/{unit}", json={"name": new_name},
+                           headers={"Authorization": f"Bearer {demo_region.provider}"},
+                           timeout=30)
+        assert answer.status_code == 200, answer.text
+        started = time.monotonic()
+        _wait(lambda: names(one.base) == {new_name}, 5)
+        assert names(one.base) == {new_name}, "the edit did not reach the kept board in 5 s"
+        print(f"registry edit on the other process's board after "
+              f"{1000 * (time.monotonic() - started):.0f} ms")

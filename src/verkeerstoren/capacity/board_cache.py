@@ -20,9 +20,12 @@ event without keys (a bulk report) empties the cache. The cache is correct becau
   is safe: events arrive in commit order and the newest change of a key decides (its state,
   or a read that sees at least that commit). A board may show a row's older state for the
   milliseconds between a read that saw a newer commit and that commit's event;
+* registry edits send an ``availability`` event without keys at their commit
+  (:mod:`registry_watch`), which empties the cache, and so does a LISTEN connection that comes
+  back (``storage.events``);
 * an entry expires when its first fresh figure turns stale, and at most :data:`MAX_AGE` after
-  its last full build (refreshes do not extend that: registry edits, which emit no event, show
-  within that time; a lost LISTEN connection heals within it);
+  its last full build (refreshes do not extend that): a safety net for changes made outside
+  the app, such as SQL typed by hand;
 * only boards read by the app's own read-only transactions are shared (see
   :func:`served_board`).
 
@@ -61,7 +64,8 @@ from verkeerstoren.capacity.schemas import Board
 from verkeerstoren.storage.base import utcnow
 from verkeerstoren.storage.events import EventBus
 
-MAX_AGE = timedelta(seconds=30)
+# A safety net only: registry edits and every bed-state change send events (registry_watch).
+MAX_AGE = timedelta(minutes=10)
 MAX_ENTRIES = 64  # filters come from query strings; bound the memory they can take
 MAX_CHANGES = 2000  # keyed events remembered; an entry older than that is rebuilt
 MAX_REFRESH_KEYS = 500  # more changed keys than this: a full build is as cheap
@@ -184,7 +188,7 @@ class BoardCache:
         event whose keys are all off the board this process keeps for the filter.
 
         Which rows a filter selects depends on the registry only (see ``_refreshed``), and a
-        registry edit shows within MAX_AGE of a full build: a board past that, or not kept
+        registry edit empties the cache (registry_watch): a board past MAX_AGE, or not kept
         here, says True (the stream then asks ``served_board``, which rebuilds it).
         """
         if message.get("type") != "availability":
