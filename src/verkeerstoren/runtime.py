@@ -35,14 +35,28 @@ def open_database(settings: Settings) -> Database:
     return install_hooks(Database(settings.database_url))
 
 
+# Container allocations between two young-generation collections (CPython's default: 700).
+YOUNG_GENERATION = 20_000
+
+
 def settle_heap() -> None:
-    """Move everything alive now out of the garbage collector's view (call once, after start).
+    """Move everything alive now out of the garbage collector's view (call once, after start),
+    and let the collector run less often.
 
     What exists after start (modules, the app, compiled templates and statements, a
     benchmark's registry) lives as long as the process. A full collection walks every tracked
     object; big requests (a board build makes tens of thousands of objects) trigger one every
     few builds, and walking the start-up heap made those pauses 40-50 ms: the board's p95
     (docs/performance-log.md, issue 4). Frozen objects are skipped by every collection.
+
+    With 700 allocations per young collection, a process with 500 open boards at 20 reports/s
+    collected about 75 times in 30 s, at 2-3 ms each: every collection walks the big lists and
+    dicts a report's board refresh has just copied. Its middle and full collections (one full
+    one of 0.24-0.34 s, a pause of the event loop) followed from those. Together about a tenth
+    of the app's CPU (bench.board_fanout with gc.callbacks; docs/performance-log.md,
+    2026-12-05). After 20,000 allocations most of those copies are freed already, by their
+    reference counts, before a collection ever walks them.
     """
     gc.collect()
     gc.freeze()
+    gc.set_threshold(YOUNG_GENERATION, 10, 10)
