@@ -32,7 +32,6 @@ from verkeerstoren.storage import events, pending
 # Every registry table a board row reads or filters on (capacity/board.py, _statement).
 BOARD_TABLES = (Region, Gemeente, Wijk, Organisation, Location, BedType, Feature, CareUnit,
                 UnitBedType)
-EVENT = "availability"  # without keys: board_cache empties, board.js refetches
 _SENT = "vt_registry_event_sent"
 
 
@@ -56,4 +55,5 @@ def install(factory: sessionmaker[Session]) -> None:
         if pending.has(session, _SENT) or not _touches_board(session):
             return
         pending.buffer(session, _SENT).append(True)
-        events.emit(session, EVENT, registry=True)
+        # The keyless event a LISTEN reconnect sends too: board_cache empties, board.js refetches.
+        events.emit(session, events.RESYNC, registry=True)
