@@ -60,6 +60,7 @@ from verkeerstoren.runtime import install_hooks
 from verkeerstoren.storage import Database, migrate
 
 KINDS = ("report", "request", "options", "reserve", "answer")
+GENERATORS = ("boards", "reporter", "coordinator")  # the generator processes, in start order
 TICK = os.sysconf("SC_CLK_TCK")
 
 # Overbooking, counted from the rows themselves, not from the counter the app keeps: the beds
@@ -158,7 +159,8 @@ class CpuSampler(threading.Thread):
         return {pid: _cpu_of(pid) for pid in pids}
 
     def sample(self) -> dict[str, Any]:
-        return {"at": time.time(), "app": sum(_cpu_of(p) for p in _tree(self.server)),
+        app = {p: _cpu_of(p) for p in _tree(self.server)}
+        return {"at": time.time(), "app": sum(app.values()), "app_each": app,
                 "pg": self._pg(), "generators": [_cpu_of(p) for p in self.generators],
                 "machine": _machine_busy(), "load": os.getloadavg()}
 
@@ -168,14 +170,20 @@ class CpuSampler(threading.Thread):
             self.samples.append(self.sample())
 
 
-def cpu_per_step(samples: list[dict[str, Any]]) -> list[dict[str, float]]:
+def cpu_per_step(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for before, after in itertools.pairwise(samples):
         seconds = after["at"] - before["at"]
         pg = sum(v - before["pg"].get(pid, 0.0) for pid, v in after["pg"].items())
-        gen = sum(a - b for a, b in zip(after["generators"], before["generators"], strict=True))
+        gens = [(a - b) / seconds
+                for a, b in zip(after["generators"], before["generators"], strict=True)]
+        # Per app process, busiest first: keep-alive connections stay with the process that
+        # accepted them, so the processes need not share the work evenly.
+        each = sorted((v - before["app_each"].get(pid, 0.0) for pid, v in
+                       after["app_each"].items()), reverse=True)
         out.append({"app": (after["app"] - before["app"]) / seconds, "pg": pg / seconds,
-                    "generator": gen / seconds,
+                    "app_each": "/".join(f"{v / seconds:.2f}" for v in each if v > 0.01),
+                    "generator": sum(gens), **dict(zip(GENERATORS, gens, strict=True)),
                     "machine": (after["machine"] - before["machine"]) / seconds,
                     "load": after["load"][0]})
     return out
@@ -348,12 +356,14 @@ def render(args: argparse.Namespace, command: str, outcome: dict[str, Any],
             knee = (rate, broken)
         gen_share = cpu.get("generator", 0) / cpu["machine"] if cpu.get("machine") else 0
         lag = [x for name in ("reporter", "coordinator") for st, x in res[name][3] if st == step]
+        split = ", ".join(f"{g} {cpu.get(g, 0):.2f}" for g in GENERATORS)
         lines += [
             f"**{rate:g} reservations/s** ({plan.step_seconds:.0f} s; reports "
-            f"{plan.report_rate:.1f}/s) — CPU (cores): app {cpu.get('app', 0):.2f}, "
+            f"{plan.report_rate:.1f}/s) — CPU (cores): app {cpu.get('app', 0):.2f} "
+            f"(per process {cpu.get('app_each', '')}), "
             f"PostgreSQL backends {cpu.get('pg', 0):.2f}, load generator "
             f"{cpu.get('generator', 0):.2f} ({100 * gen_share:.0f} % of the machine's busy "
-            f"CPU), whole machine {cpu.get('machine', 0):.2f} of {os.cpu_count()}; load "
+            f"CPU; {split}), whole machine {cpu.get('machine', 0):.2f} of {os.cpu_count()}; load "
             f"average {cpu.get('load', 0):.1f}; the generator's own lag (request sent − "
             f"scheduled) p50 {_pct(lag, 50):.0f} ms, p95 {_pct(lag, 95):.0f} ms; frames about "
             f"other regions {foreign.get(step, 0) / plan.step_seconds:.0f}/s", "",

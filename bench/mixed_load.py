@@ -4,9 +4,11 @@
 * :func:`coordinator`: requests arrive at each step's reservation rate (open loop); each is
   created, matched (ranked options) and a bed reserved; the provider of the held bed answers
   (accept or decline) a few seconds later;
-* :func:`boards`: open boards on the event stream (raw asyncio sockets, HTTP/1.0, so that one
-  process can read a thousand streams), timing each report's event from the moment the reporter
-  sent the report.
+* :func:`boards`: open boards on the event stream (an asyncio protocol per stream, HTTP/1.0,
+  parsed by httptools, so that one process can read a thousand streams), timing each report's
+  event from the moment the reporter sent the report.
+
+The HTTP clients are lean (``bench.lean_http``): the generator shares the 2 cores with the app.
 
 Open loop: a request is sent at its scheduled moment whether or not earlier ones have been
 answered, and its latency counts from that moment (a generator that falls behind adds its lag,
@@ -32,9 +34,10 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-import httpx
+import httptools
 import uvloop
 
+from bench.lean_http import Answer, LeanClient
 from verkeerstoren.placement.matching import FINANCING
 from verkeerstoren.registry.reference import BED_TYPES
 
@@ -72,7 +75,7 @@ class Plan:
         return self.rates[0] if step < 0 else self.rates[min(step, len(self.rates) - 1)]
 
 
-def _outcome(answer: httpx.Response | None, expected: int) -> str:
+def _outcome(answer: Answer | None, expected: int) -> str:
     if answer is None:
         return "error"
     if answer.status_code == expected:
@@ -99,8 +102,8 @@ class _Recorder:
                                  max(self.plan.timeout, time.time() - scheduled), "error"))
         self.under_way.clear()
 
-    async def call(self, client: httpx.AsyncClient, kind: str, scheduled: float, method: str,
-                   url: str, expected: int, **kwargs: Any) -> httpx.Response | None:
+    async def call(self, client: LeanClient, kind: str, scheduled: float, method: str,
+                   url: str, expected: int, **kwargs: Any) -> Answer | None:
         """One timed request; latency from its scheduled moment, time-outs included."""
         token = object()
         self.under_way[id(token)] = (kind, scheduled)
@@ -109,16 +112,14 @@ class _Recorder:
         finally:
             self.under_way.pop(id(token), None)
 
-    async def _call(self, client: httpx.AsyncClient, kind: str, scheduled: float, method: str,
-                    url: str, expected: int, **kwargs: Any) -> httpx.Response | None:
+    async def _call(self, client: LeanClient, kind: str, scheduled: float, method: str,
+                    url: str, expected: int, **kwargs: Any) -> Answer | None:
         started = time.time()
         self.lag.append((self.plan.step_of(scheduled), started - scheduled))
-        answer: httpx.Response | None = None
-        # Not wait_for: it waits for the cancelled request to wind down (httpx closes its
-        # connection shielded), which on an overloaded machine took minutes and held up the
-        # count. The time-out is noted at its moment; the request ends in the background.
-        task = asyncio.ensure_future(client.request(method, url, timeout=self.plan.timeout,
-                                                    **kwargs))
+        answer: Answer | None = None
+        # Not wait_for: it waits for the cancelled request to wind down. The time-out is noted
+        # at its moment; the cancelled request closes its connection in the background.
+        task = asyncio.ensure_future(client.request(method, url, **kwargs))
         done, _ = await asyncio.wait({task}, timeout=self.plan.timeout)
         latency = time.time() - scheduled
         if not done:
@@ -126,8 +127,7 @@ class _Recorder:
             task.add_done_callback(_forget)
             self.statuses[f"{kind} time-out"] += 1
         elif (exc := task.exception()) is not None:
-            failed = "time-out" if isinstance(exc, httpx.TimeoutException) else type(exc).__name__
-            self.statuses[f"{kind} {failed}"] += 1
+            self.statuses[f"{kind} {type(exc).__name__}"] += 1
         else:
             answer = task.result()
             self.statuses[f"{kind} {answer.status_code}"] += 1
@@ -178,12 +178,6 @@ async def _sleep_until(at: float) -> None:
         await asyncio.sleep(delay)
 
 
-def _limits() -> httpx.Limits:
-    # No queue in the client: an open-loop request goes to the server at once (httpcore's
-    # pool, with thousands waiting for a connection, spent minutes comparing them).
-    return httpx.Limits(max_connections=5000, max_keepalive_connections=200)
-
-
 # ---- reports ----------------------------------------------------------------------------------
 
 async def _report_loop(plan: Plan, base: str, units: list[tuple[int, list[tuple[str, int]]]],
@@ -194,33 +188,35 @@ async def _report_loop(plan: Plan, base: str, units: list[tuple[int, list[tuple[
     order = list(range(len(units)))
     rng.shuffle(order)
     tasks: set[asyncio.Task[None]] = set()
-    async with httpx.AsyncClient(base_url=base, limits=_limits()) as client:
-        async def one(n: int, at: float) -> None:
-            unit_id, rows = units[order[n % len(order)]]
-            body = {"reports": [
-                # Occupied at most half: room for the holds the coordinators place meanwhile
-                # (a report that leaves no room for them is refused, 422).
-                {"unit_id": unit_id, "bed_type_code": code, "staffed": physical,
-                 "occupied": rng.randint(0, physical // 2), "blocked": 0}
-                for code, physical in rows]}
-            await _sleep_until(at)
-            sent.put(([[unit_id, code] for code, _ in rows], time.time(), unit_id))
-            await rec.call(client, "report", at, "POST", "/api/v1/availability/bulk", 201,
-                           json=body, headers={
-                               "Authorization": f"Bearer {tokens[org_of_unit[unit_id]]}"})
+    # No queue in the client: an open-loop request goes at once, on a connection of its own.
+    client = LeanClient(base, keep_alive=False)
 
-        n = 0
-        while True:
-            at = plan.start + n / plan.report_rate
-            if at >= plan.end:
-                break
-            # Launched a little ahead of time, so that the send itself is on schedule.
-            await _sleep_until(at - 0.05)
-            task = asyncio.create_task(one(n, at))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-            n += 1
-        await _finish(tasks, plan, rec)
+    async def one(n: int, at: float) -> None:
+        unit_id, rows = units[order[n % len(order)]]
+        body = {"reports": [
+            # Occupied at most half: room for the holds the coordinators place meanwhile
+            # (a report that leaves no room for them is refused, 422).
+            {"unit_id": unit_id, "bed_type_code": code, "staffed": physical,
+             "occupied": rng.randint(0, physical // 2), "blocked": 0}
+            for code, physical in rows]}
+        await _sleep_until(at)
+        sent.put(([[unit_id, code] for code, _ in rows], time.time(), unit_id))
+        await rec.call(client, "report", at, "POST", "/api/v1/availability/bulk", 201,
+                       json_body=body, headers={
+                           "Authorization": f"Bearer {tokens[org_of_unit[unit_id]]}"})
+
+    n = 0
+    while True:
+        at = plan.start + n / plan.report_rate
+        if at >= plan.end:
+            break
+        # Launched a little ahead of time, so that the send itself is on schedule.
+        await _sleep_until(at - 0.05)
+        task = asyncio.create_task(one(n, at))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        n += 1
+    await _finish(tasks, plan, rec)
     return rec
 
 
@@ -256,70 +252,71 @@ async def _coordinate(plan: Plan, base: str, coordinator_token: str,
     notes: Counter[str] = Counter()
     tasks: set[asyncio.Task[None]] = set()
     auth = {"Authorization": f"Bearer {coordinator_token}"}
-    async with httpx.AsyncClient(base_url=base, limits=_limits()) as client:
-        async def answer(reservation: dict[str, Any], at: float, accept: bool) -> None:
-            await _sleep_until(at)
-            token = tokens[reservation["organisation_id"]]
-            path = f"/api/v1/placement/reservations/{reservation['id']}/"
-            got = await rec.call(
-                client, "answer", at, "POST", path + ("accept" if accept else "decline"), 200,
-                json={} if accept else {"reason": "geen plek voor deze zorgvraag"},
-                headers={"Authorization": f"Bearer {token}"})
-            notes["accepted" if accept else "declined"] += got is not None and (
-                got.status_code == 200)
+    client = LeanClient(base)
 
-        async def one(n: int, at: float) -> None:
-            body = _request_body(rng, n)
-            await _sleep_until(at)
-            made = await rec.call(client, "request", at, "POST", "/api/v1/placement/requests",
-                                  201, json=body, headers=auth)
-            if made is None or made.status_code != 201:
-                return
-            rid = made.json()["id"]
+    async def answer(reservation: dict[str, Any], at: float, accept: bool) -> None:
+        await _sleep_until(at)
+        token = tokens[reservation["organisation_id"]]
+        path = f"/api/v1/placement/reservations/{reservation['id']}/"
+        got = await rec.call(
+            client, "answer", at, "POST", path + ("accept" if accept else "decline"), 200,
+            json_body={} if accept else {"reason": "geen plek voor deze zorgvraag"},
+            headers={"Authorization": f"Bearer {token}"})
+        notes["accepted" if accept else "declined"] += got is not None and (
+            got.status_code == 200)
+
+    async def one(n: int, at: float) -> None:
+        body = _request_body(rng, n)
+        await _sleep_until(at)
+        made = await rec.call(client, "request", at, "POST", "/api/v1/placement/requests",
+                              201, json_body=body, headers=auth)
+        if made is None or made.status_code != 201:
+            return
+        rid = made.json()["id"]
+        now = time.time()
+        found = await rec.call(client, "options", now, "GET",
+                               f"/api/v1/placement/requests/{rid}/options", 200,
+                               headers=auth)
+        if found is None or found.status_code != 200:
+            return
+        options = found.json()["options"]
+        if not options:
+            notes["no option"] += 1
+            return
+        # The coordinator picks among the best few; on a 409 (someone was first) the next.
+        picks = options[:5]
+        rng.shuffle(picks)
+        for option in picks[:3]:
             now = time.time()
-            found = await rec.call(client, "options", now, "GET",
-                                   f"/api/v1/placement/requests/{rid}/options", 200,
-                                   headers=auth)
-            if found is None or found.status_code != 200:
+            held = await rec.call(
+                client, "reserve", now, "POST",
+                f"/api/v1/placement/requests/{rid}/reservations", 201,
+                json_body={"unit_id": option["unit_id"],
+                      "bed_type_code": option["bed_type_code"]}, headers=auth)
+            if held is None or held.status_code not in (201, 409):
                 return
-            options = found.json()["options"]
-            if not options:
-                notes["no option"] += 1
+            if held.status_code == 201:
+                notes["reserved"] += 1
+                at_answer = time.time() + rng.uniform(1.0, 4.0)
+                if at_answer < plan.end:
+                    task = asyncio.create_task(answer(held.json(), at_answer,
+                                                      rng.random() < 0.75))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
                 return
-            # The coordinator picks among the best few; on a 409 (someone was first) the next.
-            picks = options[:5]
-            rng.shuffle(picks)
-            for option in picks[:3]:
-                now = time.time()
-                held = await rec.call(
-                    client, "reserve", now, "POST",
-                    f"/api/v1/placement/requests/{rid}/reservations", 201,
-                    json={"unit_id": option["unit_id"],
-                          "bed_type_code": option["bed_type_code"]}, headers=auth)
-                if held is None or held.status_code not in (201, 409):
-                    return
-                if held.status_code == 201:
-                    notes["reserved"] += 1
-                    at_answer = time.time() + rng.uniform(1.0, 4.0)
-                    if at_answer < plan.end:
-                        task = asyncio.create_task(answer(held.json(), at_answer,
-                                                          rng.random() < 0.75))
-                        tasks.add(task)
-                        task.add_done_callback(tasks.discard)
-                    return
-            notes["gave up after 409s"] += 1
+        notes["gave up after 409s"] += 1
 
-        n = 0
-        at = plan.start
-        while at < plan.end:
-            await _sleep_until(at - 0.05)
-            task = asyncio.create_task(one(n, at))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-            n += 1
-            # Evenly spaced arrivals at the rate of the step this one falls in.
-            at += 1 / plan.rate_at(at)
-        await _finish(tasks, plan, rec)
+    n = 0
+    at = plan.start
+    while at < plan.end:
+        await _sleep_until(at - 0.05)
+        task = asyncio.create_task(one(n, at))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        n += 1
+        # Evenly spaced arrivals at the rate of the step this one falls in.
+        at += 1 / plan.rate_at(at)
+    await _finish(tasks, plan, rec)
     return rec, notes
 
 
@@ -412,53 +409,91 @@ class _Boards:
                                   len(entry.with_rows.intersection(expected))))
 
 
+class _BoardStream(asyncio.Protocol):
+    """One board's event stream: httptools takes the chunks apart, each frame is timed."""
+
+    def __init__(self, state: _Boards, stream: int) -> None:
+        self.state, self.stream = state, stream
+        self.parser = httptools.HttpResponseParser(self)
+        self.buffer = b""
+        self.transport: asyncio.BaseTransport | None = None
+        loop = asyncio.get_running_loop()
+        self.status: asyncio.Future[int] = loop.create_future()
+        self.closed: asyncio.Future[str] = loop.create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            self._end(type(exc).__name__)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._end(type(exc).__name__ if exc else "closed by the server")
+
+    def on_headers_complete(self) -> None:
+        if not self.status.done():
+            self.status.set_result(self.parser.get_status_code())
+
+    def on_message_complete(self) -> None:
+        self._end("ended by the server")
+
+    def on_body(self, body: bytes) -> None:
+        at = time.time()
+        self.buffer += body
+        while (end := self.buffer.find(b"\n\n")) >= 0:
+            frame, self.buffer = self.buffer[:end], self.buffer[end + 2:]
+            if not frame.startswith(b"event: availability\n"):
+                continue
+            found = _KEYS.search(frame)
+            if found is None:
+                continue
+            keys = [(int(u), str(c)) for u, c in json.loads(found.group(1))]
+            self.state.arrive(self.stream, keys, b'"rows": "' in frame, at)
+
+    def _end(self, why: str) -> None:
+        if not self.status.done():
+            self.status.set_exception(ConnectionResetError(why))
+        if not self.closed.done():
+            self.closed.set_result(why)
+        if self.transport is not None:
+            self.transport.close()
+
+
 async def _stream(state: _Boards, stream: int, host: str, port: int, token: str,
                   stop: asyncio.Event) -> None:
     region = state.region_of_stream[stream]
     request = (f"GET /board/events?region_id={region} HTTP/1.0\r\nHost: {host}\r\n"
                f"Authorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n").encode()
+    loop = asyncio.get_running_loop()
     while not stop.is_set():
         try:
-            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 30)
+            transport, board = await asyncio.wait_for(loop.create_connection(
+                lambda: _BoardStream(state, stream), host, port), 30)
         except (OSError, TimeoutError) as exc:
             state.errors[f"connect {type(exc).__name__}"] += 1
             await asyncio.sleep(1)
             continue
         try:
-            writer.write(request)
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
-            if not head.startswith(b"HTTP/1.1 200") and not head.startswith(b"HTTP/1.0 200"):
-                state.errors[f"status {head[:12].decode(errors='replace')}"] += 1
+            transport.write(request)
+            status = await asyncio.wait_for(board.status, 30)
+            if status != 200:
+                state.errors[f"status {status}"] += 1
                 await asyncio.sleep(1)
                 continue
             state.connected.add(stream)
-            chunked = b"transfer-encoding: chunked" in head.lower()
-            buffer = b""
-            while not stop.is_set():
-                if chunked:  # uvicorn answers HTTP/1.0 in chunks too
-                    size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
-                    if size == 0:
-                        raise asyncio.IncompleteReadError(b"", None)
-                    buffer += (await reader.readexactly(size + 2))[:-2]
-                else:
-                    buffer += await reader.readuntil(b"\n\n")
-                at = time.time()
-                while (end := buffer.find(b"\n\n")) >= 0:
-                    frame, buffer = buffer[:end], buffer[end + 2:]
-                    if not frame.startswith(b"event: availability\n"):
-                        continue
-                    found = _KEYS.search(frame)
-                    if found is None:
-                        continue
-                    keys = [(int(u), str(c)) for u, c in json.loads(found.group(1))]
-                    state.arrive(stream, keys, b'"rows": "' in frame, at)
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
-                TimeoutError) as exc:
+            why = await board.closed
+            if not stop.is_set():
+                state.errors[f"stream {why}"] += 1
+                state.connected.discard(stream)
+        except (OSError, TimeoutError) as exc:
             if not stop.is_set():
                 state.errors[f"stream {type(exc).__name__}"] += 1
                 state.connected.discard(stream)
         finally:
-            writer.close()
+            transport.close()
 
 
 async def _boards(base: str, token: str, streams: int, regions: list[int],
