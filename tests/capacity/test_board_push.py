@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,7 +15,7 @@ from tests.conftest import Browser
 from verkeerstoren.access.actor import system_actor
 from verkeerstoren.capacity import service
 from verkeerstoren.capacity.board import BoardFilter
-from verkeerstoren.capacity.board_cache import cache_for
+from verkeerstoren.capacity.board_cache import BoardCache, cache_for
 from verkeerstoren.capacity.models import ReportSource
 from verkeerstoren.capacity.schemas import ReportIn
 from verkeerstoren.registry.models import CareUnit, Gemeente, Location, UnitBedType
@@ -117,3 +118,71 @@ def test_a_reports_new_figures_reach_the_board_from_its_event_alone(
     assert "states" not in pushed  # for the server's boards; the browser gets the HTML rows
     assert cache.rows_read == read_before  # nothing was read back for it
     assert cache.rows_from_events >= 1
+
+
+def _event_names(browser: Browser, path: str, publish: Callable[[], None]) -> list[str]:
+    """The names of the events on the stream at ``path`` up to its first availability event."""
+    names: list[str] = []
+    with browser.stream("GET", path) as answer:
+        assert answer.status_code == 200
+        lines = answer.iter_lines()
+        assert next(lines).startswith("retry:")
+        threading.Timer(0.2, publish).start()
+        deadline = time.monotonic() + 20
+        for line in lines:
+            if line.startswith("event: "):
+                names.append(line[7:])
+                if names[-1] == "availability":
+                    break
+            assert time.monotonic() < deadline
+    return names
+
+
+# Every other kind of event the app publishes (placement/visibility.py, notifications/service.py,
+# capacity/intake.py), with what each names: ids of another organisation's request, notification
+# or team. The board page listens to availability alone (board.js).
+OTHER_EVENTS = [
+    {"type": "placement", "request_id": 7, "referrer_organisation_id": 999},
+    {"type": "notification", "organisation_id": 999, "event": "reservation.new", "id": 3},
+    {"type": "intake", "team_id": 5},
+]
+
+
+def test_a_board_stream_carries_availability_alone_and_is_not_woken_for_other_events(
+    db: Database, session: Session, login: Callable[[str], Browser], own_unit: UnitBedType
+) -> None:
+    region = _region_of(session, own_unit)
+    cache = cache_for(db.events)
+    cache.serve(session, BoardFilter(region_id=region))
+
+    def publish() -> None:
+        for message in OTHER_EVENTS:
+            db.events.publish(message)
+        db.events.publish({"type": "availability", "count": 60})
+
+    names = _event_names(login("coordinator"), f"/board/events?region_id={region}", publish)
+    assert names == ["availability"]
+    # Dropped in the publishing thread: a thousand open boards are not woken for them.
+    concerns = cache.concerns_for(BoardFilter(region_id=region))
+    assert [concerns(m) for m in OTHER_EVENTS] == [False, False, False]
+    assert concerns({"type": "availability", "count": 60})
+
+
+def test_a_board_stream_drops_other_events_even_when_its_filter_fails(
+    db: Database, session: Session, login: Callable[[str], Browser], own_unit: UnitBedType,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(self: object, flt: BoardFilter, message: dict[str, object]) -> bool:
+        raise RuntimeError("filter failed")
+
+    # The bus then delivers every event (a change must not be hidden from a board).
+    monkeypatch.setattr(BoardCache, "concerns", broken)
+    region = _region_of(session, own_unit)
+
+    def publish() -> None:
+        for message in OTHER_EVENTS:
+            db.events.publish(message)
+        db.events.publish({"type": "availability", "count": 60})
+
+    names = _event_names(login("coordinator"), f"/board/events?region_id={region}", publish)
+    assert names == ["availability"]

@@ -184,15 +184,21 @@ class BoardCache:
             return found
 
     def concerns(self, flt: BoardFilter, message: dict[str, Any]) -> bool:
-        """Whether an event can change this filter's board: False only for an availability
-        event whose keys are all off the board this process keeps for the filter.
+        """Whether an event can change this filter's board: False for any event other than
+        ``availability`` and for one whose keys are all off the board this process keeps for
+        the filter.
+
+        Other events (a placement request moved, a notification) change no board and the
+        board's page listens to ``availability`` alone: sent to every open board they cost a
+        thousand frames each, three per placement (bench.mixed), and told every board viewer
+        the ids of other organisations' requests and notifications.
 
         Which rows a filter selects depends on the registry only (see ``_refreshed``), and a
         registry edit empties the cache (registry_watch): a board past MAX_AGE, or not kept
         here, says True (the stream then asks ``served_board``, which rebuilds it).
         """
         if message.get("type") != "availability":
-            return True
+            return False
         keys = event_keys(message)
         if keys is None:
             return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ from verkeerstoren.notifications.models import Notification
 from verkeerstoren.notifications.schemas import MAX_ID
 from verkeerstoren.registry.models import Organisation
 from verkeerstoren.storage import Database
+from verkeerstoren.storage.events import Accepts
 from verkeerstoren.web.context import Ctx
 from verkeerstoren.web.deps import edit, view
 from verkeerstoren.web.forms import form_lists
@@ -96,15 +98,29 @@ def badge(request: Request, ctx: ReadCtx, tpl: TemplatesDep) -> HTMLResponse:
 async def notification_events(request: Request, ctx: ReadCtx) -> StreamingResponse:
     """Server-Sent Events: one ``notification`` message per change for your organisation."""
     db: Database = request.app.state.db
-    organisation_id = ctx.user.organisation_id
+    hears = _hears(ctx.user.organisation_id)
 
     def pick(message: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-        if (message.get("type") != service.LIVE_EVENT or organisation_id is None
-                or message.get("organisation_id") != organisation_id):
+        # Asked again: the bus delivers an event whose filter raised.
+        if not hears(message):
             return None
         return service.LIVE_EVENT, {"event": message.get("event"), "id": message.get("id")}
 
-    return sse_response(request, db.events, pick, retry_ms=3000)
+    # Decided in the publishing thread: every page has this stream open, and without the
+    # filter each one was woken for every report in the country, to drop it.
+    return sse_response(request, db.events, pick, retry_ms=3000, accepts=hears)
+
+
+@functools.cache
+def _hears(organisation_id: int | None) -> Accepts:
+    """The filter of an organisation's notification streams: one function per organisation,
+    shared by all its open pages (the event bus asks a shared filter once per event)."""
+
+    def accepts(message: dict[str, Any]) -> bool:
+        return (organisation_id is not None and message.get("type") == service.LIVE_EVENT
+                and message.get("organisation_id") == organisation_id)
+
+    return accepts
 
 
 def _ids(values: dict[str, list[str]]) -> list[int] | None:

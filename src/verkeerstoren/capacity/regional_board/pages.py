@@ -267,9 +267,12 @@ async def board_events(request: Request, ctx: LiveBoardCtx, bed_type: Codes = No
 
     async def pick(message: dict[str, Any]) -> str | None:
         name = str(message.get("type", "message"))
+        if name != "availability":
+            # Asked again: the bus delivers an event whose filter raised (board_cache.concerns).
+            return None
 
         def now() -> str | Later | None:
-            keys = board_cache.event_keys(message) if name == "availability" else None
+            keys = board_cache.event_keys(message)
             if not keys:
                 return frame(name, message)
             # A report's event carries the new states: the board is brought up to date and
