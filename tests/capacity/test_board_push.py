@@ -148,6 +148,17 @@ OTHER_EVENTS = [
 ]
 
 
+def _names_after_other_events(db: Database, browser: Browser, region: int) -> list[str]:
+    """The event names a region's board stream shows when OTHER_EVENTS and then a bulk
+    report's availability event are published."""
+    def publish() -> None:
+        for message in OTHER_EVENTS:
+            db.events.publish(message)
+        db.events.publish({"type": "availability", "count": 60})
+
+    return _event_names(browser, f"/board/events?region_id={region}", publish)
+
+
 def test_a_board_stream_carries_availability_alone_and_is_not_woken_for_other_events(
     db: Database, session: Session, login: Callable[[str], Browser], own_unit: UnitBedType
 ) -> None:
@@ -155,12 +166,7 @@ def test_a_board_stream_carries_availability_alone_and_is_not_woken_for_other_ev
     cache = cache_for(db.events)
     cache.serve(session, BoardFilter(region_id=region))
 
-    def publish() -> None:
-        for message in OTHER_EVENTS:
-            db.events.publish(message)
-        db.events.publish({"type": "availability", "count": 60})
-
-    names = _event_names(login("coordinator"), f"/board/events?region_id={region}", publish)
+    names = _names_after_other_events(db, login("coordinator"), region)
     assert names == ["availability"]
     # Dropped in the publishing thread: a thousand open boards are not woken for them.
     concerns = cache.concerns_for(BoardFilter(region_id=region))
@@ -179,10 +185,5 @@ def test_a_board_stream_drops_other_events_even_when_its_filter_fails(
     monkeypatch.setattr(BoardCache, "concerns", broken)
     region = _region_of(session, own_unit)
 
-    def publish() -> None:
-        for message in OTHER_EVENTS:
-            db.events.publish(message)
-        db.events.publish({"type": "availability", "count": 60})
-
-    names = _event_names(login("coordinator"), f"/board/events?region_id={region}", publish)
+    names = _names_after_other_events(db, login("coordinator"), region)
     assert names == ["availability"]
